@@ -1,0 +1,32 @@
+"""xlfolio's compiled portfolio math: usable from plain Python, no Excel needed.
+
+Every public function validates its inputs and raises :class:`InputError` (a
+``ValueError``) with a one-line message naming the input and the fix.
+"""
+
+from .errors import ConvergenceError, InfeasibleError, InputError, PortfolioError
+
+# --- risk and estimates (issue 2)
+from .correlation import (
+    NearestCorrelationResult,
+    as_correlation,
+    correlation_from_covariance,
+    covariance_from_correlation,
+    nearest_correlation,
+)
+from .risk import (
+    Concentration,
+    RiskContributions,
+    batch_volatility,
+    concentration,
+    diversification_ratio,
+    portfolio_return,
+    portfolio_volatility,
+    portfolio_volatility_from_correlation,
+    risk_contributions,
+)
+# --- covariance (issue 2): add `from .covariance import ...` here
+# --- frontier (issue 3): add `from .frontier import ...` here
+# --- risk parity (issue 4): add `from .risk_parity import ...` here
+# --- rebalancing and models (issue 5): add imports here
+# --- income and tax (issue 6): add imports here
