@@ -1,0 +1,38 @@
+"""The ``xlfolio`` command.
+
+Each subcommand lives in its own module under :mod:`addin.commands` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to the function
+that runs it (returning an exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+#: Subcommand modules, in the order ``xlfolio --help`` lists them.
+COMMAND_MODULES = (
+    "addin.commands.risk_report",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="xlfolio", description="Portfolio construction for Excel users.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
