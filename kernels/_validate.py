@@ -138,7 +138,16 @@ def smallest_eigenvalue(matrix: NDArray[np.float64]) -> float:
 
 
 def check_psd(matrix: NDArray[np.float64], name: str, *, what: str = "matrix") -> None:
-    """Raise when a symmetric matrix has a clearly negative eigenvalue."""
+    """Raise when a symmetric matrix has a clearly negative eigenvalue.
+
+    A Cholesky factorisation (fast) settles the positive definite case; only
+    singular or indefinite matrices pay for an eigenvalue decomposition.
+    """
+    try:
+        np.linalg.cholesky(matrix)
+        return
+    except np.linalg.LinAlgError:
+        pass
     lam = smallest_eigenvalue(matrix)
     scale = max(float(np.max(np.abs(np.diag(matrix)))), np.finfo(float).tiny)
     if lam < -PSD_RTOL * scale:
