@@ -25,7 +25,8 @@ from .risk import (
     portfolio_volatility_from_correlation,
     risk_contributions,
 )
-# --- covariance (issue 2): add `from .covariance import ...` here
+# --- covariance (issue 2)
+from .covariance import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
 # --- frontier (issue 3): add `from .frontier import ...` here
 # --- risk parity (issue 4): add `from .risk_parity import ...` here
 # --- rebalancing and models (issue 5): add imports here
