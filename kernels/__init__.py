@@ -26,7 +26,7 @@ from .risk import (
     risk_contributions,
 )
 # --- covariance (issue 2)
-from .covariance import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
+from .estimators import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
 # --- frontier (issue 3): add `from .frontier import ...` here
 # --- risk parity (issue 4): add `from .risk_parity import ...` here
 # --- rebalancing and models (issue 5): add imports here

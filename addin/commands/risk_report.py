@@ -17,7 +17,7 @@ from kernels import (
     portfolio_return,
     risk_contributions,
 )
-from kernels.covariance import COVARIANCE_METHODS
+from kernels.estimators import COVARIANCE_METHODS
 from workbook.sample_data import DATA_DIR, load_sample_prices
 
 SAMPLE_PORTFOLIO = DATA_DIR / "sample_portfolio.csv"

@@ -365,7 +365,7 @@ def covariance(
     --------
     >>> r = [[0.01, 0.02], [0.03, -0.01], [-0.02, 0.00]]
     >>> covariance(r, periods_per_year=1).matrix.round(6).tolist()
-    [[0.000633, -0.000167], [-0.000167, 0.000233]]
+    [[0.000633, -8.3e-05], [-8.3e-05, 0.000233]]
     """
     kind = check_choice(method, "method", COVARIANCE_METHODS)
     policy = check_choice(missing, "missing", MISSING_POLICIES)

@@ -1,0 +1,23 @@
+import os
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache"))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261121)
+
+
+def random_returns(rng, n_obs, n_assets, n_factors=3):
+    """Daily-like returns from a factor model: correlated, heteroscedastic, never degenerate."""
+    loadings = rng.normal(0.0, 1.0, (n_factors, n_assets))
+    factors = rng.normal(0.0, 0.01, (n_obs, n_factors))
+    idio = rng.normal(0.0, 1.0, (n_obs, n_assets)) * rng.uniform(0.005, 0.02, n_assets)
+    return factors @ loadings + idio + rng.uniform(-2e-4, 8e-4, n_assets)
+
+
+def random_cov(rng, n_assets):
+    return np.cov(random_returns(rng, max(3 * n_assets, 60), n_assets), rowvar=False) * 252
