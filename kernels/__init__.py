@@ -31,3 +31,12 @@ from .estimators import CovarianceEstimate, ExpectedReturnsEstimate, covariance,
 # --- risk parity (issue 4): add `from .risk_parity import ...` here
 # --- rebalancing and models (issue 5): add imports here
 # --- income and tax (issue 6): add imports here
+from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield
+from .tax import (
+    ACCOUNT_TYPES,
+    AssetLocation,
+    after_tax_yield,
+    asset_location,
+    tax_equivalent_yield,
+    yearly_tax_drag,
+)
