@@ -1,0 +1,79 @@
+"""A writable place for Numba's on-disk cache, chosen before any kernel is compiled.
+
+Numba caches compiled kernels next to their source (``kernels/__pycache__``). When the
+package is installed where the user cannot write (``Program Files``, a shared
+site-packages), every fresh Excel session would compile again. :func:`configure` then
+points ``NUMBA_CACHE_DIR`` at a per-user folder, so that the warm-up run at install time
+(``xlfolio warmup``) and every later Excel session share one cache.
+
+Call :func:`configure` before ``kernels`` is imported (``addin.udfs`` does so first thing):
+Numba picks the cache folder when a kernel is decorated.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+#: Folder (under the user's cache folder) used when the default is not writable.
+APP_DIR_NAME = "xlfolio"
+
+
+def kernels_source_dir() -> Path:
+    """Folder of the ``kernels`` package, found without importing it (importing would compile)."""
+    return Path(__file__).resolve().parent.parent / "kernels"
+
+
+def user_cache_dir() -> Path:
+    """The per-user cache folder: ``%LOCALAPPDATA%\\xlfolio\\numba`` on Windows, ``~/.cache/xlfolio/numba`` elsewhere."""
+    if sys.platform.startswith("win"):
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
+    elif sys.platform == "darwin":
+        base = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / APP_DIR_NAME / "numba"
+
+
+def is_writable(folder: Path) -> bool:
+    """True when a file can be created in ``folder`` (created if needed), the test Numba itself makes."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+        return True
+    except OSError:
+        return False
+
+
+def configure(default_dir: Path | None = None, fallback_dir: Path | None = None) -> str | None:
+    """Set ``NUMBA_CACHE_DIR`` to a user folder when the default cache folder is not writable.
+
+    Parameters
+    ----------
+    default_dir : Path, optional
+        Where Numba would cache by default (``kernels/__pycache__``).
+    fallback_dir : Path, optional
+        The user folder to use instead (default :func:`user_cache_dir`).
+
+    Returns
+    -------
+    str or None
+        The cache folder set, or ``None`` when nothing needed changing (the default is
+        writable, or the user already set ``NUMBA_CACHE_DIR``).
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    default_dir = default_dir or kernels_source_dir() / "__pycache__"
+    if is_writable(default_dir):
+        return None
+    folder = fallback_dir or user_cache_dir()
+    if not is_writable(folder):
+        folder = Path(tempfile.gettempdir()) / APP_DIR_NAME / "numba"
+        folder.mkdir(parents=True, exist_ok=True)
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    numba_config = sys.modules.get("numba.core.config")
+    if numba_config is not None:  # Numba already imported: it read the environment then
+        numba_config.CACHE_DIR = str(folder)
+    return str(folder)
