@@ -1,0 +1,265 @@
+"""Whole shares and lot sizes: round a continuous rebalance to tradeable quantities.
+
+The continuous rebalance says which market value each holding should have after
+trading (``ideal``). Markets trade whole shares (``lot_size=1``), round lots
+(``lot_size=100``) or fractions (``lot_size=0.001``). The rounding here
+
+1. never spends cash that is not there (cash after trading >= 0),
+2. never sells more than is held, never sells when sells are not allowed, never
+   touches a fixed (locked) holding, and keeps trades of at least ``min_trade``,
+3. gets close to ``ideal`` in the L1 sense ``sum_i |x_i - ideal_i|`` (dollars):
+   floor every trade to whole lots (which keeps cash >= 0), then buy the extra lot
+   that removes the most distance while the cash lasts, then swap a lot from one
+   holding to another while that removes distance. Each holding ends within one
+   lot of ``ideal`` (unless a sale is limited by what is held).
+
+The method is a greedy local search, not an exact integer program; the tests
+compare it to ``scipy.optimize.milp`` on small random cases.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._jit import jit
+from ._validate import as_bounds, as_scalar, as_vector
+from .errors import InfeasibleError, InputError
+
+#: Status codes of :func:`_round_to_lots` (shared with the rebalancing kernels).
+STATUS_OK = 0
+STATUS_LOTS_CANNOT_RAISE_CASH = 4
+
+#: Relative slack used for "fits in the cash" and "a lot removes distance" (fractions of the account value).
+LOT_RTOL = 1e-12
+
+
+class LotRounding(NamedTuple):
+    """Whole-lot trades close to an ideal set of post-trade values.
+
+    Attributes
+    ----------
+    lots : ndarray of shape (n_assets,)
+        Lots bought (positive) or sold (negative) per holding, whole numbers.
+    shares : ndarray of shape (n_assets,)
+        ``lots * lot_size``: shares bought (positive) or sold (negative).
+    trades : ndarray of shape (n_assets,)
+        ``shares * prices`` in currency units.
+    values : ndarray of shape (n_assets,)
+        Market value per holding after trading.
+    cash : float
+        Cash left after trading (never negative).
+    distance : float
+        ``sum |values - ideal|``, the L1 distance to the ideal values in currency units.
+    """
+
+    lots: NDArray[np.float64]
+    shares: NDArray[np.float64]
+    trades: NDArray[np.float64]
+    values: NDArray[np.float64]
+    cash: float
+    distance: float
+
+
+@jit
+def _min_trade_ok(k, lot_value, min_trade):
+    """A position of ``k`` lots is allowed by ``min_trade`` (no trade, or a trade of at least min_trade)."""
+    return k == 0.0 or abs(k * lot_value) >= min_trade * (1.0 - 1e-12)
+
+
+@jit
+def _round_to_lots(values, ideal, lot_value, fixed, cash, allow_sells, min_trade, tol, k):
+    """Whole lots ``k`` (written in place) close to ``ideal``; returns ``(residual_cash, status)``.
+
+    ``lot_value`` is price * lot size (> 0 wherever not fixed); ``tol`` an absolute slack in currency units.
+    """
+    n = values.shape[0]
+    residual = cash
+    for i in range(n):
+        k[i] = 0.0
+        if fixed[i]:
+            continue
+        max_sell = np.floor(values[i] / lot_value[i] + 1e-9)
+        ki = np.floor((ideal[i] - values[i]) / lot_value[i] + 1e-9)
+        if ki < -max_sell:
+            ki = -max_sell
+        if ki < 0.0 and not allow_sells:
+            ki = 0.0
+        k[i] = ki
+        residual -= ki * lot_value[i]
+
+    # A sale limited by what is held can leave cash short: give up the buy lot (or sell the
+    # extra lot) that adds the least distance until the cash is there.
+    while residual < -tol:
+        best = -1
+        best_cost = np.inf
+        for i in range(n):
+            if fixed[i]:
+                continue
+            ki = k[i] - 1.0
+            if ki < 0.0 and (not allow_sells or ki < -np.floor(values[i] / lot_value[i] + 1e-9)):
+                continue
+            d = ideal[i] - (values[i] + k[i] * lot_value[i])
+            cost = abs(d + lot_value[i]) - abs(d)
+            if cost < best_cost:
+                best_cost = cost
+                best = i
+        if best < 0:
+            return residual, STATUS_LOTS_CANNOT_RAISE_CASH
+        k[best] -= 1.0
+        residual += lot_value[best]
+
+    if min_trade > 0.0:
+        for i in range(n):
+            if k[i] > 0.0 and not _min_trade_ok(k[i], lot_value[i], min_trade):
+                residual += k[i] * lot_value[i]
+                k[i] = 0.0
+        for i in range(n):
+            if k[i] < 0.0 and not _min_trade_ok(k[i], lot_value[i], min_trade):
+                if residual + k[i] * lot_value[i] >= -tol:
+                    residual += k[i] * lot_value[i]
+                    k[i] = 0.0
+
+    # Greedy: buy the lot that removes the most distance while it fits in the cash.
+    for _ in range(n):
+        best = -1
+        best_gain = tol
+        for i in range(n):
+            if fixed[i] or lot_value[i] > residual + tol:
+                continue
+            if not _min_trade_ok(k[i] + 1.0, lot_value[i], min_trade):
+                continue
+            d = ideal[i] - (values[i] + k[i] * lot_value[i])
+            gain = abs(d) - abs(d - lot_value[i])
+            if gain > best_gain:
+                best_gain = gain
+                best = i
+        if best < 0:
+            break
+        k[best] += 1.0
+        residual -= lot_value[best]
+
+    # Swaps: one lot less of i (a buy lot given back or one more sold) pays for one lot more of j.
+    for _ in range(2 * n):
+        best_i = -1
+        best_j = -1
+        best_gain = tol
+        for i in range(n):
+            if fixed[i]:
+                continue
+            ki = k[i] - 1.0
+            if ki < 0.0 and (not allow_sells or ki < -np.floor(values[i] / lot_value[i] + 1e-9)):
+                continue
+            if not _min_trade_ok(ki, lot_value[i], min_trade):
+                continue
+            di = ideal[i] - (values[i] + k[i] * lot_value[i])
+            if abs(di + lot_value[i]) > lot_value[i] + tol:
+                continue  # would leave i more than one lot from ideal
+            loss = abs(di + lot_value[i]) - abs(di)
+            for j in range(n):
+                if j == i or fixed[j] or lot_value[j] > residual + lot_value[i] + tol:
+                    continue
+                if not _min_trade_ok(k[j] + 1.0, lot_value[j], min_trade):
+                    continue
+                dj = ideal[j] - (values[j] + k[j] * lot_value[j])
+                gain = abs(dj) - abs(dj - lot_value[j]) - loss
+                if gain > best_gain:
+                    best_gain = gain
+                    best_i = i
+                    best_j = j
+        if best_i < 0:
+            break
+        k[best_i] -= 1.0
+        k[best_j] += 1.0
+        residual += lot_value[best_i] - lot_value[best_j]
+    if residual < 0.0:
+        residual = 0.0  # within tol: rounding noise of the products k * lot_value
+    return residual, STATUS_OK
+
+
+def round_to_lots(
+    values: ArrayLike,
+    ideal: ArrayLike,
+    prices: ArrayLike,
+    *,
+    cash: float = 0.0,
+    lot_size: ArrayLike = 1.0,
+    allow_sells: bool = True,
+    min_trade: float = 0.0,
+) -> LotRounding:
+    """Whole-lot trades that bring ``values`` close to ``ideal`` without spending cash that is not there.
+
+    Parameters
+    ----------
+    values : array_like of shape (n_assets,)
+        Market value of each holding now (>= 0), currency units.
+    ideal : array_like of shape (n_assets,)
+        Market value each holding should have after trading (>= 0), e.g. from a continuous rebalance.
+    prices : array_like of shape (n_assets,)
+        Price per share (> 0).
+    cash : float, default 0
+        Cash available for buying (>= 0), including any deposit.
+    lot_size : float or array_like of shape (n_assets,), default 1
+        Shares per tradeable lot: 1 for whole shares, 100 for round lots, 0.001 for fractional shares.
+    allow_sells : bool, default True
+    min_trade : float, default 0
+        Smallest trade worth making, currency units.
+
+    Returns
+    -------
+    LotRounding
+
+    Raises
+    ------
+    InputError
+        Bad shapes or values.
+    InfeasibleError
+        Cash is short (``cash < 0`` is not accepted, so only when sells limited to whole lots cannot cover it).
+
+    Examples
+    --------
+    >>> r = round_to_lots([0.0, 0.0], [600.0, 400.0], [70.0, 30.0], cash=1000.0)
+    >>> r.shares.tolist(), round(r.cash, 2)
+    ([8.0, 13.0], 50.0)
+    """
+    v = as_vector(values, "values")
+    if np.any(v < 0):
+        i = int(np.flatnonzero(v < 0)[0])
+        raise InputError(f"values: holding {i + 1} is negative ({v[i]:g}); market values must be >= 0.")
+    x = as_vector(ideal, "ideal", size=v.size, size_name="len(values)")
+    if np.any(x < 0):
+        i = int(np.flatnonzero(x < 0)[0])
+        raise InputError(f"ideal: holding {i + 1} is negative ({x[i]:g}); post-trade values must be >= 0.")
+    p = check_prices(prices, v.size)
+    lots = check_lot_size(lot_size, v.size)
+    c = as_scalar(cash, "cash", low=0.0)
+    mt = as_scalar(min_trade, "min_trade", low=0.0)
+    lot_value = p * lots
+    k = np.empty(v.size)
+    tol = LOT_RTOL * max(1.0, float(v.sum()) + c)
+    residual, status = _round_to_lots(v, x, lot_value, np.zeros(v.size, np.bool_), c, bool(allow_sells), mt, tol, k)
+    if status != STATUS_OK:
+        raise InfeasibleError("cash: whole-lot sales cannot raise the cash needed; allow sells or use smaller lots.")
+    trades = k * lot_value
+    post = v + trades
+    return LotRounding(k, k * lots, trades, post, float(residual), float(np.abs(post - x).sum()))
+
+
+def check_prices(prices: ArrayLike, n_assets: int) -> NDArray[np.float64]:
+    """Prices per share: one per holding, each > 0."""
+    p = as_vector(prices, "prices", size=n_assets, size_name="len(values)")
+    if np.any(p <= 0):
+        i = int(np.flatnonzero(p <= 0)[0])
+        raise InputError(f"prices: holding {i + 1} has price {p[i]:g}; prices must be > 0.")
+    return p
+
+
+def check_lot_size(lot_size: ArrayLike, n_assets: int) -> NDArray[np.float64]:
+    """Lot sizes: a scalar or one per holding, each > 0."""
+    lots = as_bounds(lot_size, n_assets, "lot_size")
+    if np.any(lots <= 0):
+        i = int(np.flatnonzero(lots <= 0)[0])
+        raise InputError(f"lot_size: holding {i + 1} has lot size {lots[i]:g}; lot sizes must be > 0 (1 = whole shares).")
+    return lots
