@@ -29,7 +29,19 @@ from .risk import (
 from .estimators import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
 # --- frontier (issue 3): add `from .frontier import ...` here
 # --- risk parity (issue 4): add `from .risk_parity import ...` here
-# --- rebalancing and models (issue 5): add imports here
+# --- rebalancing and models (issue 5)
+from .allocation_models import (
+    DEFAULT_GLIDE_PATH,
+    HierarchicalAllocation,
+    StockBondAllocation,
+    age_based_allocation,
+    glide_path_allocation,
+    hierarchical_allocation,
+    sixty_forty,
+)
+from .rebalance import DriftResult, RebalanceResult, drift, needs_rebalancing, rebalance_trades
+from .rebalance_batch import BatchRebalanceResult, rebalance_batch
+from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
 from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield
 from .tax import (
