@@ -244,6 +244,28 @@ def vector_or_matrix(value: Any, name: str) -> NDArray[np.float64]:
     return np.ascontiguousarray(arr.reshape(-1) if 1 in arr.shape else arr)
 
 
+def ragged(value: Any, name: str, *, by_column: bool = False) -> list[NDArray[np.float64]]:
+    """One list of numbers per row (per column with ``by_column``); blank cells at the end of a list are ignored."""
+    rows = _trim_trailing_blanks(grid(value))
+    if not rows or not rows[0]:
+        raise InputError(f"{name}: is empty; select one row of numbers per class.")
+    if by_column:
+        rows = tuple(zip(*rows))
+    out = []
+    for k, r in enumerate(rows):
+        n = len(r)
+        while n and _is_blank(r[n - 1]):
+            n -= 1
+        if n == 0:
+            where = "column" if by_column else "row"
+            raise InputError(f"{name}: {where} {k + 1} is blank; give at least one number per class.")
+        arr = _to_floats((tuple(r[:n]),), name)
+        if by_column:
+            arr = arr.T
+        out.append(np.ascontiguousarray(arr.reshape(-1)))
+    return out
+
+
 def _is_label_row(r: Sequence[Any]) -> bool:
     return all(isinstance(v, str) or _is_blank(v) for v in r) and any(isinstance(v, str) and v.strip() for v in r)
 
@@ -331,6 +353,14 @@ def flag(value: Any, name: str) -> bool:
     if isinstance(v, str) and v.strip().upper() in ("TRUE", "FALSE"):
         return v.strip().upper() == "TRUE"
     raise InputError(f"{name}: expected TRUE or FALSE, got {_describe(v) if x is None else format(x, 'g')}.")
+
+
+def number_or_flag(value: Any, name: str) -> float:
+    """A number, with TRUE read as 1 and FALSE as 0 (e.g. the share of income reinvested)."""
+    v = _single_cell(value, name)
+    if isinstance(v, bool):
+        return float(v)
+    return number(v, name)
 
 
 def number_or_vector(value: Any, name: str) -> float | NDArray[np.float64]:

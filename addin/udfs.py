@@ -168,3 +168,160 @@ def NEAREST_CORRELATION(correlation):
 def EFFECTIVE_ASSETS(weights):
     """Effective number of assets of a weight vector (1 / sum of squared weight shares)."""
     return kernels.concentration(cells.vector(weights, "weights").values).effective_n
+
+
+# ----------------------------------------------------------------------------- income and tax
+
+YIELDS_DOC = "Yearly cash yield of each asset: one row or one column (0.03 is 3%)."
+VALUES_DOC = "Value of each holding in currency: one row or one column."
+
+PROJECTION_COLUMNS = ("year", "start_value", "income", "income_real", "reinvested", "cash_income",
+                      "withdrawn", "end_value", "end_value_real", "yield_on_value")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("weights", "raw", doc=WEIGHTS_DOC)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
+@excel_function(result="Portfolio yield (a number, 0.03 is 3% a year).", example="=PORTFOLIO_YIELD(B2:B6, E2:E6)")
+def PORTFOLIO_YIELD(weights, yields):
+    """Yield of a portfolio: the sum of weight x yield."""
+    return kernels.portfolio_yield(cells.vector(weights, "weights").values, cells.vector(yields, "yields").values)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
+@xw.arg("by_asset", "raw", doc="Optional TRUE: spill each holding's yearly income instead of the total. Default FALSE.")
+@excel_function(result="Yearly income in currency (a number), or one per holding spilled like the values.",
+                example="=PORTFOLIO_INCOME(F2:F6, E2:E6)")
+def PORTFOLIO_INCOME(values, yields, by_asset=False):
+    """Yearly cash income of holdings worth the given values paying the given yields."""
+    v = cells.vector(values, "values")
+    income = kernels.portfolio_income(v.values, cells.vector(yields, "yields").values)
+    if cells.flag(by_asset, "by_asset"):
+        return cells.spill(income.by_asset_annual, v.orientation)
+    return income.annual
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("value", "raw", doc="Starting value of the portfolio, currency.")
+@xw.arg("yield_", "raw", doc="Yearly cash yield on the starting value (0.04 is 4%).")
+@xw.arg("years", "raw", doc="Number of years to project, 1 to 200.")
+@xw.arg("payout_growth", "raw", doc="Optional yearly growth of the payout (dividend growth). Default 0.")
+@xw.arg("inflation", "raw", doc="Optional yearly inflation for the columns in today's money. Default 0.")
+@xw.arg("reinvest", "raw", doc="Optional share of income reinvested, 0 to 1 (TRUE is 1, FALSE 0). Default 0.")
+@xw.arg("price_growth", "raw", doc="Optional yearly price growth of the portfolio. Default 0.")
+@xw.arg("withdrawal", "raw", doc="Optional value sold at each year end, currency. Default 0.")
+@xw.arg("header", "raw", doc=HEADER_DOC)
+@excel_function(result="One row per year: " + ", ".join(PROJECTION_COLUMNS) + " (header row optional).",
+                example="=INCOME_PROJECTION(500000, 0.035, 30, 0.05, 0.025, 1)")
+def INCOME_PROJECTION(value, yield_, years, payout_growth=0.0, inflation=0.0, reinvest=0.0, price_growth=0.0,
+                      withdrawal=0.0, header=True):
+    """Year-by-year projection of a portfolio's income and value."""
+    p = kernels.income_projection(
+        cells.number(value, "value"), cells.number(yield_, "yield_"), cells.integer(years, "years"),
+        payout_growth=cells.number(payout_growth, "payout_growth"), inflation=cells.number(inflation, "inflation"),
+        reinvest=cells.number_or_flag(reinvest, "reinvest"), price_growth=cells.number(price_growth, "price_growth"),
+        withdrawal=cells.number(withdrawal, "withdrawal"))
+    body = np.column_stack([getattr(p, c) for c in PROJECTION_COLUMNS])
+    return cells.spill_table(body, PROJECTION_COLUMNS if cells.flag(header, "header") else None)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("yield_", "raw", doc="Yield of the tax-exempt (municipal) bond (0.03 is 3%).")
+@xw.arg("federal_rate", "raw", doc="Marginal federal tax rate on ordinary income (0.24 is 24%).")
+@xw.arg("state_rate", "raw", doc="Optional marginal state tax rate. Default 0.")
+@xw.arg("state_exempt", "raw", doc="Optional TRUE when the bond is also free of state tax (in-state). Default TRUE.")
+@excel_function(result="Taxable-equivalent yield (a number).", example="=TAX_EQUIVALENT_YIELD(0.03, 0.24, 0.05)",
+                renames={"tax_free_yield": "yield_"})
+def TAX_EQUIVALENT_YIELD(yield_, federal_rate, state_rate=0.0, state_exempt=True):
+    """Taxable yield that leaves as much after tax as a tax-exempt (municipal) yield."""
+    return kernels.tax_equivalent_yield(cells.number(yield_, "yield_"), cells.number(federal_rate, "federal_rate"),
+                                        cells.number(state_rate, "state_rate"),
+                                        state_exempt=cells.flag(state_exempt, "state_exempt"))
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("tax_drag", "raw",
+        doc="Yearly tax per unit of value: one row per asset, one column per account (0.0096 is 0.96% a year).")
+@xw.arg("account_capacities", "raw", doc="Room in each account, currency: one value per column of tax_drag.")
+@xw.arg("split", "raw", doc="Optional FALSE to keep each holding whole in one account. Default TRUE.")
+@excel_function(result="Amount of each asset in each account (n_assets x n_accounts), least total tax drag.",
+                example="=ASSET_LOCATION(F2:F6, H2:J6, H8:J8)")
+def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
+    """Place holdings in taxable and sheltered accounts so that the yearly tax is smallest."""
+    location = kernels.asset_location(cells.vector(values, "values").values, cells.matrix(tax_drag, "tax_drag"),
+                                      cells.vector(account_capacities, "account_capacities").values,
+                                      split=cells.flag(split, "split"))
+    return location.amounts.tolist()
+
+
+# ----------------------------------------------------------------------------- rebalancing and models
+
+TARGETS_DOC = "Target weights: one per holding, summing to 1 (same orientation as values)."
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("targets", "raw", doc=TARGETS_DOC)
+@xw.arg("cash_flow", "raw", doc="Optional deposit (positive) or withdrawal (negative) to make now, currency. Default 0.")
+@xw.arg("band", "raw",
+        doc="Optional tolerance band in weight points (0.05 lets 60% drift from 55% to 65%), one or per holding. Default none.")
+@xw.arg("min_trade", "raw", doc="Optional smallest trade worth making, currency. Default 0.")
+@xw.arg("prices", "raw", doc="Optional price per share of each holding; with prices, trades are whole lots.")
+@xw.arg("lot_size", "raw", doc="Optional shares per lot: 1 whole shares, 100 round lots, one or per holding. Default 1.")
+@excel_function(result="Trade per holding in currency (positive buys, negative sells), spilled like the values.",
+                example="=REBALANCE(F2:F6, G2:G6, 10000, 0.05)")
+def REBALANCE(values, targets, cash_flow=0.0, band=None, min_trade=0.0, prices=None, lot_size=1.0):
+    """Trades that bring holdings back to their target weights, with optional bands, cash flow and whole lots."""
+    v = cells.vector(values, "values")
+    result = kernels.rebalance_trades(
+        v.values, cells.vector(targets, "targets").values,
+        cash_flow=cells.number(cash_flow, "cash_flow"),
+        band=None if band is None else cells.number_or_vector(band, "band"),
+        min_trade=cells.number(min_trade, "min_trade"),
+        prices=None if prices is None else cells.vector(prices, "prices").values,
+        lot_size=cells.number_or_vector(lot_size, "lot_size"),
+    )
+    return cells.spill(result.trades, v.orientation)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("targets", "raw", doc=TARGETS_DOC)
+@excel_function(result="Current weight minus target per holding, in weight points, spilled like the values.",
+                example="=DRIFT(F2:F6, G2:G6)")
+def DRIFT(values, targets):
+    """How far each holding's weight has drifted from its target (0.02 is 2 points overweight)."""
+    v = cells.vector(values, "values")
+    return cells.spill(kernels.drift(v.values, cells.vector(targets, "targets").values).drift, v.orientation)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("age", "raw", doc="Investor's age in years.")
+@xw.arg("rule", "raw", doc="Optional N in 'N minus age' percent in stocks: 100, 110 or 120. Default 110.")
+@excel_function(result="Two cells in a column: the stock weight, then the bond weight.",
+                example="=AGE_ALLOCATION(45, 120)")
+def AGE_ALLOCATION(age, rule=110.0):
+    """Stock/bond split by the 'N minus age' rule of thumb."""
+    allocation = kernels.age_based_allocation(cells.number(age, "age"), cells.number(rule, "rule"))
+    return cells.spill([allocation.stocks, allocation.bonds])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("amount", "raw", doc="Amount to invest, currency.")
+@xw.arg("weights", "raw", doc="Weights of the asset classes, summing to 1: one row or one column.")
+@xw.arg("sub_weights", "raw",
+        doc="Optional sub-weights within each class: one row per class (one column if weights is a row), each summing to 1.")
+@excel_function(result="Amount per class, or per sub-class (classes in order) with sub_weights, spilled like the weights.",
+                example="=ALLOCATE(100000, B2:B3, C2:E3)")
+def ALLOCATE(amount, weights, sub_weights=None):
+    """Split an amount by class weights, and optionally by sub-weights within each class."""
+    w = cells.vector(weights, "weights")
+    if sub_weights is None:
+        subs = [[1.0]] * w.values.size
+    else:
+        subs = cells.ragged(sub_weights, "sub_weights", by_column=w.orientation == "row")
+    allocation = kernels.hierarchical_allocation(w.values, subs, cells.number(amount, "amount"))
+    return cells.spill(allocation.amounts, w.orientation)
