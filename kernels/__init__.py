@@ -27,7 +27,18 @@ from .risk import (
 )
 # --- covariance (issue 2)
 from .estimators import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
-# --- frontier (issue 3): add `from .frontier import ...` here
+# --- frontier (issue 3)
+from .frontier import (
+    FrontierResult,
+    LinearConstraints,
+    PortfolioResult,
+    TurningPoints,
+    efficient_frontier,
+    efficient_portfolio,
+    group_constraints,
+    max_sharpe,
+    min_variance,
+)
 # --- risk parity (issue 4): add `from .risk_parity import ...` here
 # --- rebalancing and models (issue 5)
 from .allocation_models import (

@@ -1,0 +1,224 @@
+"""The critical line algorithm (Markowitz 1956; Bailey & Lopez de Prado 2013), compiled with Numba.
+
+Solves the parametric problem, for every ``lam`` from +inf down to 0,
+
+    minimise 1/2 x' C x - lam * mu' x   subject to   E x = b,   lo <= x <= hi
+
+in the standard form of :mod:`kernels.qp` (asset weights plus one slack per general linear row, so
+box bounds, asset-class groups and any linear row are handled by the same exact path; with box
+bounds only it is the classical CLA). Between two events the optimal ``x`` is linear in ``lam``;
+the events (a free variable reaches a bound, a bounded one becomes free) are the turning points.
+
+* Top of the path: the maximum of ``mu' x`` by the bounded simplex of :mod:`kernels.qp`; when
+  several vertices tie (equal expected returns), the minimum-variance portfolio on that face is
+  found by the active-set method (``lam = +inf``).
+* Each step solves two KKT systems with the bordered inverse (O(size^2) per event) and one step
+  of iterative refinement, so the whole loop costs O(n_assets * n_free) per turning point.
+* A variable whose KKT pivot vanishes (an asset listed twice) stays at its bound: optimal as well.
+
+:func:`_critical_line` returns ``(status, weights, lambdas, n_turning)``; turning points run from
+the top (``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import jit
+from .qp import (
+    STATUS_MAX_ITER,
+    STATUS_OK,
+    _bounded_simplex,
+    _constant_rhs,
+    _face_qp,
+    _kkt_add,
+    _kkt_init,
+    _kkt_remove,
+    _kkt_solve,
+    _bounded_product,
+    _reduced_gradient,
+)
+
+#: Events closer than this (relative) to the current ``lam`` count as simultaneous.
+LAMBDA_RTOL = 1e-9
+
+
+@jit
+def _record(store, lambdas, count, x, lam):
+    if count == store.shape[0]:
+        bigger = np.empty((2 * store.shape[0], store.shape[1]))
+        bigger[:count] = store
+        store = bigger
+        lam_bigger = np.empty(2 * lambdas.shape[0])
+        lam_bigger[:count] = lambdas
+        lambdas = lam_bigger
+    store[count] = x
+    lambdas[count] = lam
+    return store, lambdas, count + 1
+
+
+@jit
+def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
+    """All turning points of the efficient frontier of the standard-form problem.
+
+    Parameters
+    ----------
+    C : ndarray of shape (n_assets, n_assets)
+    mu : ndarray of shape (n_vars,)
+        Linear objective (expected returns; zero for slacks).
+    E : ndarray of shape (k, n_vars)
+        Equality rows, full row rank. b : ndarray of shape (k,).
+    lo, hi : ndarray of shape (n_vars,)
+        Finite bounds.
+    n_assets : int
+    max_iter : int
+
+    Returns
+    -------
+    status : int
+    weights : ndarray of shape (n_turning, n_vars)
+    lambdas : ndarray of shape (n_turning,)
+        ``inf`` for the top point when it is not itself an event.
+    """
+    k, m = E.shape
+    x = np.empty(m)
+    basis = np.empty(k, dtype=np.int64)
+    store = np.empty((max(8, 2 * m), m))
+    lambdas = np.empty(store.shape[0])
+    status = _bounded_simplex(E, b, lo, hi, -mu, x, basis, max_iter)
+    if status != STATUS_OK:
+        return status, store[:0], lambdas[:0]
+    size = k + m
+    M = np.zeros((size, size))
+    free = np.empty(m, dtype=np.int64)
+    pos = np.full(m, -1, dtype=np.int64)
+    is_free = np.zeros(m, dtype=np.bool_)
+    for p in range(k):
+        free[p] = basis[p]
+        pos[basis[p]] = p
+        is_free[basis[p]] = True
+    f = k
+    _kkt_init(C, E, n_assets, basis, M)
+    cbound = np.empty(n_assets)
+    _bounded_product(C, n_assets, is_free, x, cbound)
+
+    rhs_a = np.empty(size)
+    rhs_b = np.zeros(size)
+    alpha = np.empty(size)
+    beta = np.empty(size)
+    work = np.empty(size)
+    mu_scale = 0.0
+    for j in range(m):
+        mu_scale = max(mu_scale, abs(mu[j]))
+    c_scale = 0.0
+    for i in range(n_assets):
+        c_scale = max(c_scale, abs(C[i, i]))
+    qtol = 1e-11 * mu_scale
+    gtol = 1e-12 * max(c_scale, 1e-300)
+
+    # lam = +inf: minimum variance over the face of maximum return (ties in mu)
+    for p in range(f):
+        rhs_b[k + p] = mu[free[p]]
+    _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work)
+    allowed = np.zeros(m, dtype=np.bool_)
+    n_tied = 0
+    for j in range(m):
+        if not is_free[j]:
+            q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, np.zeros(n_assets)) - mu[j]
+            if abs(q) <= qtol:
+                allowed[j] = True
+                n_tied += 1
+    if n_tied > 0:
+        status, f = _face_qp(C, E, b, lo, hi, n_assets, x, free, f, pos, is_free, M, cbound, allowed, gtol, max_iter)
+        if status != STATUS_OK:
+            return status, store[:0], lambdas[:0]
+    count = 0
+    store, lambdas, count = _record(store, lambdas, count, x, np.inf)
+
+    lam = np.inf
+    last_in = -1
+    last_out = -1
+    blocked = np.zeros(m, dtype=np.bool_)
+    zeros_n = np.zeros(n_assets)
+    n_changes = 0
+    for _ in range(max_iter):
+        if n_changes >= 64:
+            _bounded_product(C, n_assets, is_free, x, cbound)
+            n_changes = 0
+        _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
+        _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work)
+        rhs_b[:k] = 0.0
+        for p in range(f):
+            rhs_b[k + p] = mu[free[p]]
+        _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work)
+
+        best = 0.0
+        event = -1
+        event_up = False
+        near = lam * (1.0 - LAMBDA_RTOL)
+        for p in range(f):
+            j = free[p]
+            a = alpha[k + p]
+            bb = beta[k + p]
+            if abs(bb) <= 1e-14 * (abs(a) + 1.0):
+                continue
+            if bb > 0.0:
+                lj = (lo[j] - a) / bb
+                up = False
+            else:
+                lj = (hi[j] - a) / bb
+                up = True
+            if j == last_in and lj >= near:
+                continue
+            lj = min(lj, lam)
+            if lj > best:
+                best, event, event_up = lj, j, up
+        for j in range(m):
+            if is_free[j] or blocked[j] or hi[j] - lo[j] <= 0.0:
+                continue
+            q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
+            at_lower = x[j] <= lo[j]
+            if at_lower:
+                if q <= qtol:
+                    continue
+            elif q >= -qtol:
+                continue
+            pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
+            lj = -pg / q
+            if j == last_out and lj >= near:
+                continue
+            lj = min(lj, lam)
+            if lj > best:
+                best, event, event_up = lj, j, False
+        if event < 0:
+            for p in range(f):
+                x[free[p]] = alpha[k + p]
+            store, lambdas, count = _record(store, lambdas, count, x, 0.0)
+            return STATUS_OK, store[:count], lambdas[:count]
+        lam = best
+        for p in range(f):
+            x[free[p]] = alpha[k + p] + lam * beta[k + p]
+        if is_free[event]:
+            x[event] = hi[event] if event_up else lo[event]
+            _kkt_remove(E, free, f, pos, M, pos[event])
+            f -= 1
+            pos[event] = -1
+            is_free[event] = False
+            if event < n_assets:
+                for i in range(n_assets):
+                    cbound[i] += C[i, event] * x[event]
+            blocked[:] = False
+            last_out, last_in = event, -1
+        else:
+            if not _kkt_add(C, E, n_assets, free, f, pos, M, event):
+                blocked[event] = True
+                continue
+            f += 1
+            is_free[event] = True
+            if event < n_assets:
+                for i in range(n_assets):
+                    cbound[i] -= C[i, event] * x[event]
+            last_in, last_out = event, -1
+        n_changes += 1
+        store, lambdas, count = _record(store, lambdas, count, x, lam)
+    return STATUS_MAX_ITER, store[:count], lambdas[:count]
