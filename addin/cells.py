@@ -152,13 +152,13 @@ def grid(value: Any) -> Grid:
     return ((value,),)
 
 
-def _trim_trailing_blanks(rows: Grid) -> Grid:
-    """Drop trailing all-blank rows and trailing all-blank columns (the unused end of a selection)."""
+def _trim_trailing_blanks(rows: Grid, *, columns: bool = True) -> Grid:
+    """Drop trailing all-blank rows and (with ``columns``) trailing all-blank columns: the unused end of a selection."""
     n_rows = len(rows)
     while n_rows and all(_is_blank(v) for v in rows[n_rows - 1]):
         n_rows -= 1
     rows = rows[:n_rows]
-    if not rows:
+    if not rows or not columns:
         return rows
     n_cols = len(rows[0])
     while n_cols and all(_is_blank(r[n_cols - 1]) for r in rows):
@@ -363,6 +363,66 @@ def number_or_flag(value: Any, name: str) -> float:
     return number(v, name)
 
 
+def choice(value: Any, name: str, table: dict[str, Any]) -> Any:
+    """An option word looked up in ``table`` (case-insensitive; spaces and dashes read as underscores)."""
+    key = text(value, name).lower().replace("-", "_").replace(" ", "_")
+    if key not in table:
+        raise InputError(f"{name}: expected one of {', '.join(table)}, got '{text(value, name)}'.")
+    return table[key]
+
+
+def labels(value: Any, name: str) -> list[Any]:
+    """One label per asset (text or numbers) from a row or a column; blank labels stay None."""
+    rows = _trim_trailing_blanks(grid(value))
+    if not rows or not rows[0]:
+        raise InputError(f"{name}: is empty; give one label per asset.")
+    if len(rows) > 1 and len(rows[0]) > 1:
+        raise InputError(f"{name}: expected one row or one column, got a {len(rows)} x {len(rows[0])} range.")
+    out = []
+    for k, v in enumerate(chain.from_iterable(rows)):
+        if _is_cell_error(v) or isinstance(v, dt.datetime):
+            raise InputError(f"{name}: {_describe(v)} at position {k + 1}; give a label such as stock or bond.")
+        if isinstance(v, str):
+            v = v.strip() or None
+        elif isinstance(v, (bool, Decimal)):
+            v = str(v) if isinstance(v, bool) else float(v)
+        out.append(v)
+    return out
+
+
+def group_limits(value: Any, name: str, group_labels: Sequence[Any]) -> tuple[dict, dict]:
+    """Per-group (lower, upper) limits from rows ``label, min, max`` or ``min, max`` (groups in order of first appearance).
+
+    A blank min or max means no limit on that side (so trailing blank columns are kept).
+    """
+    rows = _trim_trailing_blanks(grid(value), columns=False)
+    order = list(dict.fromkeys(v for v in group_labels if v is not None))
+    if not rows or not rows[0]:
+        raise InputError(f"{name}: is empty; give one row per group: label, min, max.")
+    width = len(rows[0])
+    if width == 3:
+        keys = labels(tuple((r[0],) for r in rows), name)
+        numbers_part = tuple(r[1:] for r in rows)
+        offset = (0, 1)
+    elif width == 2:
+        if len(rows) > len(order):
+            raise InputError(f"{name}: {len(rows)} rows but there are {len(order)} groups; give one row per group.")
+        keys = order[: len(rows)]
+        numbers_part, offset = rows, (0, 0)
+    else:
+        raise InputError(f"{name}: expected 3 columns (label, min, max) or 2 (min, max), got {width}.")
+    limits = _to_floats(numbers_part, name, blanks_as_nan=True, offset=offset)
+    lower, upper = {}, {}
+    for key, (lo, hi) in zip(keys, limits):
+        if key not in order:
+            raise InputError(f"{name}: unknown group '{key}'; groups are {', '.join(map(str, order))}.")
+        if not np.isnan(lo):
+            lower[key] = float(lo)
+        if not np.isnan(hi):
+            upper[key] = float(hi)
+    return lower, upper
+
+
 def number_or_vector(value: Any, name: str) -> float | NDArray[np.float64]:
     """One number for every asset, or one per asset (bounds such as ``lower`` and ``upper``)."""
     rows = _trim_trailing_blanks(grid(value))
@@ -398,12 +458,15 @@ def spill(values: Sequence[float] | NDArray[np.float64], orientation: str = "col
 
 
 def spill_table(columns: Sequence[Sequence[Any]] | NDArray[np.float64], header: Sequence[str] | None = None) -> list[list[Any]]:
-    """A table as a spill range: ``columns`` is a 2-D array (rows x columns), ``header`` an optional first row."""
+    """A table as a spill range: ``columns`` is a 2-D array (rows x columns), ``header`` an optional first row.
+
+    Infinite or undefined entries (a Sharpe ratio at zero risk, an unbounded risk tolerance) become empty cells.
+    """
     body = np.asarray(columns, dtype=np.float64)
     if body.ndim == 1:
         body = body.reshape(-1, 1)
     out: list[list[Any]] = [list(header)] if header is not None else []
-    out.extend(body.tolist())
+    out.extend([[x if np.isfinite(x) else None for x in r] for r in body.tolist()])
     return out
 
 

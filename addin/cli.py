@@ -14,6 +14,7 @@ import sys
 #: Subcommand modules, in the order ``xlfolio --help`` lists them.
 COMMAND_MODULES = (
     "addin.commands.risk_report",
+    "addin.commands.warmup",
 )
 
 
