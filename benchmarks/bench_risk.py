@@ -1,0 +1,153 @@
+"""Covariance estimators, batch volatility and cold start, side by side with the peers.
+
+Run: ``pytest benchmarks/bench_risk.py --benchmark-only --benchmark-columns=median,iqr,rounds``
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.conftest import factor_returns
+from kernels import batch_volatility, covariance
+
+N_OBS = 2520
+SIZES = [20, 100, 500]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _data(n_assets):
+    return factor_returns(N_OBS, n_assets, seed=n_assets)
+
+
+def _pypfopt_lw(x):
+    from pypfopt.risk_models import CovarianceShrinkage
+
+    return CovarianceShrinkage(pd.DataFrame(x), returns_data=True).ledoit_wolf()
+
+
+def _skfolio(cls):
+    def fit(x):
+        import skfolio.moments as moments
+
+        return getattr(moments, cls)().fit(x).covariance_
+
+    return fit
+
+
+def _sklearn(cls):
+    def fit(x):
+        import sklearn.covariance as skc
+
+        return getattr(skc, cls)().fit(x).covariance_
+
+    return fit
+
+
+IMPLEMENTATIONS = {
+    "sample": {
+        "xlfolio": lambda x: covariance(x, "sample").matrix,
+        "numpy.cov": lambda x: np.cov(x, rowvar=False) * 252,
+        "pandas.cov": lambda x: pd.DataFrame(x).cov() * 252,
+    },
+    "ledoit_wolf": {
+        "xlfolio": lambda x: covariance(x, "ledoit_wolf").matrix,
+        "sklearn": _sklearn("LedoitWolf"),
+        "pypfopt": _pypfopt_lw,
+        "skfolio": _skfolio("LedoitWolf"),
+    },
+    "oas": {
+        "xlfolio": lambda x: covariance(x, "oas").matrix,
+        "sklearn": _sklearn("OAS"),
+        "skfolio": _skfolio("OAS"),
+    },
+    "ewma": {
+        "xlfolio": lambda x: covariance(x, "ewma").matrix,
+        "skfolio": _skfolio("EWCovariance"),
+    },
+}
+
+CASES = [(m, impl) for m, impls in IMPLEMENTATIONS.items() for impl in impls]
+
+
+@pytest.mark.parametrize("n_assets", SIZES)
+@pytest.mark.parametrize("method, impl", CASES)
+def test_covariance(benchmark, method, impl, n_assets):
+    pytest.importorskip({"pypfopt": "pypfopt", "skfolio": "skfolio", "sklearn": "sklearn"}.get(impl, "numpy"))
+    benchmark.group = f"covariance {method} T={N_OBS} n={n_assets}"
+    x = _data(n_assets)
+    fn = IMPLEMENTATIONS[method][impl]
+    fn(x)  # JIT and imports outside the timing
+    benchmark(fn, x)
+
+
+BATCH_K = 100_000
+
+
+def _einsum(w, cov):
+    return np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w))
+
+
+def _blas_rows(w, cov):
+    return np.sqrt(np.einsum("ij,ij->i", w @ cov, w))
+
+
+@pytest.mark.parametrize("n_assets", [20, 100])
+@pytest.mark.parametrize("impl", ["xlfolio", "numpy.einsum", "numpy.matmul+rowdot"])
+def test_batch_volatility(benchmark, impl, n_assets):
+    benchmark.group = f"batch volatility k={BATCH_K} n={n_assets}"
+    rng = np.random.default_rng(n_assets)
+    cov = covariance(_data(n_assets)).matrix
+    w = rng.dirichlet(np.ones(n_assets), BATCH_K)
+    fn = {"xlfolio": batch_volatility, "numpy.einsum": _einsum, "numpy.matmul+rowdot": _blas_rows}[impl]
+    fn(w, cov)
+    benchmark(fn, w, cov)
+
+
+FIRST_CALL = textwrap.dedent(
+    """
+    import time
+    t0 = time.perf_counter()
+    import numpy as np
+    import kernels
+    t1 = time.perf_counter()
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.01, (252, 10))
+    est = kernels.covariance(x, "ledoit_wolf")
+    vol = kernels.portfolio_volatility(np.full(10, 0.1), est.matrix)
+    rc = kernels.risk_contributions(np.full(10, 0.1), est.matrix)
+    t2 = time.perf_counter()
+    print(f"{t1 - t0:.4f} {t2 - t1:.4f}")
+    """
+)
+
+
+def _fresh_process(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_cold_start(benchmark, cache):
+    """A fresh process imports the kernels and makes its first calls (the delay an Excel user feels)."""
+    benchmark.group = "cold start: fresh process, import + first covariance/volatility/contributions"
+    cache_dir = Path(tempfile.mkdtemp(prefix="xlfolio-numba-"))
+    if cache == "warm":
+        _fresh_process(cache_dir)
+
+        def run():
+            return _fresh_process(cache_dir)
+    else:
+        def run():
+            fresh = Path(tempfile.mkdtemp(prefix="xlfolio-numba-cold-"))
+            return _fresh_process(fresh)
+    result = benchmark.pedantic(run, rounds=5 if cache == "warm" else 3, iterations=1)
+    import_s, first_call_s = map(float, result.split())
+    benchmark.extra_info.update(import_s=import_s, first_call_s=first_call_s)
