@@ -7,14 +7,16 @@ trading (``ideal``). Markets trade whole shares (``lot_size=1``), round lots
 1. never spends cash that is not there (cash after trading >= 0),
 2. never sells more than is held, never sells when sells are not allowed, never
    touches a fixed (locked) holding, and keeps trades of at least ``min_trade``,
-3. gets close to ``ideal`` in the L1 sense ``sum_i |x_i - ideal_i|`` (dollars):
-   floor every trade to whole lots (which keeps cash >= 0), then buy the extra lot
-   that removes the most distance while the cash lasts, then swap a lot from one
-   holding to another while that removes distance. Each holding ends within one
-   lot of ``ideal`` (unless a sale is limited by what is held).
+3. gets as close to ``ideal`` as the lots allow, in the L1 sense ``sum_i |x_i - ideal_i|`` (dollars):
+   every trade is floored to whole lots (which keeps cash >= 0), then the holdings that get one lot
+   more are chosen by an exact 0/1 knapsack (gain: distance removed; weight: the lot's value;
+   capacity: the cash left), solved by branch and bound. So each holding ends at the floor of its
+   continuous trade or one lot above it, within one lot of ``ideal`` (unless a sale is limited by
+   what is held), and the result is the closest such portfolio.
 
-The method is a greedy local search, not an exact integer program; the tests
-compare it to ``scipy.optimize.milp`` on small random cases.
+The tests compare the result with ``scipy.optimize.milp`` on small random cases: equal to the MILP
+restricted to "floor or one lot more", and never better than (but mostly equal to) the unrestricted
+integer optimum, which may sell extra lots of one holding to afford a lot of another.
 """
 
 from __future__ import annotations
@@ -67,6 +69,71 @@ class LotRounding(NamedTuple):
 def _min_trade_ok(k, lot_value, min_trade):
     """A position of ``k`` lots is allowed by ``min_trade`` (no trade, or a trade of at least min_trade)."""
     return k == 0.0 or abs(k * lot_value) >= min_trade * (1.0 - 1e-12)
+
+
+#: Branch-and-bound nodes per account before the best selection found so far is accepted.
+MAX_KNAPSACK_NODES = 200_000
+
+
+@jit
+def _knapsack_01(items, m, gain, weight, capacity, tol, take):
+    """Exact 0/1 knapsack over ``items[:m]`` (depth-first branch and bound with the LP bound).
+
+    Reorders ``items[:m]`` by gain per unit weight and sets ``take[a]`` for the chosen ``items[a]``.
+    Returns the number of nodes visited (stops at ``MAX_KNAPSACK_NODES`` with the best found).
+    """
+    for a in range(1, m):  # insertion sort by ratio, descending
+        key = items[a]
+        r = gain[key] / weight[key]
+        b = a - 1
+        while b >= 0 and gain[items[b]] / weight[items[b]] < r:
+            items[b + 1] = items[b]
+            b -= 1
+        items[b + 1] = key
+    x = np.zeros(m, np.bool_)
+    best = 0.0
+    cw = 0.0
+    cv = 0.0
+    j = 0
+    nodes = 0
+    while nodes < MAX_KNAPSACK_NODES:
+        nodes += 1
+        # LP bound from item j on
+        rem = capacity - cw
+        ub = cv
+        t = j
+        while t < m and weight[items[t]] <= rem:
+            rem -= weight[items[t]]
+            ub += gain[items[t]]
+            t += 1
+        if t < m:
+            ub += gain[items[t]] * rem / weight[items[t]]
+        if ub > best + tol:
+            for a in range(j, t):  # take every item that fits, in ratio order
+                x[a] = True
+                cw += weight[items[a]]
+                cv += gain[items[a]]
+            j = t
+            if t < m:
+                x[t] = False  # does not fit below this node
+                j = t + 1
+            if j < m:
+                continue
+            if cv > best + tol:  # a leaf better than the incumbent
+                best = cv
+                for a in range(m):
+                    take[a] = x[a]
+        # backtrack: the last item taken is left out, and the search goes on from there
+        b = min(j, m) - 1
+        while b >= 0 and not x[b]:
+            b -= 1
+        if b < 0:
+            break
+        x[b] = False
+        cw -= weight[items[b]]
+        cv -= gain[items[b]]
+        j = b + 1
+    return nodes
 
 
 @jit
@@ -122,58 +189,29 @@ def _round_to_lots(values, ideal, lot_value, fixed, cash, allow_sells, min_trade
                     residual += k[i] * lot_value[i]
                     k[i] = 0.0
 
-    # Greedy: buy the lot that removes the most distance while it fits in the cash.
-    for _ in range(n):
-        best = -1
-        best_gain = tol
-        for i in range(n):
-            if fixed[i] or lot_value[i] > residual + tol:
-                continue
-            if not _min_trade_ok(k[i] + 1.0, lot_value[i], min_trade):
-                continue
-            d = ideal[i] - (values[i] + k[i] * lot_value[i])
-            gain = abs(d) - abs(d - lot_value[i])
-            if gain > best_gain:
-                best_gain = gain
-                best = i
-        if best < 0:
-            break
-        k[best] += 1.0
-        residual -= lot_value[best]
-
-    # Swaps: one lot less of i (a buy lot given back or one more sold) pays for one lot more of j.
-    for _ in range(2 * n):
-        best_i = -1
-        best_j = -1
-        best_gain = tol
-        for i in range(n):
-            if fixed[i]:
-                continue
-            ki = k[i] - 1.0
-            if ki < 0.0 and (not allow_sells or ki < -np.floor(values[i] / lot_value[i] + 1e-9)):
-                continue
-            if not _min_trade_ok(ki, lot_value[i], min_trade):
-                continue
-            di = ideal[i] - (values[i] + k[i] * lot_value[i])
-            if abs(di + lot_value[i]) > lot_value[i] + tol:
-                continue  # would leave i more than one lot from ideal
-            loss = abs(di + lot_value[i]) - abs(di)
-            for j in range(n):
-                if j == i or fixed[j] or lot_value[j] > residual + lot_value[i] + tol:
-                    continue
-                if not _min_trade_ok(k[j] + 1.0, lot_value[j], min_trade):
-                    continue
-                dj = ideal[j] - (values[j] + k[j] * lot_value[j])
-                gain = abs(dj) - abs(dj - lot_value[j]) - loss
-                if gain > best_gain:
-                    best_gain = gain
-                    best_i = i
-                    best_j = j
-        if best_i < 0:
-            break
-        k[best_i] -= 1.0
-        k[best_j] += 1.0
-        residual += lot_value[best_i] - lot_value[best_j]
+    # Which holdings get one lot more: a 0/1 knapsack (gain = distance removed, weight = lot value,
+    # capacity = cash left), solved exactly by branch and bound.
+    items = np.empty(n, np.int64)
+    gain = np.empty(n)
+    m = 0
+    for i in range(n):
+        if fixed[i] or lot_value[i] > residual + tol:
+            continue
+        if not _min_trade_ok(k[i] + 1.0, lot_value[i], min_trade):
+            continue
+        d = ideal[i] - (values[i] + k[i] * lot_value[i])
+        g = abs(d) - abs(d - lot_value[i])
+        if g > tol:
+            items[m] = i
+            gain[i] = g
+            m += 1
+    if m > 0:
+        take = np.zeros(m, np.bool_)
+        _knapsack_01(items, m, gain, lot_value, residual + tol, tol, take)
+        for a in range(m):
+            if take[a]:
+                k[items[a]] += 1.0
+                residual -= lot_value[items[a]]
     if residual < 0.0:
         residual = 0.0  # within tol: rounding noise of the products k * lot_value
     return residual, STATUS_OK
