@@ -63,6 +63,9 @@ class Book(Protocol):
     def now(self) -> str:
         """Current time for the Log, ``YYYY-MM-DD HH:MM:SS`` UTC."""
 
+    def activate(self, sheet: str) -> None:
+        """Bring ``sheet`` to the front."""
+
 
 def utc_now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
@@ -116,6 +119,9 @@ class ExcelBook:
 
     def now(self) -> str:
         return utc_now()
+
+    def activate(self, sheet: str) -> None:
+        self.book.sheets[sheet].activate()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -262,6 +268,7 @@ class FileBook:
         self.clock = clock or utc_now
         self.messages: list[str] = []
         self.status_history: list[str | None] = []
+        self.active_sheet: str | None = None
         self._shared = self._shared_strings()
         self._sheet_paths = self._sheet_part_paths()
         self._sheets: dict[str, _SheetPart] = {}
@@ -369,6 +376,10 @@ class FileBook:
 
     def now(self) -> str:
         return self.clock()
+
+    def activate(self, sheet: str) -> None:
+        self.sheet(sheet)
+        self.active_sheet = sheet
 
     # --- output --------------------------------------------------------------------------
     def to_bytes(self) -> bytes:

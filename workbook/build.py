@@ -243,7 +243,7 @@ def _layout_portfolio(grid: Grid, lay: L.Layout, client, classes) -> None:
     grid.put(S, 2, 0, "Client", "label")
     grid.put(S, 2, 1, "Sample client", "in_text")
     grid.put(S, 3, 0, "New cash (+ deposit / - withdrawal)", "label")
-    grid.put(S, 3, 1, 0.0, "in_money")
+    grid.put(S, 3, 1, 10000.0, "in_money")
     headers = ["Asset", "Asset class", "Account", "Shares", "Price", "Value", "Weight", "Target weight",
                "Yield", "Cost basis", "Unrealised gain"]
     grid.put_row(S, hr - 1, 0, headers, "header")
@@ -410,7 +410,9 @@ def _layout_risk_parity(grid: Grid, lay: L.Layout, classes) -> None:
         grid.put_block(grid.names[name], [], fmt)
     for i, label in enumerate(("Volatility", "Expected return", "Converged", "Iterations")):
         grid.put(S, 5 + k + i, 1, label, "label")
-    grid.put_block(grid.names["RP_Stats"], [], "num")
+    stats = grid.names["RP_Stats"]
+    grid.put_block(Block(S, stats.row, stats.col, 2), [], "pct")
+    grid.put_block(Block(S, stats.row + 2, stats.col, 2), [], "text")
     sh.freeze = (4, 1)
     sh.col_widths.update({0: 22, 1: 16, 2: 12, 3: 17, 4: 13})
 
@@ -423,7 +425,7 @@ def _layout_income(grid: Grid, lay: L.Layout, classes) -> None:
     grid.put(S, 1, 0, "Projected yearly income of the current portfolio, and the lowest-risk portfolio that "
                       "reaches the income target. Inputs: here, the Portfolio and Assumptions sheets.", "note")
     grid.put(S, 3, 0, "Years", "label")
-    grid.put(S, 3, 1, 20, "in_int")
+    grid.put(S, 3, 1, L.INCOME_YEARS, "in_int")
     grid.put(S, 4, 0, "Income growth a year", "label")
     grid.put(S, 4, 1, 0.02, "in_pct")
     grid.put(S, 5, 0, "Inflation a year", "label")
@@ -447,7 +449,9 @@ def _layout_income(grid: Grid, lay: L.Layout, classes) -> None:
     grid.put_block(grid.names["IncomeTarget_Weights"], [], "pct")
     for i, label in enumerate(("Yield", "Expected return", "Volatility", "Yearly income")):
         grid.put(S, 11 + k + i, 6, label, "label")
-    grid.put_block(grid.names["IncomeTarget_Stats"], [], "pct")
+    stats = grid.names["IncomeTarget_Stats"]
+    grid.put_block(Block(S, stats.row, stats.col, 3), [], "pct")
+    grid.put_block(Block(S, stats.row + 3, stats.col), [], "money")
     sh.freeze = (10, 1)
     sh.col_widths.update({0: 22, 1: 16, 2: 12, 3: 22, 4: 18, 6: 24, 7: 12})
     sh.charts.append(("income", {"anchor": (3, 9)}))
@@ -734,3 +738,32 @@ def package_bytes(grid: Grid, tmp_dir: Path, with_vba: bool = True) -> bytes:
     path = tmp_dir / "template.xlsm"
     write_xlsm(grid, path, vba_bin)
     return add_ribbon(path.read_bytes(), L.RIBBON_XML.read_bytes())
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. The template
+# ---------------------------------------------------------------------------------------------
+
+BUILD_CLOCK = "template build"
+
+
+def build_template(out: str | Path | None = None) -> bytes:
+    """Build the template: lay out, package, then fill the output blocks by running every macro
+    headless on the sample client (the Log records those runs as ``template build``).
+
+    Returns the ``.xlsm`` bytes and writes them to ``out`` when given. Byte-for-byte repeatable.
+    """
+    import tempfile
+
+    from addin.book import FileBook
+    from addin import macros
+
+    with tempfile.TemporaryDirectory(prefix="xlfolio-build-") as tmp:
+        data = package_bytes(layout_grid(), Path(tmp))
+    book = FileBook(data, clock=lambda: BUILD_CLOCK)
+    for name in macros.COMPUTING:
+        getattr(macros, name)(book)
+    data = book.to_bytes()
+    if out is not None:
+        Path(out).write_bytes(data)
+    return data

@@ -10,6 +10,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from kernels import estimators as _estimators
+
 from .grid import Block
 from .sample_data import load_sample_prices
 
@@ -35,8 +37,9 @@ SHEETS = {
 }
 
 ACCOUNT_TYPES = ("Taxable", "IRA", "Roth IRA", "401(k)")
-COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma")
-RETURN_METHODS = ("mean", "geometric", "ewma")
+# The dropdowns list the words the kernels take.
+COVARIANCE_METHODS = _estimators.COVARIANCE_METHODS
+RETURN_METHODS = _estimators.EXPECTED_RETURN_METHODS
 FRONTIER_POINTS = 20
 INCOME_YEARS = 30
 LOG_COLUMNS = ("Time (UTC)", "Macro", "Status", "Read", "Wrote (overwritten)", "Message")

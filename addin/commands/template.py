@@ -1,0 +1,171 @@
+"""``xlfolio build-template``, ``xlfolio demo`` and ``xlfolio run-macro``: the template workbook headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+DEFAULT_TEMPLATE = "xlfolio.xlsm"
+DEFAULT_DEMO_DIR = "xlfolio-demo"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("build-template", help="build the template workbook xlfolio.xlsm",
+                              description="Build the template workbook from the text sources in workbook/.")
+    p.add_argument("--out", default=DEFAULT_TEMPLATE, help=f"where to write it (default {DEFAULT_TEMPLATE})")
+    p.set_defaults(func=run_build)
+
+    p = subparsers.add_parser("demo", help="build the template, run every button on the sample client, summarise",
+                              description="Build the template, run every ribbon macro headless on the sample "
+                                          "client, write the workbook and a PNG of the frontier chart, print a summary.")
+    p.add_argument("--out-dir", default=DEFAULT_DEMO_DIR, help=f"output folder (default ./{DEFAULT_DEMO_DIR})")
+    p.set_defaults(func=run_demo)
+
+    p = subparsers.add_parser("run-macro", help="run one button's macro on a workbook file, write a new file",
+                              description="Run one ribbon macro headless on WORKBOOK and write the result to a new "
+                                          "file (the input file is never changed).")
+    p.add_argument("name", help="macro: " + ", ".join(_buttons()))
+    p.add_argument("workbook", type=Path, help="an xlfolio workbook (.xlsm)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="result file (default: WORKBOOK's name with .NAME before the extension)")
+    p.set_defaults(func=run_macro)
+
+
+def _buttons() -> tuple[str, ...]:
+    return ("rebalance", "check_drift", "efficient_frontier", "risk_parity", "income_plan", "refresh_estimates",
+            "warm_up", "show_help")
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from workbook.build import build_template
+
+    out = Path(args.out)
+    data = build_template(out)
+    print(f"wrote {out} ({len(data):,} bytes)")
+    return 0
+
+
+def run_macro(args: argparse.Namespace) -> int:
+    from addin import macros
+    from addin.book import FileBook
+
+    if args.name not in _buttons():
+        print(f"run-macro: unknown macro {args.name!r}; pick one of {', '.join(_buttons())}.", file=sys.stderr)
+        return 2
+    src = args.workbook
+    if not src.is_file():
+        print(f"run-macro: {src} is not a file; give the path of an xlfolio workbook.", file=sys.stderr)
+        return 2
+    out = args.out or src.with_name(f"{src.stem}.{args.name}{src.suffix}")
+    if out.resolve() == src.resolve():
+        print("run-macro: --out is the input file; give a new file name (the input is never overwritten).",
+              file=sys.stderr)
+        return 2
+    try:
+        book = FileBook(src)
+        result = getattr(macros, args.name)(book)
+    except KeyError as exc:
+        print(f"run-macro: {exc.args[0]}", file=sys.stderr)
+        return 2
+    book.save(out)
+    print(f"{args.name}: {'ok' if result.ok else 'nothing written'}: {result.message}")
+    print(f"wrote {out}")
+    return 0 if result.ok else 1
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from addin import macros
+    from addin.book import FileBook
+    from workbook.build import build_template
+
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    template = out_dir / DEFAULT_TEMPLATE
+    build_template(template)
+    book = FileBook(template)
+    results = [getattr(macros, name)(book) for name in macros.COMPUTING]
+    result_path = book.save(out_dir / "xlfolio-demo.xlsm")
+    png = frontier_png(book, out_dir / "frontier.png")
+    print(summary(book, results))
+    print()
+    print(f"wrote {template} (template), {result_path} (after every button), {png} (frontier chart)")
+    return 0 if all(r.ok or r.macro == "risk_parity" for r in results) else 1
+
+
+def _col(book, name: str) -> list:
+    return [r[0] for r in book.read(name)]
+
+
+def _weights_line(classes, weights) -> str:
+    return ", ".join(f"{c} {w:.1%}" for c, w in zip(classes, weights) if w is not None)
+
+
+def summary(book, results) -> str:
+    """A few lines on what the buttons computed, read back from the workbook they wrote."""
+    classes = _col(book, "AssetClasses")
+    lines = []
+    value = book.read("Portfolio_Value")[0][0]
+    ret, risk, sharpe = (book.read(n)[0][0] for n in ("Current_Return", "Current_Risk", "Current_Sharpe"))
+    lines.append(f"Sample client: {len(_col(book, 'Holdings_Asset'))} holdings worth ${value:,.0f}, "
+                 f"new cash ${book.read('CashFlow')[0][0]:,.0f}")
+    lines.append(f"Current portfolio: expected return {ret:.2%}, volatility {risk:.2%}, Sharpe {sharpe:.2f}")
+    stats = book.read("Optimal_Stats")
+    weights = book.read("Optimal_Weights")
+    lines.append(f"Max Sharpe: return {stats[0][0]:.2%}, volatility {stats[0][1]:.2%}, Sharpe {stats[0][2]:.2f}; "
+                 + _weights_line(classes, weights[0]))
+    lines.append(f"Min variance: return {stats[1][0]:.2%}, volatility {stats[1][1]:.2%}; "
+                 + _weights_line(classes, weights[1]))
+    by_name = {r.macro: r for r in results}
+    rp = by_name.get("risk_parity")
+    if rp is not None and rp.ok:
+        lines.append("Risk parity: " + _weights_line(classes, _col(book, "RP_Weights"))
+                     + f" ({rp.message})")
+    else:
+        lines.append(f"Risk parity: not computed: {rp.message if rp else 'not run'}")
+    lines.append("Trades (Rebalance): " + by_name["rebalance"].message)
+    assets = _col(book, "Holdings_Asset")
+    for asset, row in zip(assets, book.read("Rebalance_Table")):
+        trade, shares = row[3], row[4]
+        if trade:
+            side = "buy" if trade > 0 else "sell"
+            lines.append(f"  {side:4} {abs(shares):>8,.0f} {asset:<6} ${abs(trade):>10,.2f}   "
+                         f"weight {row[1]:.1%} -> {row[6]:.1%} (target {row[2]:.1%})")
+    table = [r for r in book.read("Income_Table") if r[0] is not None]
+    if table:
+        lines.append(f"Projected income: ${table[0][2]:,.0f} in year 1, ${table[-1][2]:,.0f} in year "
+                     f"{int(table[-1][0])} (${table[-1][3]:,.0f} in today's money), ${table[-1][4]:,.0f} in all")
+    lines.append("Income target: " + by_name["income_plan"].message.split("; ")[-1] + "; "
+                 + _weights_line(classes, _col(book, "IncomeTarget_Weights")))
+    lines.append("Estimates (Prices sheet): " + by_name["refresh_estimates"].message)
+    return "\n".join(lines)
+
+
+def frontier_png(book, path: Path) -> Path:
+    """Draw the Frontier sheet's chart (same ranges as the Excel chart) to a PNG with matplotlib."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    vols = [v for v in _col(book, "Frontier_Vols") if v is not None]
+    rets = [r for r in _col(book, "Frontier_Returns") if r is not None]
+    stats = book.read("Optimal_Stats")
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=110)
+    ax.plot(vols, rets, "o-", ms=4, label="Efficient frontier")
+    for (ret, vol, _), label, marker, colour in zip(
+            stats, ("Max Sharpe", "Min variance", "Current portfolio"), ("D", "^", "s"),
+            ("#C00000", "#7F7F7F", "#FFC000")):
+        if ret is not None and vol is not None:
+            ax.plot([vol], [ret], marker, ms=9, color=colour, label=label, linestyle="none")
+    ax.set_xlabel("Volatility (a year)")
+    ax.set_ylabel("Expected return (a year)")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_title("Efficient frontier")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,151 @@
+"""What every button does around its computation: read, validate, compute, write, log.
+
+A macro is a :class:`Macro`: the names it reads, the names it may write, and a ``compute`` function
+from the values read to the values to write. :func:`run` reads every input first, computes, and only
+then writes, so a run on bad input writes nothing to the output blocks: it tells the user what to fix
+(a message box in Excel), and the Log records the attempt.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, NamedTuple, Sequence
+
+import numpy as np
+
+from addin import cells
+from addin.book import Book, ExcelBook
+from kernels import InputError, PortfolioError
+
+Rows = list[list[Any]]
+
+
+class Outcome(NamedTuple):
+    """What ``compute`` returns: rows per output name, and one line for the user and the Log."""
+
+    outputs: dict[str, Rows]
+    message: str
+
+
+class MacroResult(NamedTuple):
+    """How a run went: ``ok`` False means nothing was written (``message`` says why)."""
+
+    macro: str
+    ok: bool
+    message: str
+    wrote: tuple[str, ...]
+
+
+class Unavailable(PortfolioError):
+    """The kernel a button needs is not part of this build."""
+
+
+class Macro(NamedTuple):
+    name: str
+    label: str
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    compute: Callable[[dict[str, Rows], dict[str, tuple[int, int]]], Outcome]
+    progress: str
+
+
+def raw(rows: Rows) -> Any:
+    """Rows as COM would pass them: a bare value for one cell, else a tuple of row tuples."""
+    if len(rows) == 1 and len(rows[0]) == 1:
+        return rows[0][0]
+    return tuple(tuple(r) for r in rows)
+
+
+def vector(inputs: dict[str, Rows], name: str) -> np.ndarray:
+    return cells.vector(raw(inputs[name]), name).values
+
+
+def matrix(inputs: dict[str, Rows], name: str) -> np.ndarray:
+    return cells.matrix(raw(inputs[name]), name)
+
+
+def number(inputs: dict[str, Rows], name: str) -> float:
+    return cells.number(raw(inputs[name]), name)
+
+
+def integer(inputs: dict[str, Rows], name: str) -> int:
+    return cells.integer(raw(inputs[name]), name)
+
+
+def text(inputs: dict[str, Rows], name: str) -> str:
+    return cells.text(raw(inputs[name]), name)
+
+
+def labels(inputs: dict[str, Rows], name: str) -> list[str]:
+    """A column of text cells (blank rows at the end ignored)."""
+    values = [r[0] for r in inputs[name]]
+    while values and values[-1] in (None, ""):
+        values.pop()
+    for i, v in enumerate(values):
+        if not isinstance(v, str) or not v.strip():
+            raise InputError(f"{name}: row {i + 1} is blank or not text; type a name there.")
+    return [v.strip() for v in values]
+
+
+def column(values: Sequence[Any]) -> Rows:
+    """A vector as rows of one cell."""
+    return [[_cell(v)] for v in values]
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, (np.floating, np.integer)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def table(rows: Sequence[Sequence[Any]]) -> Rows:
+    return [[_cell(v) for v in r] for r in rows]
+
+
+def fit(rows: Rows, shape: tuple[int, int], name: str) -> Rows:
+    """Pad ``rows`` with blanks to the block's shape (a result larger than its block is a bug)."""
+    n_rows, n_cols = shape
+    if len(rows) > n_rows or any(len(r) > n_cols for r in rows):
+        raise RuntimeError(f"{name}: {len(rows)} rows of results do not fit its {n_rows} x {n_cols} block")
+    out = [list(r) + [None] * (n_cols - len(r)) for r in rows]
+    out += [[None] * n_cols for _ in range(n_rows - len(out))]
+    return out
+
+
+def run(macro: Macro, book: Book | None = None) -> MacroResult:
+    """Run ``macro`` on ``book`` (the calling Excel workbook when ``None``)."""
+    book = ExcelBook.caller() if book is None else book
+    book.status(f"xlfolio: {macro.progress}...")
+    try:
+        try:
+            inputs = {name: book.read(name) for name in macro.reads}
+            shapes = {name: book.shape(name) for name in macro.writes}
+            outcome = macro.compute(inputs, shapes)
+            blocks = {name: fit(rows, shapes[name], name) for name, rows in outcome.outputs.items()
+                      if name in shapes}
+            stray = sorted(set(outcome.outputs) - set(macro.writes))
+            if stray:
+                raise RuntimeError(f"{macro.name} tried to write {stray}, outside its output blocks")
+        except PortfolioError as exc:
+            status = "unavailable" if isinstance(exc, Unavailable) else "error"
+            message = str(exc)
+            book.append_log([book.now(), macro.name, status, ", ".join(macro.reads), "nothing", message])
+            book.alert(f"{macro.label}: {message}")
+            return MacroResult(macro.name, False, message, ())
+        except Exception as exc:
+            if not getattr(book, "interactive", False):
+                raise
+            message = f"internal error ({type(exc).__name__}: {exc}); nothing was written, please report it."
+            book.append_log([book.now(), macro.name, "error", ", ".join(macro.reads), "nothing", message])
+            book.alert(f"{macro.label}: {message}")
+            return MacroResult(macro.name, False, message, ())
+        for name, rows in blocks.items():
+            book.write(name, rows)
+        wrote = tuple(blocks)
+        book.append_log([book.now(), macro.name, "ok", ", ".join(macro.reads),
+                         ", ".join(f"{n} ({book.address(n)})" for n in wrote) or "nothing", outcome.message])
+        return MacroResult(macro.name, True, outcome.message, wrote)
+    finally:
+        book.status(None)

@@ -1,0 +1,55 @@
+"""Income Plan button: income projection of the current portfolio and the income-target portfolio."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import kernels
+from kernels import InputError
+from kernels.income_portfolios import min_volatility_for_income
+
+from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
+from ._run import Book, Macro, MacroResult, Outcome, column, integer, number, run, table
+
+INPUTS = ("Income_Years", "Income_Growth", "Income_Inflation", "Income_Target")
+
+
+def compute(inputs, shapes) -> Outcome:
+    a = assumptions(inputs)
+    h = holdings(inputs, a.classes)
+    years = integer(inputs, "Income_Years")
+    max_years = shapes["Income_Table"][0]
+    if not 1 <= years <= max_years:
+        raise InputError(f"Income_Years: expected 1 to {max_years} years, got {years}; change the cell.")
+    growth = number(inputs, "Income_Growth")
+    inflation = number(inputs, "Income_Inflation")
+    target = number(inputs, "Income_Target")
+    w = class_weights(h, a.classes)
+    yield_now = kernels.portfolio_yield(w, a.yields)
+    total_return = kernels.portfolio_return(w, a.expected_returns)
+    # The expected total return splits into the cash yield and price growth.
+    price_growth = total_return - yield_now
+    proj = kernels.income_projection(h.total, yield_now, years, payout_growth=growth, price_growth=price_growth,
+                                     inflation=inflation)
+    cumulative = np.cumsum(proj.cash_income)
+    rows = [[int(proj.year[i]), proj.start_value[i], proj.income[i], proj.income_real[i], cumulative[i]]
+            for i in range(years)]
+    best = min_volatility_for_income(a.cov, a.yields, target, expected_returns=a.expected_returns)
+    message = (f"yield {yield_now:.2%}: {proj.income[0]:,.0f} in year 1, {proj.income[-1]:,.0f} in year {years}; "
+               f"a {target:.1%} yield needs {best.volatility:.1%} volatility at least")
+    return Outcome({
+        "Income_Table": table(rows),
+        "IncomeTarget_Weights": column(best.weights),
+        "IncomeTarget_Stats": column([best.yield_, best.expected_return, best.volatility, best.yield_ * h.total]),
+        "Income_Info": [[message]],
+    }, message)
+
+
+MACRO = Macro("income_plan", "Income Plan", ASSUMPTION_NAMES + HOLDING_NAMES + INPUTS,
+              ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"), compute,
+              "projecting income")
+
+
+def income_plan(book: Book | None = None) -> MacroResult:
+    """Income Plan button: fill the Income sheet (projection table, chart data, income-target portfolio)."""
+    return run(MACRO, book)

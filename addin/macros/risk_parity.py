@@ -1,0 +1,45 @@
+"""Risk Parity button: weights whose risk contributions match the budgets."""
+
+from __future__ import annotations
+
+import kernels
+from kernels import InputError
+
+from ._inputs import ASSUMPTION_NAMES, assumptions
+from ._run import Book, Macro, MacroResult, Outcome, Unavailable, column, run, vector
+
+
+def _kernel():
+    func = getattr(kernels, "risk_parity", None)
+    if func is None:
+        raise Unavailable("the risk-parity kernel is not part of this xlfolio build yet; nothing was written.")
+    return func
+
+
+def compute(inputs, shapes) -> Outcome:
+    risk_parity = _kernel()
+    a = assumptions(inputs)
+    budgets = vector(inputs, "RP_Budgets")
+    if budgets.size != len(a.classes):
+        raise InputError(f"RP_Budgets: {budgets.size} budgets for {len(a.classes)} asset classes; give one each.")
+    res = risk_parity(a.cov, budgets)
+    contrib = kernels.risk_contributions(res.weights, a.cov)
+    ret = kernels.portfolio_return(res.weights, a.expected_returns)
+    status = "converged" if res.converged else "NOT converged"
+    message = (f"volatility {contrib.volatility:.2%}, expected return {ret:.2%}, {status} in {res.n_iter} "
+               f"iterations")
+    return Outcome({
+        "RP_Weights": column(res.weights),
+        "RP_Contrib": column(contrib.absolute),
+        "RP_Relative": column(contrib.relative),
+        "RP_Stats": column([contrib.volatility, ret, "yes" if res.converged else "no", int(res.n_iter)]),
+    }, message)
+
+
+MACRO = Macro("risk_parity", "Risk Parity", ASSUMPTION_NAMES + ("RP_Budgets",),
+              ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"), compute, "solving for risk parity")
+
+
+def risk_parity(book: Book | None = None) -> MacroResult:
+    """Risk Parity button: fill the Risk Parity sheet (weights, risk contributions)."""
+    return run(MACRO, book)
