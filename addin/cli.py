@@ -15,6 +15,7 @@ import sys
 COMMAND_MODULES = (
     "addin.commands.risk_report",
     "addin.commands.warmup",
+    "addin.commands.template",
 )
 
 
