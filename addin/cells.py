@@ -29,6 +29,7 @@ import functools
 import inspect
 import logging
 import numbers
+import re
 from decimal import Decimal
 from itertools import chain
 from typing import Any, Callable, NamedTuple, Sequence
@@ -66,6 +67,8 @@ CELL_ERRORS = {
 }
 _ERR_LOW = _XL_ERR_BASE + 2000
 _ERR_HIGH = _XL_ERR_BASE + 2060
+
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 Grid = tuple  # a tuple of row tuples, as COM gives a range
 
@@ -178,14 +181,24 @@ def _position(i: int, j: int, shape: tuple[int, int], offset: tuple[int, int] = 
     return f"row {r}, column {c}"
 
 
+def _hides_a_bool(rows: Grid, arr: NDArray[np.float64]) -> bool:
+    """True when a TRUE/FALSE cell was read as 1.0/0.0 (only cells equal to 0 or 1 are looked at)."""
+    candidates = np.flatnonzero((arr == 0.0) | (arr == 1.0))
+    if candidates.size == 0:
+        return False
+    width = arr.shape[1]
+    return any(type(rows[k // width][k % width]) is bool for k in candidates.tolist())
+
+
 def _to_floats(rows: Grid, name: str, *, blanks_as_nan: bool = False,
                offset: tuple[int, int] = (0, 0)) -> NDArray[np.float64]:
     """A rectangular grid of cells as a 2-D float array, or an InputError naming the first bad cell.
 
-    The fast path lets NumPy convert a grid of floats in C (only floats give a float64
-    array here: text gives a string array, blanks/dates/Decimal an object array, TRUE/FALSE
-    a bool array) and then looks for cell-error codes, which COM sends as ints that NumPy
-    reads as numbers. Anything else takes the cell-by-cell path, which also writes the message.
+    The fast path lets NumPy convert the grid in C: text gives a string array, blanks, dates
+    and Decimal an object array, so a float64 array means numbers, cell-error codes (ints,
+    looked for by value) or TRUE/FALSE mixed with numbers (read as 1.0/0.0, looked for by
+    type at those values only). Anything else takes the cell-by-cell path, which also writes
+    the message.
     """
     if not rows or not rows[0]:
         raise InputError(f"{name}: is empty; select the cells with the numbers.")
@@ -198,7 +211,7 @@ def _to_floats(rows: Grid, name: str, *, blanks_as_nan: bool = False,
         arr = None
     if arr is not None and arr.dtype == np.float64 and arr.ndim == 2:
         suspicious = (arr >= _ERR_LOW) & (arr <= _ERR_HIGH)
-        if not suspicious.any():
+        if not suspicious.any() and not _hides_a_bool(rows, arr):
             return arr
     shape = (len(rows), width)
     out = np.empty(shape)
@@ -281,7 +294,7 @@ def history(value: Any, name: str) -> Table:
         raise InputError(f"{name}: is empty; select the history, one row per date and one column per asset.")
     labels = None
     row0 = 0
-    if _is_label_row(rows[0]):
+    if len(rows) > 1 and _is_label_row(rows[0]):
         labels = ["" if _is_blank(v) else str(v).strip() for v in rows[0]]
         row0 = 1
     col0 = 0
@@ -479,8 +492,9 @@ def asset_labels(n_assets: int, prefix: str = "w") -> list[str]:
 
 
 def error_text(message: str) -> str:
-    """A failure as the one line a cell shows."""
-    line = " ".join(str(message).split())
+    """A failure as the one line a cell shows (terminal colour codes and control characters removed)."""
+    plain = _ANSI_ESCAPE.sub("", str(message))
+    line = " ".join("".join(ch if ch.isprintable() else " " for ch in plain).split())
     if len(line) > MAX_MESSAGE_CHARS:
         line = line[: MAX_MESSAGE_CHARS - 3] + "..."
     return ERROR_PREFIX + line
