@@ -55,6 +55,14 @@ from .rebalance_batch import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
 from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield
+from .income_portfolios import (
+    IncomeFrontier,
+    IncomePortfolio,
+    income_frontier,
+    max_attainable_yield,
+    max_yield_for_volatility,
+    min_volatility_for_income,
+)
 from .tax import (
     ACCOUNT_TYPES,
     AssetLocation,
