@@ -453,8 +453,8 @@ def rebalance_trades(
     lk = check_locked(locked, n)
     whole = prices is not None
     if whole:
-        p = check_prices(prices, n)
-        lot_value = p * check_lot_size(lot_size, n)
+        lot_shares = check_lot_size(lot_size, n)
+        lot_value = check_prices(prices, n) * lot_shares
     else:
         lot_value = np.ones(n)
     if v.sum() + c + flow < -TRADE_RTOL * max(1.0, v.sum() + c + abs(flow)):
@@ -469,7 +469,7 @@ def rebalance_trades(
     )
     if status != STATUS_OK:
         raise InfeasibleError(STATUS_MESSAGES[status])
-    shares = lots * (lot_value / p) if whole else np.full(n, np.nan)
+    shares = lots * lot_shares if whole else np.full(n, np.nan)
     return RebalanceResult(
         trades, shares, post, weights, float(cash_left), float(turnover), bool(triggered), float(max_drift),
         int(np.count_nonzero(trades)),

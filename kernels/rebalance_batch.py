@@ -102,8 +102,8 @@ def _rows(x: ArrayLike, name: str, m: int, n: int, what: str) -> NDArray[np.floa
         arr = arr.reshape(1, -1)
     if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] not in (1, m):
         raise InputError(
-            f"{name}: expected {what}, {n} values or a {m} x {n} table (accounts x holdings), got shape "
-            f"{' x '.join(map(str, arr.shape))}."
+            f"{name}: expected {n} values ({what}) or a {m} x {n} table (accounts x holdings), "
+            f"got {' x '.join(map(str, arr.shape))}."
         )
     _check_finite(arr, name)
     return np.ascontiguousarray(arr)
@@ -176,7 +176,7 @@ def rebalance_batch(
     if np.any(v < 0):
         r, c = _first_bad(v < 0)
         raise InputError(f"values: account {r + 1}, holding {c + 1} is negative ({v[r, c]:g}); values must be >= 0.")
-    t = _rows(targets, "targets", m, n, "one model of")
+    t = _rows(targets, "targets", m, n, "a model for all accounts")
     if np.any(t < 0):
         r, c = _first_bad(t < 0)
         raise InputError(f"targets: account {r + 1}, holding {c + 1} is negative ({t[r, c]:g}); targets must be >= 0.")
@@ -195,8 +195,8 @@ def rebalance_batch(
     mt = as_scalar(min_trade, "min_trade", low=0.0)
     whole = prices is not None
     if whole:
-        p = _rows(prices, "prices", m, n, "one price list of")
-        lots = _rows(lot_size, "lot_size", m, n, "one lot size or")
+        p = _rows(prices, "prices", m, n, "prices for all accounts")
+        lots = _rows(lot_size, "lot_size", m, n, "lot sizes for all accounts")
         if np.any(lots <= 0):
             r, cc = _first_bad(lots <= 0)
             raise InputError(f"lot_size: holding {cc + 1} has lot size {lots[r, cc]:g}; lot sizes must be > 0.")
@@ -214,7 +214,7 @@ def rebalance_batch(
     if locked is None:
         lk = np.zeros((1, n), np.bool_)
     else:
-        lk_f = _rows(locked, "locked", m, n, "one flag per holding or")
+        lk_f = _rows(locked, "locked", m, n, "flags for all accounts")
         if not np.all((lk_f == 0) | (lk_f == 1)):
             raise InputError("locked: expected True/False (or 1/0) per holding; mark holdings that must not trade.")
         lk = lk_f.astype(np.bool_)
