@@ -14,7 +14,8 @@ the events (a free variable reaches a bound, a bounded one becomes free) are the
   found by the active-set method (``lam = +inf``).
 * Each step solves two KKT systems with the bordered inverse (O(size^2) per event) and one step
   of iterative refinement, so the whole loop costs O(n_assets * n_free) per turning point.
-* A variable whose KKT pivot vanishes (an asset listed twice) stays at its bound: optimal as well.
+* An asset listed twice never becomes an event (its reduced gradient stays that of its twin);
+  a covariance singular along a direction that changes the return is reported (``STATUS_SINGULAR``).
 
 :func:`_critical_line` returns ``(status, weights, lambdas, n_turning)``; turning points run from
 the top (``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included.
@@ -28,6 +29,7 @@ from ._jit import jit
 from .qp import (
     STATUS_MAX_ITER,
     STATUS_OK,
+    STATUS_SINGULAR,
     _bounded_simplex,
     _constant_rhs,
     _face_qp,
@@ -41,6 +43,9 @@ from .qp import (
 
 #: Events closer than this (relative) to the current ``lam`` count as simultaneous.
 LAMBDA_RTOL = 1e-9
+#: Iterative refinement of the two KKT solves every this many free-set changes (and at the end);
+#: the bordered inverse drifts slowly, the oracle tests bound the effect (relative 1e-10 or better).
+REFINE_EVERY = 4
 
 
 @jit
@@ -138,19 +143,19 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
     lam = np.inf
     last_in = -1
     last_out = -1
-    blocked = np.zeros(m, dtype=np.bool_)
     zeros_n = np.zeros(n_assets)
     n_changes = 0
     for _ in range(max_iter):
         if n_changes >= 64:
             _bounded_product(C, n_assets, is_free, x, cbound)
             n_changes = 0
+        refine = n_changes % REFINE_EVERY == 0
         _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
-        _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work)
+        _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, refine)
         rhs_b[:k] = 0.0
         for p in range(f):
             rhs_b[k + p] = mu[free[p]]
-        _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work)
+        _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, refine)
 
         best = 0.0
         event = -1
@@ -174,7 +179,7 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
             if lj > best:
                 best, event, event_up = lj, j, up
         for j in range(m):
-            if is_free[j] or blocked[j] or hi[j] - lo[j] <= 0.0:
+            if is_free[j] or hi[j] - lo[j] <= 0.0:
                 continue
             q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
             at_lower = x[j] <= lo[j]
@@ -191,6 +196,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
             if lj > best:
                 best, event, event_up = lj, j, False
         if event < 0:
+            if not refine:
+                _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             for p in range(f):
                 x[free[p]] = alpha[k + p]
             store, lambdas, count = _record(store, lambdas, count, x, 0.0)
@@ -200,19 +207,20 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
             x[free[p]] = alpha[k + p] + lam * beta[k + p]
         if is_free[event]:
             x[event] = hi[event] if event_up else lo[event]
-            _kkt_remove(E, free, f, pos, M, pos[event])
+            if not _kkt_remove(E, free, f, pos, M, pos[event]):
+                return STATUS_SINGULAR, store[:count], lambdas[:count]
             f -= 1
             pos[event] = -1
             is_free[event] = False
             if event < n_assets:
                 for i in range(n_assets):
                     cbound[i] += C[i, event] * x[event]
-            blocked[:] = False
             last_out, last_in = event, -1
         else:
             if not _kkt_add(C, E, n_assets, free, f, pos, M, event):
-                blocked[event] = True
-                continue
+                # a true duplicate never gets here (its reduced gradient stays 0): C is singular
+                # along a direction that changes the return, which this path cannot follow
+                return STATUS_SINGULAR, store[:count], lambdas[:count]
             f += 1
             is_free[event] = True
             if event < n_assets:

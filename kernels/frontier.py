@@ -53,8 +53,11 @@ TARGET_RTOL = 1e-10
 
 _KERNEL_MESSAGES = {
     STATUS_MAX_ITER: "the critical line algorithm did not close after {n} steps (a degenerate problem)",
-    STATUS_SINGULAR: "the constraint rows are linearly dependent or the problem is degenerate",
+    STATUS_SINGULAR: "cov is singular along a mix of assets that changes the expected return (e.g. fewer "
+    "observations than assets); shrink it with covariance(..., method='ledoit_wolf')",
 }
+#: Feasibility required of every turning point before it is returned (absolute, weights sum to 1).
+FEASIBILITY_ATOL = 1e-9
 
 
 class LinearConstraints(NamedTuple):
@@ -325,8 +328,16 @@ def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str) -> _Path:
         raise InfeasibleError(
             "constraints: no portfolio meets the bounds and linear/group limits together; relax a limit or a bound."
         )
+    if status == STATUS_SINGULAR:
+        raise InputError(_KERNEL_MESSAGES[status] + ".")
     if status != STATUS_OK:
         raise ConvergenceError(f"{caller}: {_KERNEL_MESSAGES[status].format(n=max_iter)}; please report the inputs.")
+    scale = max(1.0, float(np.max(np.abs(W))))
+    violation = max(float(np.max(np.abs(W @ E.T - b))), float(np.max(lo - W)), float(np.max(W - hi)))
+    if violation > FEASIBILITY_ATOL * scale:
+        raise ConvergenceError(
+            f"{caller}: lost feasibility ({violation:.2g}) on a degenerate problem; please report the inputs."
+        )
     W = W[:, :n]
     keep = np.ones(W.shape[0], dtype=bool)
     if W.shape[0] > 1:
@@ -335,7 +346,7 @@ def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str) -> _Path:
     W = np.ascontiguousarray(W[keep][::-1])
     lam = np.ascontiguousarray(lam[keep][::-1])
     returns = W @ mu
-    variances = np.maximum(np.einsum("ij,jk,ik->i", W, prob.cov, W, optimize=True), 0.0)
+    variances = np.maximum(np.sum((W @ prob.cov) * W, axis=1), 0.0)
     # exact in theory; roundoff can leave returns a hair out of order on flat stretches
     returns = np.maximum.accumulate(returns)
     return _Path(W, returns, variances, lam)
@@ -428,7 +439,7 @@ def efficient_frontier(
     lams = np.empty(n_pts)
     for i, t in enumerate(targets):
         W[i], lams[i] = _point_at_return(path, t)
-    vols = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", W, prob.cov, W, optimize=True), 0.0))
+    vols = np.sqrt(np.maximum(np.sum((W @ prob.cov) * W, axis=1), 0.0))
     tp = TurningPoints(path.weights, path.returns, np.sqrt(path.variances), path.lambdas)
     return FrontierResult(W, W @ mu, vols, lams, tp)
 

@@ -275,10 +275,12 @@ def _sub_matvec(M, s, v, out, accumulate):
 
 
 @jit
-def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work):
-    """``out = K^-1 rhs`` with ``M ~ K^-1`` and one step of iterative refinement."""
+def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
+    """``out = K^-1 rhs`` with ``M ~ K^-1``, plus one step of iterative refinement if ``refine``."""
     s = E.shape[0] + f
     _sub_matvec(M, s, rhs, out, False)
+    if not refine:
+        return
     _kkt_matvec(C, E, n_assets, free, f, out, work)
     for i in range(s):
         work[i] = rhs[i] - work[i]
@@ -320,11 +322,19 @@ def _kkt_add(C, E, n_assets, free, f, pos, M, j):
 
 @jit
 def _kkt_remove(E, free, f, pos, M, p):
-    """Delete the free variable at position ``p`` from the KKT inverse (Schur downdate)."""
+    """Delete the free variable at position ``p`` from the KKT inverse (Schur downdate).
+
+    Returns False (and changes nothing) when the smaller KKT matrix would be singular.
+    """
     k = E.shape[0]
     s = k + f
     last = s - 1
     ip = k + p
+    scale = 0.0
+    for a in range(s):
+        scale = max(scale, abs(M[a, ip]))
+    if abs(M[ip, ip]) <= PIVOT_RTOL * scale:
+        return False
     if ip != last:
         for a in range(s):
             tmp = M[a, ip]
@@ -343,6 +353,7 @@ def _kkt_remove(E, free, f, pos, M, p):
         if ma != 0.0:
             for c in range(last):
                 M[a, c] -= ma * M[last, c]
+    return True
 
 
 # --------------------------------------------------------------------------- active set
@@ -434,7 +445,8 @@ def _face_qp(C, E, b, lo, hi, n_assets, x, free, f, pos, is_free, M, cbound, all
             if block >= 0:
                 j = free[block]
                 x[j] = hi[j] if block_up else lo[j]
-                _kkt_remove(E, free, f, pos, M, block)
+                if not _kkt_remove(E, free, f, pos, M, block):
+                    return STATUS_SINGULAR, f
                 f -= 1
                 pos[j] = -1
                 is_free[j] = False
