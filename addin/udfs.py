@@ -227,6 +227,23 @@ def INCOME_PROJECTION(value, yield_, years, payout_growth=0.0, inflation=0.0, re
     return cells.spill_table(body, PROJECTION_COLUMNS if cells.flag(header, "header") else None)
 
 
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("target_yield", "raw", doc="Least portfolio yield wanted (income needed / amount invested), e.g. 0.04.")
+@xw.arg("lower", "raw", doc=LOWER_DOC)
+@xw.arg("upper", "raw", doc=UPPER_DOC)
+@excel_function(result="Weights of the least volatile portfolio yielding at least the target, spilled like the yields.",
+                example="=INCOME_PORTFOLIO(E2:E6, Cov, 0.04, 0, 0.35)")
+def INCOME_PORTFOLIO(yields, cov, target_yield, lower=0.0, upper=1.0):
+    """The least volatile portfolio whose yield reaches the target, within the weight limits."""
+    y = cells.vector(yields, "yields")
+    result = kernels.min_volatility_for_income(
+        cells.matrix(cov, "cov"), y.values, cells.number(target_yield, "target_yield"),
+        lower=cells.number_or_vector(lower, "lower"), upper=cells.number_or_vector(upper, "upper"))
+    return cells.spill(result.weights, y.orientation)
+
+
 @xw.func(category=CATEGORY)
 @xw.arg("yield_", "raw", doc="Yield of the tax-exempt (municipal) bond (0.03 is 3%).")
 @xw.arg("federal_rate", "raw", doc="Marginal federal tax rate on ordinary income (0.24 is 24%).")
