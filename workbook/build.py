@@ -616,6 +616,10 @@ def vba_project_bin(tmp_dir: Path) -> bytes:
         for name, (kind, source) in vba_sources().items():
             project.add_module(name, source,
                                kind=VBAModuleKind.other if kind == "class" else VBAModuleKind.standard)
+        for module in project.modules:
+            # Rewritten from source: the document modules of pyOpenVBA's Excel-made template also lose
+            # their compiled cache (MODULEOFFSET 0), so nothing but source text is in the project.
+            module.dirty = True
         book.save(tmp_dir / "with_vba.xlsm")
     with zipfile.ZipFile(tmp_dir / "with_vba.xlsm") as z:
         cfb = CFB.from_bytes(z.read("xl/vbaProject.bin"))
