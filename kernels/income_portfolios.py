@@ -124,7 +124,8 @@ def _class_rows(classes, class_caps, n: int):
         value = as_scalar(cap, f"class_caps['{key}']")
         if not 0.0 <= value <= 1.0:
             raise InputError(
-                f"class_caps: {value:g} for class '{key}' is outside 0..1; enter caps as decimal fractions (0.25 for 25%)."
+                f"class_caps: {value:g} for class '{key}' is outside 0..1; "
+                "enter caps as decimal fractions (0.25 for 25%)."
             )
         rows.append([1.0 if c == key else 0.0 for c in labels])
         caps.append(value)
@@ -141,9 +142,13 @@ def _weight_bounds(lower, upper, n: int):
         i = int(bad[0])
         raise InputError(f"lower: {lo[i]:g} for asset {i + 1} is above its upper bound {hi[i]:g}; make lower <= upper.")
     if hi.sum() < 1.0 - 1e-12:
-        raise InfeasibleError(f"upper: the caps add up to {hi.sum():g}, below 1; raise them so the weights can sum to 1.")
+        raise InfeasibleError(
+            f"upper: the caps add up to {hi.sum():g}, below 1; raise them so the weights can sum to 1."
+        )
     if lo.sum() > 1.0 + 1e-12:
-        raise InfeasibleError(f"lower: the floors add up to {lo.sum():g}, above 1; lower them so the weights can sum to 1.")
+        raise InfeasibleError(
+            f"lower: the floors add up to {lo.sum():g}, above 1; lower them so the weights can sum to 1."
+        )
     return lo, hi
 
 
@@ -162,15 +167,17 @@ def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, c
         raise _class_infeasible()
     if min_return is not None:
         if mu is None:
-            raise InputError("min_return: needs expected_returns (one per asset); enter them or leave min_return empty.")
+            raise InputError(
+                "min_return: needs expected_returns (one per asset); enter them or leave min_return empty."
+            )
         r = as_scalar(min_return, "min_return", low=-1.0, high=1.0)
         best = _linear_max(mu, lo, hi, A, rlo, rhi)
         if best is None:
             raise _class_infeasible()
         if best < r - TARGET_RTOL * max(1.0, abs(r)):
             raise InfeasibleError(
-                f"min_return: {r:g} cannot be reached; the highest expected return these constraints allow is "
-                f"{best:.4g}; lower it or relax the caps."
+                f"min_return: {r:g} is out of reach; the highest expected return these limits allow is "
+                f"{best:.4g}; lower it or relax caps."
             )
         A = np.vstack([A, mu[None, :]])
         rlo = np.append(rlo, r)
@@ -293,8 +300,8 @@ def _portfolio(problem: _Problem, w: NDArray[np.float64], binding: str) -> Incom
 
 def _unreachable_target(target: float, best: float) -> InfeasibleError:
     return InfeasibleError(
-        f"target_yield: {target:g} cannot be reached; the highest yield these constraints allow is {best:.4g} "
-        f"({best:.2%}); lower the target or relax the caps."
+        f"target_yield: {target:g} is out of reach; the highest yield these limits allow is {best:.4g} "
+        f"({best:.2%}); lower it or relax caps."
     )
 
 
@@ -334,7 +341,8 @@ def max_attainable_yield(
 
     Examples
     --------
-    >>> round(max_attainable_yield([0.05, 0.02, 0.07], classes=["bond", "stock", "REIT"], class_caps={{"REIT": 0.2}}), 6)
+    >>> y = max_attainable_yield([0.05, 0.02, 0.07], classes=["bond", "stock", "REIT"], class_caps={{"REIT": 0.2}})
+    >>> round(y, 6)
     0.054
     """
     y = as_vector(yields, "yields")
@@ -463,8 +471,8 @@ def max_yield_for_volatility(
     if seg < 0:
         least = float(np.sqrt(max(turning[-1] @ problem.cov @ turning[-1], 0.0)))
         raise InfeasibleError(
-            f"max_volatility: {cap:g} is below the lowest volatility these constraints allow, {least:.4g}; "
-            "raise the cap or relax the constraints."
+            f"max_volatility: {cap:g} is below the least volatility possible here ({least:.4g}); "
+            "raise the cap or relax the limits."
         )
     if seg == 0 and s == 0.0:
         return _portfolio(problem, turning[0].copy(), "max_yield")

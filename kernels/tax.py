@@ -386,8 +386,8 @@ def asset_location(
     total, room = float(v.sum()), float(cap.sum())
     if room < total - CAPACITY_ATOL * max(1.0, total):
         raise InputError(
-            f"account_capacities: total {room:,.2f} is smaller than the household's assets {total:,.2f}; "
-            "raise a capacity (e.g. the taxable account)."
+            f"account_capacities: total {room:,.2f} is less than the assets {total:,.2f}; "
+            "raise a capacity (e.g. taxable)."
         )
     res, amounts = _SOLVERS[bool(split)](v, drag, cap)
     if amounts is None:

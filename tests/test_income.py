@@ -182,7 +182,8 @@ def test_projection_result_type_and_frame():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: portfolio_yield([0.5, 0.5], [0.02]), r"^yields: expected 2 values \(one per asset, len\(weights\)=2\), got 1\.$"),
+        (lambda: portfolio_yield([0.5, 0.5], [0.02]),
+         r"^yields: expected 2 values \(one per asset, len\(weights\)=2\), got 1\.$"),
         (lambda: portfolio_yield([0.5, 0.5], [0.02, 3.0]),
          r"^yields: 3 at position 2 is outside 0\.\.1; enter yields as decimal fractions \(0\.03 for 3%\)\.$"),
         (lambda: portfolio_yield([0.5, 0.5], [0.02, -0.01]), r"^yields: -0\.01 at position 2 is outside 0\.\.1;"),
@@ -204,7 +205,8 @@ def test_projection_result_type_and_frame():
          r"^payout_growth: 3 is outside -1\.\.1; enter growth rates as decimal fractions"),
         (lambda: income_projection(100, 0.03, 5, price_growth=-1),
          r"^price_growth: -1 must be > -1 and <= 1; enter growth rates as decimal fractions \(0\.03 for 3%\)\.$"),
-        (lambda: income_projection(100, 0.03, 5, inflation=2.5), r"^inflation: 2\.5 must be > -1 and <= 1; enter rates as decimal fractions"),
+        (lambda: income_projection(100, 0.03, 5, inflation=2.5),
+         r"^inflation: 2\.5 must be > -1 and <= 1; enter rates as decimal fractions"),
         (lambda: income_projection(100, 0.03, 5, withdrawal=-10), r"^withdrawal: must be >= 0, got -10\.$"),
         (lambda: income_projection(None, 0.03, 5), r"^value: expected a number, got an empty cell\.$"),
     ],

@@ -225,16 +225,15 @@ def test_unattainable_target_reports_the_highest_attainable_yield():
     kw = dict(classes=["bonds", "stocks", "reits"], class_caps={"reits": 0.2})
     # best: 20% REITs, 80% bonds: 0.014 + 0.04 = 0.054
     assert max_attainable_yield(y, **kw) == pytest.approx(0.054, rel=1e-12)
-    with pytest.raises(InfeasibleError, match=r"^target_yield: 0\.06 cannot be reached; the highest yield these "
-                                              r"constraints allow is 0\.054 \(5\.40%\); lower the target or relax "
-                                              r"the caps\.$"):
+    with pytest.raises(InfeasibleError, match=r"^target_yield: 0\.06 is out of reach; the highest yield these "
+                                              r"limits allow is 0\.054 \(5\.40%\); lower it or relax caps\.$"):
         min_volatility_for_income(cov, y, 0.06, **kw)
 
 
 def test_volatility_cap_below_the_least_risky_portfolio():
     cov = np.diag([0.05**2, 0.20**2])
-    with pytest.raises(InfeasibleError, match=r"^max_volatility: 0\.01 is below the lowest volatility these "
-                                              r"constraints allow, 0\.04851; raise the cap or relax the constraints\.$"):
+    with pytest.raises(InfeasibleError, match=r"^max_volatility: 0\.01 is below the least volatility possible "
+                                              r"here \(0\.04851\); raise the cap or relax the limits\.$"):
         max_yield_for_volatility(cov, [0.05, 0.02], 0.01)
 
 
@@ -274,8 +273,8 @@ def test_volatility_cap_below_the_least_risky_portfolio():
          r"^upper: 1\.2 at position 1 is outside 0\.\.1; enter weights as decimal fractions"),
         (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.0, expected_returns=[0.05, 0.06],
                                            min_return=0.09), InfeasibleError,
-         r"^min_return: 0\.09 cannot be reached; the highest expected return these constraints allow is 0\.06; "
-         r"lower it or relax the caps\.$"),
+         r"^min_return: 0\.09 is out of reach; the highest expected return these limits allow is 0\.06; "
+         r"lower it or relax caps\.$"),
         (lambda: income_frontier(np.eye(2) * 0.01, [0.03, 0.04], n_points=1), InputError,
          r"^n_points: must be >= 2, got 1\.$"),
     ],
@@ -332,3 +331,33 @@ def test_classes_as_pandas_series_and_caps_respected():
     assert p.weights[:2].sum() <= 0.6 + 1e-12
     # the remaining 30% must go to stocks: the REIT and bond caps bind
     assert p.weights[2] == pytest.approx(0.3, abs=1e-12)
+
+
+def test_min_return_guard_binds_hand_worked():
+    # bond fund: yield 5%, return 4%, vol 5%; stock fund: yield 2%, return 8%, vol 20%; uncorrelated.
+    # The least risky 3%-yield portfolio (94% bonds) expects 4.24%; asking 6% needs half in stocks.
+    cov = np.diag([0.05**2, 0.20**2])
+    p = min_volatility_for_income(cov, [0.05, 0.02], 0.03, expected_returns=[0.04, 0.08], min_return=0.06)
+    np.testing.assert_allclose(p.weights, [0.5, 0.5], atol=1e-12)
+    assert p.expected_return == pytest.approx(0.06, rel=1e-12)
+    assert p.yield_ == pytest.approx(0.035, rel=1e-12)
+    # with both guards binding: 4% yield and 6% return cannot both hold (0.5/0.5 yields 3.5%)
+    with pytest.raises(InfeasibleError, match=r"^target_yield: 0\.04 is out of reach; the highest yield these "
+                                              r"limits allow is 0\.035 \(3\.50%\);"):
+        min_volatility_for_income(cov, [0.05, 0.02], 0.04, expected_returns=[0.04, 0.08], min_return=0.06)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_singular_covariance_asset_listed_twice(seed):
+    # the same fund twice: the covariance is singular; volatility and yield are still unique
+    rng = np.random.default_rng(300 + seed)
+    base = random_cov(rng, 5)
+    J = np.vstack([np.eye(5), np.eye(5)[:1]])
+    cov = J @ base @ J.T
+    yields = np.append(y5 := rng.uniform(0, 0.07, 5), y5[0])
+    target = float(np.quantile(yields, 0.6))
+    p = min_volatility_for_income(cov, yields, target, upper=0.35)
+    _, vol_ref = cvxpy_min_vol(cov + 1e-14 * np.eye(6), yields, target, {"upper": 0.35})
+    assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
+    assert p.yield_ >= target - ATOL_FEASIBLE
+    assert_feasible(p, yields, {"upper": 0.35})

@@ -210,7 +210,8 @@ def test_asset_location_whole_holdings_that_cannot_fit():
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: tax_equivalent_yield(0.03, 24), r"^federal_rate: 24 is outside 0\.\.1; enter rates as decimal fractions \(0\.03 for 3%\)\.$"),
+        (lambda: tax_equivalent_yield(0.03, 24),
+         r"^federal_rate: 24 is outside 0\.\.1; enter rates as decimal fractions \(0\.03 for 3%\)\.$"),
         (lambda: tax_equivalent_yield(0.03, 0.24, -0.05), r"^state_rate: -0\.05 is outside 0\.\.1;"),
         (lambda: tax_equivalent_yield(3.0, 0.24), r"^tax_free_yield: 3 is outside 0\.\.1; enter yields as decimal"),
         (lambda: tax_equivalent_yield(0.03, 0.6, 0.4),
@@ -224,7 +225,8 @@ def test_asset_location_whole_holdings_that_cannot_fit():
         (lambda: after_tax_yield([0.03, 0.04], 0.24, 0.15, qualified_fraction=[0.5, 1.2]),
          r"^qualified_fraction: 1\.2 at position 2 is outside 0\.\.1; enter fractions as decimal fractions"),
         (lambda: after_tax_yield([0.03, 0.04], 0.24, 0.15, qualified_fraction=0.7, tax_exempt_fraction=[0.0, 0.5]),
-         r"^qualified_fraction \+ tax_exempt_fraction: 1\.2 for asset 2; the shares of one yield must add up to at most 1\.$"),
+         r"^qualified_fraction \+ tax_exempt_fraction: 1\.2 for asset 2; "
+         r"the shares of one yield must add up to at most 1\.$"),
         (lambda: after_tax_yield([0.03, 7.0], 0.24, 0.15), r"^yields: 7 at position 2 is outside 0\.\.1;"),
         (lambda: asset_location([1.0, 2.0], [[0.01, 0.0]], [5.0, 5.0]),
          r"^tax_drag: 1 rows but 2 values; give one row per asset, one column per account\.$"),
@@ -237,8 +239,8 @@ def test_asset_location_whole_holdings_that_cannot_fit():
         (lambda: asset_location([1.0, 2.0], [[0.01, 0.0], [0.02, 1.5]], [5.0, 1.0]),
          r"^tax_drag: 1\.5 at row 2, column 2 is outside 0\.\.1; enter tax drags as decimal fractions"),
         (lambda: asset_location([100_000.0, 50_000.0], [[0.01, 0.0], [0.02, 0.0]], [100_000.0, 20_000.0]),
-         r"^account_capacities: total 120,000\.00 is smaller than the household's assets 150,000\.00; "
-         r"raise a capacity \(e\.g\. the taxable account\)\.$"),
+         r"^account_capacities: total 120,000\.00 is less than the assets 150,000\.00; "
+         r"raise a capacity \(e\.g\. taxable\)\.$"),
         (lambda: asset_location([1.0, np.nan], [[0.01, 0.0], [0.02, 0.0]], [5.0, 1.0]),
          r"^values: missing or non-finite value at position 2; fill in a number\.$"),
     ],
