@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "addin.commands.risk_report",
     "addin.commands.warmup",
     "addin.commands.template",
+    "addin.commands.rebalance",
 )
 
 
