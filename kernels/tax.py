@@ -36,6 +36,10 @@ from .income import as_rate, check_fractions
 ACCOUNT_TYPES = ("taxable", "tax_deferred", "tax_free")
 #: Absolute tolerance (currency) when checking that the accounts can hold every holding.
 CAPACITY_ATOL = 1e-9
+#: While breaking ties, the tax drag may exceed the least one by this much (relative; HiGHS's tolerances).
+TIE_BREAK_RTOL = 1e-9
+#: ... and by this much absolute (currency per year), so that a least drag of 0 stays reachable.
+TIE_BREAK_ATOL = 1e-9
 
 
 def _combined_rate(federal: float, state: float, deductible: bool) -> float:
@@ -288,22 +292,31 @@ def _location_constraints(n: int, m: int):
     return a_eq, a_ub
 
 
-def _solve_split(v, drag, cap):
+def _with_limit(a_ub, b_ub, row, limit):
+    """Append the row ``row @ x <= limit`` (the least tax drag, kept while breaking ties)."""
+    if limit is None:
+        return a_ub, b_ub
+    return scipy.sparse.vstack([a_ub, scipy.sparse.csr_array(row[None, :])]).tocsr(), np.append(b_ub, limit)
+
+
+def _solve_split(v, drag, cap, cost, limit):
     n, m = drag.shape
     a_eq, a_ub = _location_constraints(n, m)
-    res = scipy.optimize.linprog(drag.ravel(), A_ub=a_ub, b_ub=cap, A_eq=a_eq, b_eq=v, bounds=(0, None),
+    a_ub, b_ub = _with_limit(a_ub, cap, drag.ravel(), limit)
+    res = scipy.optimize.linprog(cost.ravel(), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=v, bounds=(0, None),
                                  method="highs")
     return res, (res.x.reshape(n, m) if res.status == 0 else None)
 
 
-def _solve_whole(v, drag, cap):
+def _solve_whole(v, drag, cap, cost, limit):
     # One binary per (asset, account): asset i goes wholly to account j; amounts are v_i * z_ij.
     n, m = drag.shape
     a_eq, a_ub = _location_constraints(n, m)
     a_ub = a_ub.multiply(np.repeat(v, m)[None, :]).tocsr()
+    a_ub, b_ub = _with_limit(a_ub, cap, (drag * v[:, None]).ravel(), limit)
     cons = [scipy.optimize.LinearConstraint(a_eq, 1.0, 1.0),
-            scipy.optimize.LinearConstraint(a_ub, -np.inf, cap)]
-    res = scipy.optimize.milp((drag * v[:, None]).ravel(), constraints=cons, integrality=np.ones(n * m),
+            scipy.optimize.LinearConstraint(a_ub, -np.inf, b_ub)]
+    res = scipy.optimize.milp((cost * v[:, None]).ravel(), constraints=cons, integrality=np.ones(n * m),
                               bounds=scipy.optimize.Bounds(0, 1))
     if res.status != 0 or res.x is None:
         return res, None
@@ -320,6 +333,7 @@ def asset_location(
     account_capacities: ArrayLike,
     *,
     split: bool = True,
+    tie_break: ArrayLike | None = None,
 ) -> AssetLocation:
     """Place holdings in accounts so that the household's total yearly tax drag is smallest.
 
@@ -329,7 +343,7 @@ def asset_location(
     (bonds, REITs: high yields taxed as ordinary income) go first into sheltered space.
     With ``split=False`` each holding stays whole in one account (a mixed-integer programme,
     :func:`scipy.optimize.milp`). Where accounts tie (e.g. tax-deferred and tax-free both
-    have no yearly drag) any split between them is optimal and one is returned.
+    have no yearly drag) any split between them is optimal: ``tie_break`` chooses among them.
 
     Parameters
     ----------
@@ -342,6 +356,11 @@ def asset_location(
         Room in each account, currency, >= 0; together at least ``sum(values)``.
     split : bool, default True
         Allow one holding to be spread over several accounts.
+    tie_break : array_like of shape (n_assets, n_accounts), optional
+        A second cost, minimised only among the placements with the least tax drag (a second
+        linear programme with the drag held at its minimum). E.g. ``-expected_returns`` in the
+        tax-free column keeps Roth space for the fastest growers and the high-yield holdings in
+        the tax-deferred account. Without it, ties are resolved by the solver.
 
     Returns
     -------
@@ -389,7 +408,21 @@ def asset_location(
             f"account_capacities: total {room:,.2f} is less than the assets {total:,.2f}; "
             "raise a capacity (e.g. taxable)."
         )
-    res, amounts = _SOLVERS[bool(split)](v, drag, cap)
+    secondary = None
+    if tie_break is not None:
+        secondary = as_matrix(tie_break, "tie_break")
+        if secondary.shape != drag.shape:
+            raise InputError(
+                f"tie_break: is {secondary.shape[0]} x {secondary.shape[1]} but tax_drag is "
+                f"{drag.shape[0]} x {drag.shape[1]}; give one value per asset and account."
+            )
+    solve = _SOLVERS[bool(split)]
+    res, amounts = solve(v, drag, cap, drag, None)
+    if secondary is not None and amounts is not None:
+        least = float((amounts * drag).sum())
+        res2, amounts2 = solve(v, drag, cap, secondary, least * (1.0 + TIE_BREAK_RTOL) + TIE_BREAK_ATOL)
+        if amounts2 is not None:
+            res, amounts = res2, amounts2
     if amounts is None:
         raise InfeasibleError(
             "values: the whole holdings do not fit into the accounts without splitting; use split=True "

@@ -248,3 +248,48 @@ def test_asset_location_whole_holdings_that_cannot_fit():
 def test_bad_inputs(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+# ---------------------------------------------------------------- tie-break
+
+def test_tie_break_keeps_roth_for_growth_and_iras_for_bonds():
+    # bonds 60k (drag 1.44%), stocks 100k (drag 0.225%); IRA 60k, Roth 100k: everything fits in
+    # sheltered space (drag 0), so any split is optimal; the tie-break (minus expected return in the Roth
+    # column) sends the stocks (8%) to the Roth and the bonds (3%) to the IRA.
+    drag = yearly_tax_drag([0.045, 0.015], 0.32, 0.15, qualified_fraction=[0.0, 1.0])
+    values = np.array([60_000.0, 100_000.0])
+    caps = np.array([500_000.0, 60_000.0, 100_000.0])
+    growth = np.zeros((2, 3))
+    growth[:, 2] = -np.array([0.03, 0.08])
+    for split in (True, False):
+        loc = asset_location(values, drag, caps, split=split, tie_break=growth)
+        np.testing.assert_allclose(loc.amounts, [[0.0, 60_000.0, 0.0], [0.0, 0.0, 100_000.0]], atol=1e-6)
+        assert loc.tax_drag == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_tie_break_never_costs_tax(seed):
+    rng = np.random.default_rng(400 + seed)
+    n = int(rng.integers(2, 15))
+    values = rng.uniform(0, 1e5, n)
+    drag = yearly_tax_drag(rng.uniform(0, 0.06, n), 0.24, 0.15, qualified_fraction=rng.uniform(0, 1, n))
+    caps = np.array([values.sum(), rng.uniform(0, 0.5) * values.sum(), rng.uniform(0, 0.5) * values.sum()])
+    secondary = rng.normal(size=(n, 3))
+    plain = asset_location(values, drag, caps)
+    tied = asset_location(values, drag, caps, tie_break=secondary)
+    check_feasible(tied, values, caps)
+    assert tied.tax_drag == pytest.approx(plain.tax_drag, rel=1e-8, abs=1e-6)
+    # among the least-drag placements the tie-break cost is the smallest: cvxpy two-stage oracle
+    x = cp.Variable(drag.shape, nonneg=True)
+    scale = values.sum()
+    cons = [cp.sum(x, axis=1) == values / scale, cp.sum(x, axis=0) <= caps / scale,
+            cp.sum(cp.multiply(drag, x)) <= plain.tax_drag / scale * (1 + 1e-9) + 1e-12]
+    prob = cp.Problem(cp.Minimize(cp.sum(cp.multiply(secondary, x))), cons)
+    prob.solve(solver=cp.CLARABEL)
+    assert float((secondary * tied.amounts).sum()) / scale == pytest.approx(prob.value, rel=1e-5, abs=1e-7)
+
+
+def test_tie_break_shape_message():
+    with pytest.raises(InputError, match=r"^tie_break: is 1 x 2 but tax_drag is 2 x 2; give one value per asset "
+                                         r"and account\.$"):
+        asset_location([1.0, 2.0], [[0.01, 0.0], [0.02, 0.0]], [5.0, 5.0], tie_break=[[0.0, 1.0]])
