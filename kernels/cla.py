@@ -128,7 +128,9 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter):
     allowed = np.zeros(m, dtype=np.bool_)
     n_tied = 0
     for j in range(m):
-        if not is_free[j]:
+        if is_free[j]:
+            allowed[j] = True  # basic variables have zero reduced cost; they may leave and come back
+        else:
             q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, np.zeros(n_assets)) - mu[j]
             if abs(q) <= qtol:
                 allowed[j] = True
