@@ -47,6 +47,14 @@ class Macro(NamedTuple):
     writes: tuple[str, ...]
     compute: Callable[[dict[str, Rows], dict[str, tuple[int, int]]], Outcome]
     progress: str
+    #: Kernel argument name -> the workbook name the user sees, for the first word of a kernel's message.
+    renames: dict[str, str] = {}
+
+
+def user_message(message: str, renames: dict[str, str]) -> str:
+    """A kernel's message with its leading argument name replaced by the workbook's name for it."""
+    head, sep, rest = message.partition(":")
+    return renames[head] + sep + rest if sep and head in renames else message
 
 
 def raw(rows: Rows) -> Any:
@@ -130,7 +138,7 @@ def run(macro: Macro, book: Book | None = None) -> MacroResult:
                 raise RuntimeError(f"{macro.name} tried to write {stray}, outside its output blocks")
         except PortfolioError as exc:
             status = "unavailable" if isinstance(exc, Unavailable) else "error"
-            message = str(exc)
+            message = user_message(str(exc), macro.renames)
             book.append_log([book.now(), macro.name, status, ", ".join(macro.reads), "nothing", message])
             book.alert(f"{macro.label}: {message}")
             return MacroResult(macro.name, False, message, ())

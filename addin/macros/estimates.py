@@ -5,14 +5,22 @@ from __future__ import annotations
 import numpy as np
 
 import kernels
+from kernels import InputError
+from kernels.estimators import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS
 
 from ._run import Book, Macro, MacroResult, Outcome, column, matrix, run, table, text
 
 
+def _choice(value: str, name: str, choices) -> str:
+    if value not in choices:
+        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {value!r}; pick one from the list.")
+    return value
+
+
 def compute(inputs, shapes) -> Outcome:
     prices = matrix(inputs, "Prices")
-    cov_method = text(inputs, "Est_CovMethod")
-    ret_method = text(inputs, "Est_ReturnMethod")
+    cov_method = _choice(text(inputs, "Est_CovMethod"), "Est_CovMethod", COVARIANCE_METHODS)
+    ret_method = _choice(text(inputs, "Est_ReturnMethod"), "Est_ReturnMethod", EXPECTED_RETURN_METHODS)
     cov = kernels.covariance(prices, cov_method, data_kind="prices")
     mu = kernels.expected_returns(prices, ret_method)
     vols = np.sqrt(np.diag(cov.matrix))
@@ -24,7 +32,8 @@ def compute(inputs, shapes) -> Outcome:
 
 
 MACRO = Macro("refresh_estimates", "Refresh Estimates", ("Prices", "Est_CovMethod", "Est_ReturnMethod"),
-              ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"), compute, "estimating from the price history")
+              ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"), compute, "estimating from the price history",
+              {"prices": "Prices", "data": "Prices"})
 
 
 def refresh_estimates(book: Book | None = None) -> MacroResult:

@@ -62,6 +62,8 @@ MACRO = Macro(
     writes=OUTPUTS,
     compute=compute,
     progress="computing the efficient frontier",
+    renames={"lower": "Frontier_MinWeight", "upper": "Frontier_MaxWeight", "correlation": "Correlation",
+             "vols": "Vols", "expected_returns": "ExpReturns"},
 )
 
 

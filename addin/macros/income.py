@@ -47,7 +47,9 @@ def compute(inputs, shapes) -> Outcome:
 
 MACRO = Macro("income_plan", "Income Plan", ASSUMPTION_NAMES + HOLDING_NAMES + INPUTS,
               ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"), compute,
-              "projecting income")
+              "projecting income",
+              renames={"target_yield": "Income_Target", "correlation": "Correlation", "vols": "Vols",
+                       "yields": "Yields", "payout_growth": "Income_Growth", "inflation": "Income_Inflation"})
 
 
 def income_plan(book: Book | None = None) -> MacroResult:

@@ -38,7 +38,7 @@ def compute_rebalance(inputs, shapes) -> Outcome:
                                    prices=h.prices)
     before = kernels.drift(h.values, h.targets, band=band)
     rows = [[h.values[i], before.weights[i], h.targets[i], res.trades[i], res.shares[i], res.values[i],
-             res.weights[i], "outside" if before.outside_band[i] else ""] for i in range(len(h.assets))]
+             res.weights[i], "outside" if before.outside_band[i] else None] for i in range(len(h.assets))]
     summary = [[h.total, float(before.weights.sum()), float(h.targets.sum()), float(res.trades.sum()), None,
                 float(res.values.sum()), float(res.weights.sum()), None]]
     if res.n_trades:
@@ -63,11 +63,13 @@ def compute_drift(inputs, shapes) -> Outcome:
     return Outcome({"Drift_Table": table(rows), "Drift_Info": [[message]]}, message)
 
 
+RENAMES = {"values": "Holdings_Shares", "targets": "Holdings_Target", "cash_flow": "CashFlow",
+           "band": "Rebalance_Band", "min_trade": "Rebalance_MinTrade", "prices": "Holdings_Price"}
 REBALANCE = Macro("rebalance", "Rebalance", READS + ("Rebalance_MinTrade",),
                   ("Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"), compute_rebalance,
-                  "computing the trades")
+                  "computing the trades", RENAMES)
 CHECK_DRIFT = Macro("check_drift", "Check Drift", READS, ("Drift_Table", "Drift_Info"), compute_drift,
-                    "checking drift")
+                    "checking drift", RENAMES)
 
 
 def rebalance(book: Book | None = None) -> MacroResult:

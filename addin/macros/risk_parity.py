@@ -37,7 +37,9 @@ def compute(inputs, shapes) -> Outcome:
 
 
 MACRO = Macro("risk_parity", "Risk Parity", ASSUMPTION_NAMES + ("RP_Budgets",),
-              ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"), compute, "solving for risk parity")
+              ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"), compute, "solving for risk parity",
+              renames={"budgets": "RP_Budgets", "risk_budgets": "RP_Budgets", "correlation": "Correlation",
+                       "vols": "Vols"})
 
 
 def risk_parity(book: Book | None = None) -> MacroResult:

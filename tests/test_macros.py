@@ -1,0 +1,366 @@
+"""The ribbon macros, run headless on the template through the book adapter (the code a button runs)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import addin.macros as m
+import kernels
+from addin.book import ExcelBook, FileBook
+from kernels.income_portfolios import min_volatility_for_income
+from test_workbook_support import (
+    package,
+    source_assumptions,
+    source_class_weights,
+    source_client,
+    source_cov,
+    template_bytes,
+)
+from workbook import layout as L
+from workbook.sample_data import load_sample_prices
+
+RTOL = 1e-12
+CLOCK = "2026-01-02 03:04:05"
+
+OUTPUTS = {
+    "efficient_frontier": ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights",
+                           "Optimal_Stats", "Optimal_Weights", "Frontier_Info"),
+    "rebalance": ("Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"),
+    "check_drift": ("Drift_Table", "Drift_Info"),
+    "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),
+    "refresh_estimates": ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"),
+    "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
+}
+ALL_OUTPUTS = {n for names in OUTPUTS.values() for n in names}
+
+
+def fresh() -> FileBook:
+    """The template with every output block blanked, so each test sees what its macro writes."""
+    book = FileBook(template_bytes(), clock=lambda: CLOCK)
+    for name in ALL_OUTPUTS:
+        n_rows, n_cols = book.shape(name)
+        book.write(name, [[None] * n_cols for _ in range(n_rows)])
+    return book
+
+
+def col(book, name):
+    return np.array([r[0] for r in book.read(name)], dtype=float)
+
+
+def grid(book, name):
+    return np.array(book.read(name), dtype=float)
+
+
+@pytest.fixture(scope="module")
+def ran() -> FileBook:
+    book = fresh()
+    for name in m.COMPUTING:
+        getattr(m, name)(book)
+    return book
+
+
+def _mu_rf():
+    a = source_assumptions()
+    return a.expected_return.to_numpy(), float(a.expected_return[a.asset_class == "Cash"].iloc[0])
+
+
+# ----------------------------------------------------------------------------- results equal the kernels
+
+def test_frontier_equals_the_kernels(ran):
+    mu, rf = _mu_rf()
+    cov = source_cov()
+    front = kernels.efficient_frontier(mu, cov, L.FRONTIER_POINTS, 0.0, 1.0)
+    np.testing.assert_allclose(col(ran, "Frontier_Returns"), front.returns, rtol=RTOL)
+    np.testing.assert_allclose(col(ran, "Frontier_Vols"), front.volatilities, rtol=RTOL)
+    np.testing.assert_allclose(grid(ran, "Frontier_Weights"), front.weights, rtol=RTOL, atol=1e-15)
+    w = grid(ran, "Frontier_Weights")
+    np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-9)
+    # the table's numbers are consistent among themselves (NumPy, not the kernels)
+    np.testing.assert_allclose(col(ran, "Frontier_Returns"), w @ mu, rtol=1e-9)
+    np.testing.assert_allclose(col(ran, "Frontier_Vols"), np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w)), rtol=1e-9)
+    np.testing.assert_allclose(col(ran, "Frontier_Sharpe"), (w @ mu - rf) / np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w)),
+                               rtol=1e-9)
+    stats, weights = grid(ran, "Optimal_Stats"), grid(ran, "Optimal_Weights")
+    best = kernels.max_sharpe(mu, cov, risk_free=rf)
+    np.testing.assert_allclose(weights[0], best.weights, rtol=RTOL, atol=1e-15)
+    assert stats[0, 2] >= col(ran, "Frontier_Sharpe").max() - 1e-9  # max Sharpe beats every frontier point
+    safest = kernels.min_variance(cov, expected_returns=mu)
+    np.testing.assert_allclose(weights[1], safest.weights, rtol=RTOL, atol=1e-15)
+    assert stats[1, 1] <= col(ran, "Frontier_Vols").min() + 1e-12
+    w_now = source_class_weights()
+    np.testing.assert_allclose(weights[2], w_now, rtol=RTOL)
+    np.testing.assert_allclose(stats[2], [w_now @ mu, np.sqrt(w_now @ cov @ w_now),
+                                          (w_now @ mu - rf) / np.sqrt(w_now @ cov @ w_now)], rtol=1e-10)
+
+
+def test_rebalance_equals_the_kernel(ran):
+    c = source_client()
+    band, min_trade, cash_flow = 0.05, 100.0, 10000.0  # the template's defaults
+    res = kernels.rebalance_trades(c.value.to_numpy(), c.target_weight.to_numpy(), cash_flow=cash_flow, band=band,
+                                   min_trade=min_trade, prices=c.price.to_numpy())
+    table = np.array([r[:7] for r in ran.read("Rebalance_Table")], dtype=float)
+    np.testing.assert_allclose(table[:, 0], c.value, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 1], c.value / c.value.sum(), rtol=RTOL)
+    np.testing.assert_allclose(table[:, 3], res.trades, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 4], res.shares, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 5], res.values, rtol=RTOL)
+    # independent bookkeeping: value after = value before + trade; trades are whole shares
+    np.testing.assert_allclose(table[:, 5], table[:, 0] + table[:, 3], rtol=1e-12)
+    np.testing.assert_allclose(table[:, 3], table[:, 4] * c.price, rtol=1e-12)
+    assert np.all(table[:, 4] == np.round(table[:, 4]))
+    assert abs(table[:, 3].sum() - (cash_flow - res.cash)) < 1e-6
+    np.testing.assert_allclose(table[:, 6], c.target_weight, atol=0.01)
+    flags = [r[7] for r in ran.read("Rebalance_Table")]
+    drift = c.value / c.value.sum() - c.target_weight
+    assert flags == ["outside" if abs(d) > band else None for d in drift]
+
+
+def test_check_drift_equals_numpy(ran):
+    c = source_client()
+    w = c.value / c.value.sum()
+    rows = ran.read("Drift_Table")
+    np.testing.assert_allclose([r[0] for r in rows], w, rtol=1e-12)
+    np.testing.assert_allclose([r[2] for r in rows], w - c.target_weight, rtol=1e-10, atol=1e-15)
+    assert [r[3] for r in rows] == ["outside" if abs(d) > 0.05 else "ok" for d in w - c.target_weight]
+    n_out = int((abs(w - c.target_weight) > 0.05).sum())
+    assert ran.read("Drift_Info")[0][0].startswith(f"{n_out} of {len(c)} holdings outside")
+
+
+def test_income_equals_the_kernels(ran):
+    a, c = source_assumptions(), source_client()
+    w = source_class_weights()
+    mu = a.expected_return.to_numpy()
+    y = float(w @ a["yield"].to_numpy())
+    proj = kernels.income_projection(float(c.value.sum()), y, L.INCOME_YEARS, payout_growth=0.02,
+                                     price_growth=float(w @ mu) - y, inflation=0.025)
+    table = grid(ran, "Income_Table")
+    np.testing.assert_allclose(table[:, 0], np.arange(1, L.INCOME_YEARS + 1))
+    np.testing.assert_allclose(table[:, 1], proj.start_value, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 2], proj.income, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 3], proj.income_real, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 4], np.cumsum(proj.cash_income), rtol=1e-12)
+    np.testing.assert_allclose(table[0, 2], c.value.sum() * y, rtol=1e-12)  # year 1: value x yield
+    best = min_volatility_for_income(source_cov(), a["yield"].to_numpy(), 0.03, expected_returns=mu)
+    np.testing.assert_allclose(col(ran, "IncomeTarget_Weights"), best.weights, rtol=RTOL, atol=1e-15)
+    stats = col(ran, "IncomeTarget_Stats")
+    assert stats[0] >= 0.03 - 1e-9  # reaches the income target
+    np.testing.assert_allclose(stats[0], col(ran, "IncomeTarget_Weights") @ a["yield"].to_numpy(), rtol=1e-9)
+
+
+def test_estimates_equal_the_kernels(ran):
+    prices = load_sample_prices().to_numpy()
+    est = kernels.covariance(prices, "ledoit_wolf", data_kind="prices")
+    np.testing.assert_allclose(grid(ran, "Est_Cov"), est.matrix, rtol=RTOL)
+    np.testing.assert_allclose(col(ran, "Est_Vols"), np.sqrt(np.diag(est.matrix)), rtol=RTOL)
+    np.testing.assert_allclose(col(ran, "Est_Returns"), kernels.expected_returns(prices).values, rtol=RTOL)
+    # mean daily simple return x 252, from pandas (an independent oracle for the default method)
+    mean = load_sample_prices().pct_change().dropna().mean().to_numpy() * 252
+    np.testing.assert_allclose(col(ran, "Est_Returns"), mean, rtol=1e-9)
+
+
+def test_risk_parity_equals_the_kernel_or_says_it_is_missing():
+    book = fresh()
+    result = m.risk_parity(book)
+    if not hasattr(kernels, "risk_parity"):
+        assert not result.ok
+        assert result.message == "the risk-parity kernel is not part of this xlfolio build yet; nothing was written."
+        assert all(v is None for n in OUTPUTS["risk_parity"] for row in book.read(n) for v in row)
+        assert book.log_rows()[-1][2] == "unavailable"
+        return
+    assert result.ok, result.message
+    cov = source_cov()
+    w = col(book, "RP_Weights")
+    np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-9)
+    rc = w * (cov @ w) / (w @ cov @ w)
+    np.testing.assert_allclose(rc, np.full(len(w), 1.0 / len(w)), atol=1e-6)  # equal budgets by default
+    np.testing.assert_allclose(col(book, "RP_Relative"), rc, atol=1e-9)
+
+
+# ----------------------------------------------------------------------------- behaviour of a run
+
+def _cells(book: FileBook) -> dict:
+    out = {}
+    for sheet in L.SHEETS:
+        part = book.sheet(sheet)
+        for (r, c) in part.cells:
+            out[(sheet, r, c)] = (part.value(r, c), part.formula(r, c))
+    return out
+
+
+def _in_outputs(book, key) -> bool:
+    sheet, r, c = key
+    if sheet == "Log":
+        return True
+    for name in ALL_OUTPUTS:
+        b = book.names[name]
+        if b.sheet == sheet and b.row <= r <= b.last_row and b.col <= c <= b.last_col:
+            return True
+    return False
+
+
+def test_macros_write_only_their_outputs_and_log_each_run():
+    book = fresh()
+    before = _cells(book)
+    n_log = len(book.log_rows())
+    for name in m.COMPUTING:
+        getattr(m, name)(book)
+    after = _cells(book)
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    assert changed and all(_in_outputs(book, k) for k in changed)
+    rows = book.log_rows()[n_log:]
+    assert [r[1] for r in rows] == list(m.COMPUTING)
+    assert all(r[0] == CLOCK for r in rows)
+    frontier = rows[list(m.COMPUTING).index("efficient_frontier")]
+    assert frontier[2] == "ok"
+    assert "Frontier_Returns (Frontier!$B$9:$B$28)" in frontier[4]
+    assert "ExpReturns" in frontier[3]
+    assert book.status_history[0] == "xlfolio: estimating from the price history..."
+    assert book.status_history[-1] is None
+
+
+def test_running_a_macro_twice_gives_the_same_workbook():
+    once, twice = fresh(), fresh()
+    for name in m.COMPUTING:
+        getattr(m, name)(once)
+        getattr(m, name)(twice)
+        getattr(m, name)(twice)
+    a, b = package(once.to_bytes()), package(twice.to_bytes())
+    log_part = once._sheet_paths["Log"]
+    assert a.namelist() == b.namelist()
+    for part in a.namelist():
+        if part != log_part:
+            assert a.read(part) == b.read(part), part
+    assert len(twice.log_rows()) == len(once.log_rows()) + len(m.COMPUTING)
+
+
+BAD_INPUTS = [
+    ("efficient_frontier", "ExpReturns", (1, 0), "abc", r"^ExpReturns: text 'abc' at row 2; enter a number\.$"),
+    ("efficient_frontier", "RiskFreeRate", (0, 0), None, r"^RiskFreeRate: is empty; enter a number\.$"),
+    ("efficient_frontier", "Frontier_MinWeight", (0, 0), 0.3,
+     r"^Frontier_MinWeight: minimum weights sum to 1\.5 > 1; lower them so they total at most 1\.$"),
+    ("efficient_frontier", "Frontier_MaxWeight", (0, 0), 1.5,
+     r"^Frontier_MaxWeight: expected a weight from 0% to 100%, got 1\.5; fix the cell\.$"),
+    ("efficient_frontier", "Correlation", (0, 1), -0.9, r"^Correlation: not symmetric"),
+    ("efficient_frontier", "Holdings_Class", (1, 0), "Crypto",
+     r"^Holdings_Class: 'Crypto' is not an asset class of the Assumptions sheet; pick one from the list\.$"),
+    ("rebalance", "Holdings_Target", (0, 0), 0.5,
+     r"^Holdings_Target: target weights add up to 110\.00%, not 100%; fix them\.$"),
+    ("rebalance", "Holdings_Price", (2, 0), None,
+     r"^Holdings_Price: a blank cell at row 3; fill in a number or shorten the range\.$"),
+    ("rebalance", "Holdings_Price", (4, 0), None,
+     r"^Holdings_Price: 4 values for 5 holdings; give one per row of the table\.$"),
+    ("rebalance", "Holdings_Shares", (1, 0), -5.0,
+     r"^Holdings_Shares: row 2 is negative; enter 0 or more shares\.$"),
+    ("check_drift", "Rebalance_Band", (0, 0), 2.0,
+     r"^Rebalance_Band: expected a weight from 0% to 100%, got 2; fix the cell\.$"),
+    ("income_plan", "Income_Years", (0, 0), 0.0, r"^Income_Years: expected 1 to 30 years, got 0; change the cell\.$"),
+    ("income_plan", "Income_Target", (0, 0), 0.2, r"^Income_Target: 0\.2 is out of reach"),
+    ("refresh_estimates", "Prices", (3, 2), "#N/A", r"^Prices: text '#N/A' at row 4, column 3; enter a number\.$"),
+    ("refresh_estimates", "Est_CovMethod", (0, 0), "magic",
+     r"^Est_CovMethod: expected one of sample, ewma, ledoit_wolf, oas, got 'magic'; pick one from the list\.$"),
+    ("refresh_estimates", "Est_ReturnMethod", (0, 0), "median",
+     r"^Est_ReturnMethod: expected one of mean, geometric, ewma, got 'median'; pick one from the list\.$"),
+]
+
+
+@pytest.mark.parametrize("macro, name, offset, value, message", BAD_INPUTS,
+                         ids=[f"{c[0]}-{c[1]}-{c[3]}" for c in BAD_INPUTS])
+def test_bad_input_writes_nothing_and_says_what_to_fix(macro, name, offset, value, message):
+    import re
+
+    book = FileBook(template_bytes(), clock=lambda: CLOCK)  # outputs filled by the build
+    block = book.names[name]
+    book.sheet(block.sheet).set(block.row + offset[0], block.col + offset[1], value)
+    before = {n: book.read(n) for n in ALL_OUTPUTS}
+    n_log = len(book.log_rows())
+    result = getattr(m, macro)(book)
+    assert not result.ok and result.wrote == ()
+    assert re.search(message, result.message), result.message
+    assert len(result.message) < 160 and "\n" not in result.message
+    assert {n: book.read(n) for n in ALL_OUTPUTS} == before
+    log = book.log_rows()
+    assert len(log) == n_log + 1
+    assert log[-1][1:3] == [macro, "error"] and log[-1][4] == "nothing" and log[-1][5] == result.message
+    assert book.messages and book.messages[-1].endswith(result.message)
+
+
+def test_help_and_warm_up():
+    book = fresh()
+    assert m.show_help(book).ok and book.active_sheet == "Start"
+    result = m.warm_up(book)
+    assert result.ok and "Excel functions and the button kernels" in result.message
+    assert "failed" not in result.message
+    assert [r[1] for r in book.log_rows()[-2:]] == ["show_help", "warm_up"]
+
+
+# ----------------------------------------------------------------------------- the Excel side (xlwings API)
+
+class _FakeRange:
+    def __init__(self, sheet, ref):
+        self.sheet, self.ref = sheet, ref
+        self.shape = (len(sheet.values.get(ref, [[None]])), len(sheet.values.get(ref, [[None]])[0]))
+
+    def options(self, **kw):
+        assert kw == {"ndim": 2}
+        return self
+
+    @property
+    def value(self):
+        return self.sheet.values[self.ref]
+
+    @value.setter
+    def value(self, rows):
+        self.sheet.writes.append((self.ref, rows))
+
+    def get_address(self, include_sheetname=False):
+        return f"{self.sheet.name}!{self.ref}"
+
+
+class _FakeSheet:
+    def __init__(self, name):
+        self.name, self.values, self.writes, self.activated = name, {}, [], False
+
+    def range(self, ref):
+        return _FakeRange(self, ref)
+
+    def activate(self):
+        self.activated = True
+
+    @property
+    def used_range(self):
+        class _U:
+            last_cell = type("C", (), {"row": 7})
+
+        return _U()
+
+
+def test_excel_book_maps_the_protocol_onto_xlwings_calls():
+    """ExcelBook against a stand-in with the xlwings API it uses (no Excel here): names, ranges, Log,
+    status bar, alert, activate."""
+    sheet, log = _FakeSheet("Frontier"), _FakeSheet("Log")
+    sheet.values["B4"] = [[0.25]]
+
+    class _Names(dict):
+        pass
+
+    names = _Names(Frontier_MinWeight=type("N", (), {"refers_to_range": sheet.range("B4")})())
+    app = type("App", (), {"status_bar": None, "alerts": []})()
+    app.alert = lambda text, title: app.alerts.append((title, text))
+    xl_book = type("Book", (), {"names": names, "sheets": {"Frontier": sheet, "Log": log, "Start": _FakeSheet("Start")},
+                                "app": app})()
+    book = ExcelBook(xl_book)
+    assert book.read("Frontier_MinWeight") == [[0.25]]
+    assert book.shape("Frontier_MinWeight") == (1, 1)
+    book.write("Frontier_MinWeight", [[0.5]])
+    assert sheet.writes == [("B4", [[0.5]])]
+    book.append_log(["t", "m", "ok", "r", "w", "msg"])
+    assert log.writes == [((8, 1), [["t", "m", "ok", "r", "w", "msg"]])]
+    book.status("working")
+    assert app.status_bar == "working"
+    book.status(None)
+    assert app.status_bar is False
+    book.alert("fix it")
+    assert app.alerts == [("xlfolio", "fix it")]
+    book.activate("Start")
+    assert xl_book.sheets["Start"].activated
