@@ -10,7 +10,13 @@ Peak memory of the batch (``tracemalloc``: the NumPy arrays allocated during one
 ``extra_info`` (``--benchmark-json``).
 """
 
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,6 +26,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from kernels import rebalance_batch, rebalance_trades
 
 SIZES = [10, 30, 100]
+ROOT = Path(__file__).resolve().parents[1]
 N_ACCOUNTS, N_HOLDINGS = 100_000, 30
 
 
@@ -138,3 +145,43 @@ def test_batch(benchmark, book, impl):
     benchmark.extra_info["peak_memory_mb"] = round(peak / 2**20, 1)
     benchmark.extra_info["input_mb"] = round(sum(x.nbytes for x in book) / 2**20, 1)
     benchmark.pedantic(fn, args=book, rounds=7, iterations=1, warmup_rounds=1)
+
+
+FIRST_CALL = textwrap.dedent(
+    """
+    import time
+    t0 = time.perf_counter()
+    import numpy as np
+    import kernels
+    t1 = time.perf_counter()
+    kernels.rebalance_trades([66_000.0, 41_200.0], [0.6, 0.4], prices=[100.0, 40.0], band=0.01)
+    t2 = time.perf_counter()
+    kernels.rebalance_batch(np.full((4, 2), 50.0), [0.6, 0.4], prices=[100.0, 40.0])
+    t3 = time.perf_counter()
+    print(f"{t1 - t0:.4f} {t2 - t1:.4f} {t3 - t2:.4f}")
+    """
+)
+
+
+def _fresh_process(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+@pytest.mark.parametrize("cache", ["warm", "cold"])
+def test_first_call(benchmark, cache):
+    """A fresh process imports the kernels and rebalances one account, then a batch (what a user waits for)."""
+    benchmark.group = "rebalance first call: fresh process, import + first single + first batch"
+    cache_dir = Path(tempfile.mkdtemp(prefix="xlfolio-numba-"))
+    if cache == "warm":
+        _fresh_process(cache_dir)
+
+        def run():
+            return _fresh_process(cache_dir)
+    else:
+        def run():
+            return _fresh_process(Path(tempfile.mkdtemp(prefix="xlfolio-numba-cold-")))
+    result = benchmark.pedantic(run, rounds=5 if cache == "warm" else 1, iterations=1)
+    import_s, single_s, batch_s = map(float, result.split())
+    benchmark.extra_info.update(import_s=import_s, first_single_s=single_s, first_batch_s=batch_s)
