@@ -1,0 +1,240 @@
+"""Efficient frontier (50 points, long-only) and max Sharpe, side by side with the peers.
+
+Also min variance (PyPortfolioOpt ``min_volatility``, Riskfolio-Lib ``obj="MinRisk"``, skfolio
+``MeanRisk()``).
+
+Run: ``pytest benchmarks/bench_frontier.py --benchmark-only --benchmark-columns=median,iqr,rounds``
+
+Data: seeded factor-model daily returns (benchmarks/conftest.py), 1,260 days, at 20, 100 and 500
+assets, and the bundled sample data (20 S&P 500 stocks); every implementation gets the same
+``mu = mean * 252`` and ``cov = sample covariance * 252`` (skfolio fits on the daily returns: the
+same efficient set, scaled).
+
+Peers: PyPortfolioOpt's ``EfficientFrontier`` (one ``efficient_return`` per point, how its docs
+draw a frontier) and its ``CLA``; Riskfolio-Lib ``Portfolio.efficient_frontier``; skfolio
+``MeanRisk(efficient_frontier_size=50)``. Peers are slow at 500 assets: they get one round there.
+
+Quality: ``benchmark.extra_info["vol_excess"]`` is the largest relative amount by which the
+implementation's volatility exceeds xlfolio's exact minimum at the same expected return (positive:
+the peer is worse); for max Sharpe ``sharpe_gap`` is xlfolio's Sharpe ratio minus the peer's.
+
+BLAS runs on one thread for every implementation (a shared 2-core machine: threads only contend).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from threadpoolctl import threadpool_limits
+
+from benchmarks.conftest import factor_returns
+from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
+
+N_POINTS = 50
+DATASETS = ["factor20", "factor100", "factor500", "sp500_20"]
+FRONTIER_IMPLS = ["xlfolio", "pypfopt_loop", "pypfopt_cla", "riskfolio", "skfolio"]
+SHARPE_IMPLS = ["xlfolio", "pypfopt", "pypfopt_cla", "riskfolio", "skfolio"]
+MINVAR_IMPLS = ["xlfolio", "pypfopt", "pypfopt_cla", "riskfolio", "skfolio"]
+#: Rounds for the peers by number of assets (they take seconds to minutes per call).
+PEER_ROUNDS = {20: 5, 100: 3, 500: 1}
+
+_CACHE: dict = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_blas_thread():
+    with threadpool_limits(1):
+        yield
+
+
+def _data(name: str):
+    if name not in _CACHE:
+        if name == "sp500_20":
+            from workbook.sample_data import load_sample_prices
+
+            P = load_sample_prices().to_numpy()
+            X = P[1:] / P[:-1] - 1.0
+        else:
+            n = int(name.removeprefix("factor"))
+            X = factor_returns(1260, n, seed=n)
+        cols = [f"A{i}" for i in range(X.shape[1])]
+        df = pd.DataFrame(X, columns=cols)
+        _CACHE[name] = (X, df, df.mean() * 252, df.cov() * 252)
+    return _CACHE[name]
+
+
+# ----------------------------------------------------------------------------- implementations
+
+
+def _frontier_xlfolio(X, df, mu, S):
+    f = efficient_frontier(mu.to_numpy(), S.to_numpy(), N_POINTS)
+    return f.weights
+
+
+def _frontier_pypfopt_loop(X, df, mu, S):
+    from pypfopt import EfficientFrontier
+
+    ef = EfficientFrontier(mu, S)
+    ef.min_volatility()
+    r_min = ef.portfolio_performance()[0]
+    targets = np.linspace(r_min, mu.max(), N_POINTS)
+    targets[-1] -= 1e-5 * (targets[-1] - targets[0])  # PyPortfolioOpt rejects the maximum itself
+    out = []
+    for t in targets:
+        ef = EfficientFrontier(mu, S)
+        out.append(pd.Series(ef.efficient_return(t)).to_numpy())
+    return np.array(out)
+
+
+def _frontier_pypfopt_cla(X, df, mu, S):
+    from pypfopt import CLA
+
+    # note: CLA spreads `points` over its segments; with more turning points than 50 it returns none
+    _, _, weights = CLA(mu, S).efficient_frontier(points=N_POINTS)
+    return np.array([np.ravel(w) for w in weights])
+
+
+def _frontier_riskfolio(X, df, mu, S):
+    import riskfolio as rp
+
+    port = rp.Portfolio(returns=df)
+    port.mu = mu.to_frame().T
+    port.cov = S
+    return port.efficient_frontier(model="Classic", rm="MV", points=N_POINTS, rf=0, hist=True).to_numpy().T
+
+
+def _frontier_skfolio(X, df, mu, S):
+    from skfolio.optimization import MeanRisk
+
+    return np.asarray(MeanRisk(efficient_frontier_size=N_POINTS).fit(X).weights_)
+
+
+def _sharpe_xlfolio(X, df, mu, S):
+    return max_sharpe(mu.to_numpy(), S.to_numpy()).weights
+
+
+def _sharpe_pypfopt(X, df, mu, S):
+    from pypfopt import EfficientFrontier
+
+    return pd.Series(EfficientFrontier(mu, S).max_sharpe(risk_free_rate=0.0)).to_numpy()
+
+
+def _sharpe_pypfopt_cla(X, df, mu, S):
+    from pypfopt import CLA
+
+    return pd.Series(CLA(mu, S).max_sharpe()).to_numpy()
+
+
+def _sharpe_riskfolio(X, df, mu, S):
+    import riskfolio as rp
+
+    port = rp.Portfolio(returns=df)
+    port.mu = mu.to_frame().T
+    port.cov = S
+    return port.optimization(model="Classic", rm="MV", obj="Sharpe", rf=0, hist=True).to_numpy().ravel()
+
+
+def _sharpe_skfolio(X, df, mu, S):
+    from skfolio.optimization import MeanRisk, ObjectiveFunction
+
+    return np.asarray(MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_RATIO).fit(X).weights_)
+
+
+def _minvar_xlfolio(X, df, mu, S):
+    return min_variance(S.to_numpy()).weights
+
+
+def _minvar_pypfopt(X, df, mu, S):
+    from pypfopt import EfficientFrontier
+
+    return pd.Series(EfficientFrontier(mu, S).min_volatility()).to_numpy()
+
+
+def _minvar_pypfopt_cla(X, df, mu, S):
+    from pypfopt import CLA
+
+    return pd.Series(CLA(mu, S).min_volatility()).to_numpy()
+
+
+def _minvar_riskfolio(X, df, mu, S):
+    import riskfolio as rp
+
+    port = rp.Portfolio(returns=df)
+    port.mu = mu.to_frame().T
+    port.cov = S
+    return port.optimization(model="Classic", rm="MV", obj="MinRisk", rf=0, hist=True).to_numpy().ravel()
+
+
+def _minvar_skfolio(X, df, mu, S):
+    from skfolio.optimization import MeanRisk
+
+    return np.asarray(MeanRisk().fit(X).weights_)
+
+
+FRONTIER = {name: globals()[f"_frontier_{name}"] for name in FRONTIER_IMPLS}
+SHARPE = {name: globals()[f"_sharpe_{name}"] for name in SHARPE_IMPLS}
+MINVAR = {name: globals()[f"_minvar_{name}"] for name in MINVAR_IMPLS}
+
+
+# ----------------------------------------------------------------------------- quality
+
+
+def _vol_excess(weights, mu, S):
+    """Largest relative excess of the given portfolios' volatility over the exact minimum at their return."""
+    mu, S = mu.to_numpy(), S.to_numpy()
+    hi = float(mu.max())
+    worst = -np.inf
+    for w in np.atleast_2d(weights):
+        ret = float(w @ mu)
+        vol = float(np.sqrt(max(w @ S @ w, 0.0)))
+        best = efficient_portfolio(mu, S, target_return=min(ret, hi)).volatility
+        worst = max(worst, (vol - best) / best)
+    return worst
+
+
+def _run(benchmark, fn, args, n_assets, ours):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # peers' deprecation and solver-accuracy chatter
+        if ours:
+            fn(*args)  # warm-up: JIT compilation (or the on-disk cache) stays out of the timing
+            return benchmark(fn, *args)
+        return benchmark.pedantic(fn, args=args, rounds=PEER_ROUNDS[n_assets], iterations=1)
+
+
+@pytest.mark.benchmark(group="frontier")
+@pytest.mark.parametrize("impl", FRONTIER_IMPLS)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_frontier(benchmark, dataset, impl):
+    X, df, mu, S = _data(dataset)
+    benchmark.group = f"frontier-50 {dataset}"
+    weights = _run(benchmark, FRONTIER[impl], (X, df, mu, S), X.shape[1], impl == "xlfolio")
+    benchmark.extra_info["n_portfolios"] = int(np.atleast_2d(weights).shape[0])
+    if weights.size:
+        benchmark.extra_info["vol_excess"] = _vol_excess(weights, mu, S)
+
+
+@pytest.mark.benchmark(group="max_sharpe")
+@pytest.mark.parametrize("impl", SHARPE_IMPLS)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_max_sharpe(benchmark, dataset, impl):
+    X, df, mu, S = _data(dataset)
+    benchmark.group = f"max_sharpe {dataset}"
+    w = _run(benchmark, SHARPE[impl], (X, df, mu, S), X.shape[1], impl == "xlfolio")
+    ours = max_sharpe(mu.to_numpy(), S.to_numpy()).sharpe_ratio
+    theirs = float(w @ mu.to_numpy()) / float(np.sqrt(w @ S.to_numpy() @ w))
+    benchmark.extra_info["sharpe_gap"] = ours - theirs
+
+
+@pytest.mark.benchmark(group="min_variance")
+@pytest.mark.parametrize("impl", MINVAR_IMPLS)
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_min_variance(benchmark, dataset, impl):
+    X, df, mu, S = _data(dataset)
+    benchmark.group = f"min_variance {dataset}"
+    w = _run(benchmark, MINVAR[impl], (X, df, mu, S), X.shape[1], impl == "xlfolio")
+    C = S.to_numpy()
+    ours = min_variance(C).volatility
+    benchmark.extra_info["vol_excess"] = (float(np.sqrt(w @ C @ w)) - ours) / ours
