@@ -171,6 +171,9 @@ def test_risk_parity_equals_the_kernel_or_says_it_is_missing():
     assert result.ok, result.message
     cov = source_cov()
     w = col(book, "RP_Weights")
+    np.testing.assert_allclose(w, kernels.risk_parity(cov, np.full(len(w), 1.0 / len(w))).weights, rtol=RTOL)
+    np.testing.assert_allclose(col(book, "RP_Contrib"), w * (cov @ w) / np.sqrt(w @ cov @ w), rtol=1e-9)
+    assert book.read("RP_Stats")[2][0] == "yes"
     np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-9)
     rc = w * (cov @ w) / (w @ cov @ w)
     np.testing.assert_allclose(rc, np.full(len(w), 1.0 / len(w)), atol=1e-6)  # equal budgets by default
@@ -254,6 +257,9 @@ BAD_INPUTS = [
      r"^Holdings_Shares: row 2 is negative; enter 0 or more shares\.$"),
     ("check_drift", "Rebalance_Band", (0, 0), 2.0,
      r"^Rebalance_Band: expected a weight from 0% to 100%, got 2; fix the cell\.$"),
+    ("risk_parity", "RP_Budgets", (0, 0), -0.1,
+     r"^RP_Budgets: budget of asset 1 is -0\.1; every budget must be > 0 \(drop the asset instead\)\.$"),
+    ("risk_parity", "Vols", (2, 0), "n/a", r"^Vols: text 'n/a' at row 3; enter a number\.$"),
     ("income_plan", "Income_Years", (0, 0), 0.0, r"^Income_Years: expected 1 to 30 years, got 0; change the cell\.$"),
     ("income_plan", "Income_Target", (0, 0), 0.2, r"^Income_Target: 0\.2 is out of reach"),
     ("refresh_estimates", "Prices", (3, 2), "#N/A", r"^Prices: text '#N/A' at row 4, column 3; enter a number\.$"),

@@ -271,11 +271,6 @@ def test_start_sheet_lists_every_excel_function(book):
     assert set(udf_catalogue()) <= texts
 
 
-def test_build_is_reproducible(tmp_path):
-    B.build_template(tmp_path / "a.xlsm")
-    assert (tmp_path / "a.xlsm").read_bytes() == template_bytes()
-
-
 def test_text_sources_are_consistent():
     a = source_assumptions()
     for _, row in a.iterrows():

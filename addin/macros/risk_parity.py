@@ -23,16 +23,14 @@ def compute(inputs, shapes) -> Outcome:
     if budgets.size != len(a.classes):
         raise InputError(f"RP_Budgets: {budgets.size} budgets for {len(a.classes)} asset classes; give one each.")
     res = risk_parity(a.cov, budgets)
-    contrib = kernels.risk_contributions(res.weights, a.cov)
     ret = kernels.portfolio_return(res.weights, a.expected_returns)
-    status = "converged" if res.converged else "NOT converged"
-    message = (f"volatility {contrib.volatility:.2%}, expected return {ret:.2%}, {status} in {res.n_iter} "
-               f"iterations")
+    message = (f"volatility {res.volatility:.2%}, expected return {ret:.2%}, largest budget error "
+               f"{res.max_error:.1e} after {res.n_iter} iterations: {res.status}")
     return Outcome({
         "RP_Weights": column(res.weights),
-        "RP_Contrib": column(contrib.absolute),
-        "RP_Relative": column(contrib.relative),
-        "RP_Stats": column([contrib.volatility, ret, "yes" if res.converged else "no", int(res.n_iter)]),
+        "RP_Contrib": column(res.risk_contributions),
+        "RP_Relative": column(res.relative_contributions),
+        "RP_Stats": column([res.volatility, ret, "yes" if res.converged else "no", int(res.n_iter)]),
     }, message)
 
 
