@@ -507,11 +507,22 @@ def _rename(message: str, renames: dict[str, str]) -> str:
     return message
 
 
+def _finite_or_raise(result: Any) -> Any:
+    """The result, unless it holds an inf or NaN (a division by zero or an overflow on extreme inputs)."""
+    values = [result] if not isinstance(result, list) else chain.from_iterable(result)
+    if any(isinstance(x, float) and not np.isfinite(x) for x in values):
+        raise InputError("result: not a finite number for these inputs (a division by zero or an overflow); "
+                         "check the inputs for zeros or extreme values.")
+    return result
+
+
 def excel_function(*, result: str, example: str, renames: dict[str, str] | None = None) -> Callable:
     """Make a Python function safe to call from a cell, and record its reference metadata.
 
     The wrapper (1) gives omitted optional arguments, and optional arguments pointing at
-    blank cells, their Python default; (2) turns every exception into a one-line cell
+    blank cells, their Python default; (2) refuses a result holding inf or NaN, which Excel
+    cannot show (NumPy's floating-point warnings are silenced for the call: the result is
+    checked instead); (3) turns every exception into a one-line cell
     message (:func:`error_text`) so nothing escapes to Excel's UDF server; the message of a
     :class:`kernels.PortfolioError` is what the user reads, with the argument names the
     kernel uses mapped to the Excel argument names by ``renames``.
@@ -533,7 +544,9 @@ def excel_function(*, result: str, example: str, renames: dict[str, str] | None 
                 if optional[i] and value is not defaults[i] and is_omitted(value):
                     args[i] = defaults[i]
             try:
-                return func(*args)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    result = func(*args)
+                return _finite_or_raise(result)
             except PortfolioError as exc:
                 return error_text(_rename(str(exc), renames))
             except Exception as exc:  # a bug of ours: never a traceback in a cell or a dead UDF server

@@ -274,6 +274,28 @@ def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
     return location.amounts.tolist()
 
 
+# ----------------------------------------------------------------------------- risk parity
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("budgets", "raw", doc="Optional risk budget per asset (shares of total risk, e.g. 0.5, 0.25, 0.25). Default equal.")
+@xw.arg("lower", "raw", doc="Optional lowest weight: one number for all assets or one per asset. Default none.")
+@xw.arg("upper", "raw", doc="Optional highest weight: one number for all assets or one per asset. Default none.")
+@excel_function(result="Risk parity (or risk budgeting) weights, spilled like the budgets (a column without them).",
+                example="=RISK_PARITY(Cov)  or  =RISK_PARITY(Cov, H2:H6, 0.05, 0.4)")
+def RISK_PARITY(cov, budgets=None, lower=None, upper=None):
+    """Weights at which each asset contributes equally (or its budget) to portfolio risk."""
+    b = None if budgets is None else cells.vector(budgets, "budgets")
+    result = kernels.risk_parity(
+        cells.matrix(cov, "cov"), None if b is None else b.values,
+        lower=None if lower is None else cells.number_or_vector(lower, "lower"),
+        upper=None if upper is None else cells.number_or_vector(upper, "upper"))
+    if not result.converged:
+        raise kernels.ConvergenceError(f"cov: risk parity did not converge ({result.status}); check the covariance.")
+    return cells.spill(result.weights, "column" if b is None else b.orientation)
+
+
 # ----------------------------------------------------------------------------- rebalancing and models
 
 TARGETS_DOC = "Target weights: one per holding, summing to 1 (same orientation as values)."

@@ -32,7 +32,7 @@ PREFIX = cells.ERROR_PREFIX
 CATALOGUE = {
     "PORTFOLIO_RETURN", "PORTFOLIO_RISK", "RISK_CONTRIBUTIONS", "DIVERSIFICATION_RATIO", "COVARIANCE",
     "CORRELATION", "COV_FROM_CORR", "EXPECTED_RETURNS",
-    "MIN_VARIANCE", "MAX_SHARPE", "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS",
+    "MIN_VARIANCE", "MAX_SHARPE", "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY",
     "REBALANCE", "DRIFT", "AGE_ALLOCATION", "ALLOCATE",
     "PORTFOLIO_YIELD", "PORTFOLIO_INCOME", "INCOME_PROJECTION", "INCOME_PORTFOLIO", "TAX_EQUIVALENT_YIELD",
     "ASSET_LOCATION",
@@ -40,7 +40,8 @@ CATALOGUE = {
 EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS"}
 #: Functions that solve or estimate: not evaluated while the function wizard is open.
 EXPENSIVE = {"COVARIANCE", "CORRELATION", "EXPECTED_RETURNS", "NEAREST_CORRELATION", "MIN_VARIANCE", "MAX_SHARPE",
-             "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "INCOME_PORTFOLIO", "ASSET_LOCATION"}
+             "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY", "INCOME_PORTFOLIO",
+             "ASSET_LOCATION"}
 
 
 def params(name):
@@ -296,3 +297,10 @@ def test_history_with_header_row_and_date_column_equals_the_numbers():
         plain = xlw.call(name, *full_args(name, (xlw.table(prices),) + args[1:]))
         assert xlw.call(name, *full_args(name, args)) == plain
         assert not is_error(plain)
+
+
+def test_non_finite_result_is_a_message():
+    # found by the fuzzing above: a subnormal weight makes (sum |w|)^2 underflow to 0 and the ratio 0/0
+    msg = message(xlw.call("EFFECTIVE_ASSETS", 5e-324))
+    assert msg == (f"{PREFIX}result: not a finite number for these inputs (a division by zero or an overflow); "
+                   "check the inputs for zeros or extreme values.")

@@ -290,3 +290,58 @@ def test_allocate_errors():
         f"{E}sub_weights: row 2 is blank; give at least one number per class.")
     msg = xlw.call("ALLOCATE", 100_000.0, xlw.column([0.6, 0.4]), ((0.7, 0.2), (0.5, 0.3)))[0][0]
     assert msg.startswith(f"{E}sub_weights[1]: must sum to 1")
+
+
+# ----------------------------------------------------------------------------- risk parity
+
+
+def test_risk_parity_equal_contributions(problem):
+    _, cov = problem
+    got = xlw.call("RISK_PARITY", xlw.table(cov), M, M, M)
+    assert got == column(kernels.risk_parity(cov).weights)
+    w = np.ravel(got)
+    rc = w * (cov @ w) / (w @ cov @ w)  # independent: Euler shares of risk
+    np.testing.assert_allclose(rc, np.full(6, 1 / 6), rtol=1e-9)
+    assert w.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_risk_parity_two_assets_closed_form():
+    # two assets: equal risk contributions <=> w_i proportional to 1 / sigma_i, whatever the correlation
+    got = np.ravel(xlw.call("RISK_PARITY", xlw.table([[0.04, 0.006], [0.006, 0.01]]), M, M, M))
+    np.testing.assert_allclose(got, [1 / 3, 2 / 3], rtol=1e-10)
+
+
+@pytest.mark.parametrize(("orient", "spill"), [(xlw.column, column), (xlw.row, row)])
+def test_risk_budgets_spill_like_the_budgets(problem, orient, spill):
+    _, cov = problem
+    budgets = np.array([0.3, 0.1, 0.2, 0.1, 0.2, 0.1])
+    got = xlw.call("RISK_PARITY", xlw.table(cov), orient(budgets), M, M)
+    assert got == spill(kernels.risk_parity(cov, budgets).weights)
+    w = np.ravel(got)
+    np.testing.assert_allclose(w * (cov @ w) / (w @ cov @ w), budgets, rtol=1e-9)
+
+
+def test_risk_parity_bounds(problem):
+    _, cov = problem
+    got = xlw.call("RISK_PARITY", xlw.table(cov), M, 0.1, 0.2)
+    assert got == column(kernels.risk_parity(cov, lower=0.1, upper=0.2).weights)
+    w = np.ravel(got)
+    assert w.min() >= 0.1 - 1e-12 and w.max() <= 0.2 + 1e-12
+
+
+def test_risk_parity_not_converged_is_a_message(problem, monkeypatch):
+    _, cov = problem
+    real = kernels.risk_parity
+
+    def stalled(*args, **kwargs):
+        return real(*args, **kwargs)._replace(converged=False, status="stopped after 1000 iterations")
+
+    monkeypatch.setattr(kernels, "risk_parity", stalled)
+    assert xlw.call("RISK_PARITY", xlw.table(cov), M, M, M)[0][0] == (
+        f"{E}cov: risk parity did not converge (stopped after 1000 iterations); check the covariance.")
+
+
+def test_risk_parity_bad_budget(problem):
+    _, cov = problem
+    msg = xlw.call("RISK_PARITY", xlw.table(cov), xlw.column([0.5, 0.5, 0.0, 0.0, 0.0, 0.0]), M, M)[0][0]
+    assert msg.startswith(f"{E}budgets:")
