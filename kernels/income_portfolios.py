@@ -153,7 +153,8 @@ def _weight_bounds(lower, upper, n: int):
 
 
 def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps) -> _Problem:
-    C = as_covariance(cov, "cov")
+    # the PSD check (a factorisation) is left to the frontier engine, which makes it on every call
+    C = as_covariance(cov, "cov", check_psd_=False)
     n = C.shape[0]
     y = as_vector(yields, "yields", size=n)
     check_fractions(y, "yields", what="yields")
