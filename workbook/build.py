@@ -299,7 +299,7 @@ def _layout_portfolio(grid: Grid, lay: L.Layout, client, classes) -> None:
         value = _formula_value(grid, formula)
         grid.put(S, mr + i, 13, value, fmt, formula=formula)
     sh.freeze = (hr, 1)
-    sh.col_widths.update({0: 30, 1: 20, 2: 10, 3: 10, 4: 10, 5: 12, 6: 9, 7: 9, 8: 8, 9: 12, 10: 13,
+    sh.col_widths.update({0: 36, 1: 20, 2: 10, 3: 10, 4: 10, 5: 12, 6: 9, 7: 9, 8: 8, 9: 12, 10: 13,
                           12: 20, 13: 11, 14: 9})
 
 
@@ -352,7 +352,9 @@ def _layout_frontier(grid: Grid, lay: L.Layout, classes) -> None:
     grid.put_row(S, base - 1, 0, ["Portfolio", "Expected return", "Volatility", "Sharpe ratio", *classes], "header")
     for i, label in enumerate(("Max Sharpe", "Min variance", "Current")):
         grid.put(S, base + i, 0, label, "label")
-    grid.put_block(grid.names["Optimal_Stats"], [], "pct")
+    stats = grid.names["Optimal_Stats"]
+    grid.put_block(Block(S, stats.row, stats.col, stats.n_rows, 2), [], "pct")
+    grid.put_block(Block(S, stats.row, stats.col + 2, stats.n_rows, 1), [], "corr")
     grid.put_block(grid.names["Optimal_Weights"], [], "pct")
     sh.freeze = (8, 1)
     sh.col_widths.update({0: 20, 1: 14, 2: 11, 3: 11, **{4 + j: 12 for j in range(len(classes))}})
