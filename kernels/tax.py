@@ -36,10 +36,12 @@ from .income import as_rate, check_fractions
 ACCOUNT_TYPES = ("taxable", "tax_deferred", "tax_free")
 #: Absolute tolerance (currency) when checking that the accounts can hold every holding.
 CAPACITY_ATOL = 1e-9
-#: While breaking ties, the tax drag may exceed the least one by this much (relative; HiGHS's tolerances).
-TIE_BREAK_RTOL = 1e-9
+#: While breaking ties, the tax drag may exceed the least one by this much (relative).
+TIE_BREAK_RTOL = 1e-12
 #: ... and by this much absolute (currency per year), so that a least drag of 0 stays reachable.
 TIE_BREAK_ATOL = 1e-9
+#: Placements smaller than this fraction of the household's assets are solver crumbs and are tidied away.
+CRUMB_RTOL = 1e-9
 
 
 def _combined_rate(federal: float, state: float, deductible: bool) -> float:
@@ -327,6 +329,17 @@ def _solve_whole(v, drag, cap, cost, limit):
 _SOLVERS = {True: _solve_split, False: _solve_whole}
 
 
+def _tidy(amounts, atol):
+    """Move solver crumbs (0 < x < atol) to the largest placement of the same asset; row sums are kept."""
+    crumbs = (amounts > 0.0) & (amounts < atol)
+    for i in np.flatnonzero(crumbs.any(axis=1)):
+        row = amounts[i]
+        moved = row[crumbs[i]].sum()
+        row[crumbs[i]] = 0.0
+        row[int(np.argmax(row))] += moved
+    return amounts
+
+
 def asset_location(
     values: ArrayLike,
     tax_drag: ArrayLike,
@@ -428,7 +441,7 @@ def asset_location(
             "values: the whole holdings do not fit into the accounts without splitting; use split=True "
             "or raise a capacity."
         )
-    amounts = np.maximum(amounts, 0.0)
+    amounts = _tidy(np.maximum(amounts, 0.0), CRUMB_RTOL * max(total, 1.0))
     by_asset = (amounts * drag).sum(axis=1)
     used = amounts.sum(axis=0)
     return AssetLocation(amounts, float(by_asset.sum()), by_asset, used, cap - used, str(res.message))
