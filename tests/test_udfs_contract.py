@@ -304,3 +304,11 @@ def test_non_finite_result_is_a_message():
     msg = message(xlw.call("EFFECTIVE_ASSETS", 5e-324))
     assert msg == (f"{PREFIX}result: not a finite number for these inputs (a division by zero or an overflow); "
                    "check the inputs for zeros or extreme values.")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cell_references_read_like_values(name):
+    """Formulas usually pass references (B2:B6): xlwings reads Range.Value; the result is the same."""
+    by_value = full_args(name, EXAMPLES[name])
+    by_reference = tuple(a if a == xlw.MISSING else xlw.reference(a) for a in by_value)
+    assert xlw.call(name, *by_reference) == xlw.call(name, *by_value)

@@ -26,6 +26,7 @@ codes for cell errors (:data:`XL_NA`), :data:`MISSING` for an omitted optional a
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import types
 from decimal import Decimal
 
@@ -99,3 +100,68 @@ def com_value(v):
 def table(matrix) -> tuple:
     """A 2-D range as COM delivers it: a tuple of row tuples."""
     return tuple(tuple(com_value(v) for v in r) for r in matrix)
+
+
+# ----------------------------------------------------------------------------- cell references
+
+#: IID of Excel's Range interface: xlwings' is_range_instance compares the argument's type info with it.
+RANGE_IID = "{00020846-0000-0000-C000-000000000046}"
+
+
+class _Count:
+    def __init__(self, n: int):
+        self.Count = n
+
+
+class _TypeInfo:
+    class _TypeAttr:
+        iid = RANGE_IID
+
+    def GetTypeAttr(self):  # noqa: N802 (COM's name)
+        return self._TypeAttr()
+
+
+class _OleObject:
+    def GetTypeInfo(self):  # noqa: N802
+        return _TypeInfo()
+
+
+class _Application:
+    Hwnd = 1
+
+
+class _Workbook:
+    Application = _Application()
+
+
+class _Worksheet:
+    Parent = _Workbook()
+
+
+class ComRange:
+    """A cell reference as COM hands it to the UDF server: an Excel ``Range`` dispatch, not its values.
+
+    When a formula passes ``B2:B6``, VBA's ``Array(weights, ...)`` carries the Range object;
+    xlwings' ``call_udf`` recognises it (``is_range_instance``), wraps it in ``xlwings.Range`` and
+    reads ``Range.Value`` through the conversion pipeline. This stand-in has just the object model
+    that path touches (type info, position, size, worksheet -> workbook -> application).
+    """
+
+    _oleobj_ = _OleObject()
+    Worksheet = _Worksheet()
+    Row = 2
+    Column = 2
+
+    def __init__(self, value):
+        self.Value = value
+        rows = value if isinstance(value, tuple) else ((value,),)
+        self.Rows = _Count(len(rows))
+        self.Columns = _Count(len(rows[0]))
+
+
+def reference(value) -> ComRange:
+    """``value`` (COM-shaped, as from :func:`table`) behind a cell reference."""
+    install()
+    # xlwings asks for the Excel process id of the range's application (win32process, pywin32)
+    sys.modules["win32process"].GetWindowThreadProcessId = lambda hwnd: (1, 4242)
+    return ComRange(value)
