@@ -20,6 +20,8 @@ import pytest
 import kernels
 from test_workbook_support import source_assumptions, source_class_weights, source_cov, template_bytes
 from workbook import layout as L
+from workbook.build import METRICS
+from workbook.formulas import calls, udf_catalogue
 from workbook.sample_data import load_sample_prices
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -76,7 +78,20 @@ try:
         cell = doc.NamedRanges.getByName(name).ReferredCells.getCellByPosition(0, 0)
         out["formulas"][name] = {"formula": cell.Formula, "value": cell.Value, "error": cell.getError(),
                                  "string": cell.String}
+    from com.sun.star.sheet.CellFlags import FORMULA
+    cells = []
+    for sheet in doc.Sheets:
+        found = sheet.queryContentCells(FORMULA).Cells.createEnumeration()
+        while found.hasMoreElements():
+            cell = found.nextElement()
+            a = cell.CellAddress
+            cells.append([sheet.Name, a.Row, a.Column, cell.Formula, cell.Value, cell.getError()])
     doc.storeToURL(uno.systemPathToFileUrl(pdf), (prop("FilterName", "calc_pdf_Export"),))
+    doc.calculateAll()  # LibreOffice's own evaluation of every formula it can compute
+    for entry in cells:
+        cell = doc.Sheets.getByName(entry[0]).getCellByPosition(entry[2], entry[1])
+        entry += [cell.Value, cell.getError()]
+    out["formula_cells"] = cells
     doc.close(True)
     try:
         desktop.terminate()
@@ -87,6 +102,8 @@ finally:
         proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         proc.kill()
+    import shutil
+    shutil.rmtree(profile, ignore_errors=True)
 print(json.dumps(out))
 '''
 
@@ -162,3 +179,21 @@ def test_values_shown_equal_the_kernels(lo):
     est = kernels.covariance(prices, "ledoit_wolf", data_kind="prices")
     np.testing.assert_allclose(np.array(v["Est_Cov"]), est.matrix, rtol=1e-12)
     np.testing.assert_allclose([r[0] for r in v["Est_Returns"]], kernels.expected_returns(prices).values, rtol=1e-12)
+
+
+def test_libreoffice_recomputes_the_stored_values_of_excel_formulas(lo):
+    """Every formula built from Excel's own functions (Value, Weight, Yield lookups, SUMIF class weights,
+    the covariance block, totals): LibreOffice's recalculation gives the value the build stored."""
+    udf_names = set(udf_catalogue())
+    # cells holding an xlfolio function, by name: formulas reading them cannot be recomputed without Python
+    from_udf = {name for _, name, formula, _ in METRICS if any(c.name in udf_names for c in calls(formula))}
+    builtin, udf = 0, 0
+    for sheet, row, col, formula, stored, error, recomputed, error_after in lo["formula_cells"]:
+        assert error == 0, (sheet, row, col, formula)
+        if any(c.name in udf_names for c in calls(formula)) or set(re.findall(r"\w+", formula)) & from_udf:
+            udf += 1
+            continue
+        builtin += 1
+        assert error_after == 0, (sheet, row, col, formula)
+        np.testing.assert_allclose(recomputed, stored, rtol=1e-12, atol=1e-15, err_msg=f"{sheet} {formula}")
+    assert builtin > 50 and udf >= 6
