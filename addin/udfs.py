@@ -72,7 +72,8 @@ def PORTFOLIO_RISK(weights, cov_or_vols, correlation=None):
 @xw.arg("weights", "raw", doc=WEIGHTS_DOC)
 @xw.arg("cov", "raw", doc=COV_DOC)
 @xw.arg("relative", "raw",
-        doc="Optional TRUE: shares of total risk (sum to 1); FALSE: contributions to volatility (sum to it). Default TRUE.")
+        doc=("Optional TRUE: shares of total risk (sum to 1); FALSE: contributions to volatility (sum to it). "
+             "Default TRUE."))
 @excel_function(result="One risk contribution per asset, spilled like the weights.",
                 example="=RISK_CONTRIBUTIONS(B2:B6, Cov)")
 def RISK_CONTRIBUTIONS(weights, cov, relative=True):
@@ -94,10 +95,12 @@ def DIVERSIFICATION_RATIO(weights, cov):
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("data", "raw",
-        doc="History, one row per date (oldest first), one column per asset; a header row and a date column are allowed.")
+        doc=("History, one row per date (oldest first), one column per asset; a header row and a date column "
+             "are allowed."))
 @xw.arg("method", "raw", doc="Optional: sample, ewma, ledoit_wolf or oas. Default sample.")
 @xw.arg("data_kind", "raw", doc="Optional: returns or prices. Default returns.")
-@xw.arg("periods_per_year", "raw", doc="Optional periods per year to annualise: 252 daily, 52 weekly, 12 monthly. Default 252.")
+@xw.arg("periods_per_year", "raw",
+        doc="Optional periods per year to annualise: 252 daily, 52 weekly, 12 monthly. Default 252.")
 @xw.arg("halflife", "raw", doc="Optional half-life in periods for ewma. Default: RiskMetrics decay 0.94.")
 @excel_function(result="Annualised covariance matrix (n_assets x n_assets). Rows with a gap are left out.",
                 example='=COVARIANCE(Prices!B2:F500, "ledoit_wolf", "prices")')
@@ -115,7 +118,8 @@ def COVARIANCE(data, method="sample", data_kind="returns", periods_per_year=252.
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("cov_or_data", "raw",
-        doc="A covariance matrix (square and symmetric), or a history of returns (one row per date, one column per asset).")
+        doc=("A covariance matrix (square and symmetric), or a history of returns (one row per date, one "
+             "column per asset)."))
 @excel_function(result="Correlation matrix (n_assets x n_assets).", example="=CORRELATION(Cov)",
                 renames={"cov": "cov_or_data", "data": "cov_or_data"})
 def CORRELATION(cov_or_data):
@@ -140,7 +144,8 @@ def COV_FROM_CORR(vols, correlation):
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("prices", "raw",
-        doc="Price history, one row per date (oldest first), one column per asset; a header row and a date column are allowed.")
+        doc=("Price history, one row per date (oldest first), one column per asset; a header row and a date "
+             "column are allowed."))
 @xw.arg("method", "raw", doc="Optional: mean, geometric or ewma. Default mean.")
 @xw.arg("periods_per_year", "raw", doc="Optional periods per year: 252 daily, 52 weekly, 12 monthly. Default 252.")
 @excel_function(result="Annualised expected return per asset, spilled as a column.",
@@ -279,7 +284,8 @@ def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
 @xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("budgets", "raw", doc="Optional risk budget per asset (shares of total risk, e.g. 0.5, 0.25, 0.25). Default equal.")
+@xw.arg("budgets", "raw",
+        doc="Optional risk budget per asset (shares of total risk, e.g. 0.5, 0.25, 0.25). Default equal.")
 @xw.arg("lower", "raw", doc="Optional lowest weight: one number for all assets or one per asset. Default none.")
 @xw.arg("upper", "raw", doc="Optional highest weight: one number for all assets or one per asset. Default none.")
 @excel_function(result="Risk parity (or risk budgeting) weights, spilled like the budgets (a column without them).",
@@ -304,12 +310,15 @@ TARGETS_DOC = "Target weights: one per holding, summing to 1 (same orientation a
 @xw.func(category=CATEGORY)
 @xw.arg("values", "raw", doc=VALUES_DOC)
 @xw.arg("targets", "raw", doc=TARGETS_DOC)
-@xw.arg("cash_flow", "raw", doc="Optional deposit (positive) or withdrawal (negative) to make now, currency. Default 0.")
+@xw.arg("cash_flow", "raw",
+        doc="Optional deposit (positive) or withdrawal (negative) to make now, currency. Default 0.")
 @xw.arg("band", "raw",
-        doc="Optional tolerance band in weight points (0.05 lets 60% drift from 55% to 65%), one or per holding. Default none.")
+        doc=("Optional tolerance band in weight points (0.05 lets 60% drift from 55% to 65%), one or per "
+             "holding. Default none."))
 @xw.arg("min_trade", "raw", doc="Optional smallest trade worth making, currency. Default 0.")
 @xw.arg("prices", "raw", doc="Optional price per share of each holding; with prices, trades are whole lots.")
-@xw.arg("lot_size", "raw", doc="Optional shares per lot: 1 whole shares, 100 round lots, one or per holding. Default 1.")
+@xw.arg("lot_size", "raw",
+        doc="Optional shares per lot: 1 whole shares, 100 round lots, one or per holding. Default 1.")
 @excel_function(result="Trade per holding in currency (positive buys, negative sells), spilled like the values.",
                 example="=REBALANCE(F2:F6, G2:G6, 10000, 0.05)")
 def REBALANCE(values, targets, cash_flow=0.0, band=None, min_trade=0.0, prices=None, lot_size=1.0):
@@ -352,8 +361,9 @@ def AGE_ALLOCATION(age, rule=110.0):
 @xw.arg("amount", "raw", doc="Amount to invest, currency.")
 @xw.arg("weights", "raw", doc="Weights of the asset classes, summing to 1: one row or one column.")
 @xw.arg("sub_weights", "raw",
-        doc="Optional sub-weights within each class: one row per class (one column if weights is a row), each summing to 1.")
-@excel_function(result="Amount per class, or per sub-class (classes in order) with sub_weights, spilled like the weights.",
+        doc=("Optional sub-weights within each class: one row per class (one column if weights is a row), each "
+             "summing to 1."))
+@excel_function(result="Amount per class, or per sub-class with sub_weights, spilled like the weights.",
                 example="=ALLOCATE(100000, B2:B3, C2:E3)")
 def ALLOCATE(amount, weights, sub_weights=None):
     """Split an amount by class weights, and optionally by sub-weights within each class."""
@@ -428,7 +438,8 @@ def MAX_SHARPE(expected_returns, cov, risk_free=0.0, lower=0.0, upper=1.0, group
 @xw.arg("cov", "raw", doc=COV_DOC)
 @xw.arg("target", "raw", doc="Target expected return (or volatility, with target_kind risk), e.g. 0.06.")
 @xw.arg("target_kind", "raw",
-        doc="Optional: return (least risk for at least this return) or risk (most return within this volatility). Default return.")
+        doc=("Optional: return (least risk for at least this return) or risk (most return within this "
+             "volatility). Default return."))
 @xw.arg("lower", "raw", doc=LOWER_DOC)
 @xw.arg("upper", "raw", doc=UPPER_DOC)
 @xw.arg("groups", "raw", doc=GROUPS_DOC)
