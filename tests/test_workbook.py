@@ -93,6 +93,14 @@ def test_dir_stream_parses_strictly_and_modules_carry_no_compiled_cache(data):
     assert all(m.textoffset == 0 for m in project.modules)  # source only: no p-code before the text
 
 
+def test_project_references_the_office_library_for_iribboncontrol(data):
+    ole = olefile.OleFileIO(io.BytesIO(package(data).read("xl/vbaProject.bin")))
+    dir_stream = bytes(olevba.decompress_stream(bytearray(ole.openstream("VBA/dir").read())))
+    libids = re.findall(rb"\*\\G(\{[0-9A-F-]{36}\})#", dir_stream)
+    assert b"{2DF8D04C-5BFA-101B-BDE5-00AA0044DE52}" in libids  # Microsoft Office Object Library
+    assert b"{00020430-0000-0000-C000-000000000046}" in libids  # OLE Automation (stdole)
+
+
 def test_vba_project_stream_is_the_write_form_xlwings_ships(data):
     ole = olefile.OleFileIO(io.BytesIO(package(data).read("xl/vbaProject.bin")))
     stream = ole.openstream("VBA/_VBA_PROJECT").read()
