@@ -293,3 +293,12 @@ def test_tie_break_shape_message():
     with pytest.raises(InputError, match=r"^tie_break: is 1 x 2 but tax_drag is 2 x 2; give one value per asset "
                                          r"and account\.$"):
         asset_location([1.0, 2.0], [[0.01, 0.0], [0.02, 0.0]], [5.0, 5.0], tie_break=[[0.0, 1.0]])
+
+
+def test_tidy_moves_crumbs_and_keeps_row_sums():
+    from kernels.tax import _tidy
+
+    x = np.array([[1e-12, 5.0, 3.0], [2.0, 0.0, 0.0], [4e-13, 2e-13, 7.0]])
+    out = _tidy(x.copy(), 1e-9)
+    np.testing.assert_array_equal(out, [[0.0, 5.0 + 1e-12, 3.0], [2.0, 0.0, 0.0], [0.0, 0.0, 7.0 + 6e-13]])
+    np.testing.assert_allclose(out.sum(axis=1), x.sum(axis=1), rtol=1e-15)
