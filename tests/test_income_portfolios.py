@@ -361,3 +361,20 @@ def test_singular_covariance_asset_listed_twice(seed):
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
     assert p.yield_ >= target - ATOL_FEASIBLE
     assert_feasible(p, yields, {"upper": 0.35})
+
+
+def test_equal_yields_give_a_one_point_frontier():
+    rng = np.random.default_rng(17)
+    cov = random_cov(rng, 4)
+    y = np.full(4, 0.03)
+    w_ref, vol_ref = cvxpy_min_vol(cov, y, 0.0, {})
+    p = min_volatility_for_income(cov, y, 0.03)
+    assert p.binding == "min_variance"
+    assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
+    q = max_yield_for_volatility(cov, y, 10.0)
+    np.testing.assert_allclose(q.weights, p.weights, atol=1e-12)
+    f = income_frontier(cov, y, n_points=3)
+    np.testing.assert_allclose(f.weights, np.tile(p.weights, (3, 1)), atol=1e-12)
+    with pytest.raises(InfeasibleError, match=r"^target_yield: 0\.031 is out of reach; the highest yield these "
+                                              r"limits allow is 0\.03 \(3\.00%\)"):
+        min_volatility_for_income(cov, y, 0.031)
