@@ -32,7 +32,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._jit import jit
 from ._validate import as_bounds, as_scalar, as_vector, check_choice
 from .errors import InfeasibleError, InputError
-from .whole_shares import LOT_RTOL, _round_to_lots, check_lot_size, check_prices
+from .whole_shares import STATUS_LOTS_CANNOT_RAISE_CASH, _round_to_lots, check_lot_size, check_prices
 
 #: How far the targets' sum may be from 1 (weights typed into cells with a few decimals).
 TARGET_SUM_ATOL = 1e-6
@@ -46,8 +46,7 @@ TRADE_RTOL = 1e-12
 STATUS_OK = 0
 STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT = 1
 STATUS_WITHDRAWAL_NEEDS_SELLS = 2
-STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED = 3
-STATUS_LOTS_CANNOT_RAISE_CASH = 4
+STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED = 3  # 4: STATUS_LOTS_CANNOT_RAISE_CASH, from whole_shares
 
 #: Status code -> what went wrong and the fix (one line; the batch reports these per account).
 STATUS_MESSAGES = {

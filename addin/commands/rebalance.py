@@ -90,7 +90,9 @@ def _read(path: Path, required: tuple[str, ...], label: str) -> pd.DataFrame:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise PortfolioError(f"{label}: needs columns {', '.join(required)}; missing {', '.join(missing)}.")
-    frame = frame.apply(lambda col: col.str.strip())
+    for column in ("account", "model", "symbol", "locked"):  # numbers are parsed with their spaces
+        if column in frame.columns:
+            frame[column] = frame[column].str.strip()
     frame["row"] = np.arange(len(frame)) + 2
     return frame
 
@@ -100,8 +102,12 @@ def _number(frame: pd.DataFrame, column: str, default: float | None = None) -> p
     if column not in frame.columns:
         return pd.Series(np.nan if default is None else default, index=frame.index)
     text = frame[column]
-    values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    values = pd.to_numeric(text, errors="coerce")
+    retry = values.isna() & (text != "")
+    if retry.any():  # thousands separators ("1,250.00") and stray spaces
+        values[retry] = pd.to_numeric(text[retry].str.replace(",", "", regex=False).str.strip(), errors="coerce")
     if default is not None:
+        text = text.str.strip()
         values = values.where(text != "", default)
     return values.where(np.isfinite(values))
 
@@ -303,8 +309,10 @@ def rebalance_book(args: argparse.Namespace) -> int:
         "_a": okr,
     })
     table = pd.concat([trades, cash], ignore_index=True).sort_values("_a", kind="stable").drop(columns="_a")
+    # money to 1/100 of a cent and weights to 10 decimals: exact enough, and a third of the time to write
+    table = table.round({"value": 4, "trade": 4, "value_after": 4, "weight_after": 10, "shares": 6})
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False, float_format="%.10g")
+    table.to_csv(args.out, index=False)
 
     for line in problems.lines:
         print(line, file=sys.stderr)
