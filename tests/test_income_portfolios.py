@@ -277,6 +277,18 @@ def test_volatility_cap_below_the_least_risky_portfolio():
          r"lower it or relax caps\.$"),
         (lambda: income_frontier(np.eye(2) * 0.01, [0.03, 0.04], n_points=1), InputError,
          r"^n_points: must be >= 2, got 1\.$"),
+        (lambda: min_volatility_for_income(np.eye(3) * 0.01, [0.03, 0.04, 0.05], 0.03, classes=["a", "a", "b"],
+                                           class_caps={"a": 0.6}, lower=[0.5, 0.5, 0.0]), InfeasibleError,
+         r"^class_caps: no portfolio meets the class caps with these asset floors; raise a class cap\.$"),
+        (lambda: max_yield_for_volatility(np.eye(2) * 0.01, [0.03, 0.04], 0.2, classes=["a", "b"],
+                                          class_caps={"a": 0.4, "b": 0.4}), InfeasibleError,
+         r"^class_caps: no portfolio meets the class caps"),
+        (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.03, classes="bonds",
+                                           class_caps={"bonds": 0.5}), InputError,
+         r"^classes: expected one label per asset \(2\), got str\.$"),
+        (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.03, classes=["a", "b"],
+                                           class_caps=[0.5]), InputError,
+         r"^class_caps: expected a table of class -> cap, e\.g\. \{'REIT': 0\.25\}\.$"),
     ],
 )
 def test_bad_inputs(call, error, message):
