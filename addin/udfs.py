@@ -35,6 +35,8 @@ COV_DOC = "Covariance matrix of returns: a square range, one row and one column 
 MU_DOC = "Expected returns: one row or one column, one per asset (0.07 is 7% a year)."
 LOWER_DOC = "Optional lowest weight: one number for all assets or one per asset. Default 0 (no short sales)."
 UPPER_DOC = "Optional highest weight: one number for all assets or one per asset. Default 1."
+YIELDS_DOC = "Yearly cash yield of each asset: one row or one column (0.03 is 3%)."
+VALUES_DOC = "Value of each holding in currency: one row or one column."
 HEADER_DOC = "Optional TRUE/FALSE: put a header row above the table. Default TRUE."
 
 
@@ -175,108 +177,128 @@ def EFFECTIVE_ASSETS(weights):
     return kernels.concentration(cells.vector(weights, "weights").values).effective_n
 
 
-# ----------------------------------------------------------------------------- income and tax
+# ----------------------------------------------------------------------------- efficient frontier
 
-YIELDS_DOC = "Yearly cash yield of each asset: one row or one column (0.03 is 3%)."
-VALUES_DOC = "Value of each holding in currency: one row or one column."
+GROUPS_DOC = "Optional asset class of each asset (a label per asset, e.g. stock, bond), same length as the weights."
+GROUP_LIMITS_DOC = ("Optional limits per group, one row per group: label, min, max (or just min, max in order of "
+                    "first appearance); blank = no limit.")
 
-PROJECTION_COLUMNS = ("year", "start_value", "income", "income_real", "reinvested", "cash_income",
-                      "withdrawn", "end_value", "end_value_real", "yield_on_value")
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("weights", "raw", doc=WEIGHTS_DOC)
-@xw.arg("yields", "raw", doc=YIELDS_DOC)
-@excel_function(result="Portfolio yield (a number, 0.03 is 3% a year).", example="=PORTFOLIO_YIELD(B2:B6, E2:E6)")
-def PORTFOLIO_YIELD(weights, yields):
-    """Yield of a portfolio: the sum of weight x yield."""
-    return kernels.portfolio_yield(cells.vector(weights, "weights").values, cells.vector(yields, "yields").values)
+#: EFFICIENT_PORTFOLIO's target_kind words -> the keyword of kernels.efficient_portfolio.
+TARGET_KINDS = {"return": "target_return", "risk": "target_risk", "volatility": "target_risk"}
 
 
-@xw.func(category=CATEGORY)
-@xw.arg("values", "raw", doc=VALUES_DOC)
-@xw.arg("yields", "raw", doc=YIELDS_DOC)
-@xw.arg("by_asset", "raw", doc="Optional TRUE: spill each holding's yearly income instead of the total. Default FALSE.")
-@excel_function(result="Yearly income in currency (a number), or one per holding spilled like the values.",
-                example="=PORTFOLIO_INCOME(F2:F6, E2:E6)")
-def PORTFOLIO_INCOME(values, yields, by_asset=False):
-    """Yearly cash income of holdings worth the given values paying the given yields."""
-    v = cells.vector(values, "values")
-    income = kernels.portfolio_income(v.values, cells.vector(yields, "yields").values)
-    if cells.flag(by_asset, "by_asset"):
-        return cells.spill(income.by_asset_annual, v.orientation)
-    return income.annual
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("value", "raw", doc="Starting value of the portfolio, currency.")
-@xw.arg("yield_", "raw", doc="Yearly cash yield on the starting value (0.04 is 4%).")
-@xw.arg("years", "raw", doc="Number of years to project, 1 to 200.")
-@xw.arg("payout_growth", "raw", doc="Optional yearly growth of the payout (dividend growth). Default 0.")
-@xw.arg("inflation", "raw", doc="Optional yearly inflation for the columns in today's money. Default 0.")
-@xw.arg("reinvest", "raw", doc="Optional share of income reinvested, 0 to 1 (TRUE is 1, FALSE 0). Default 0.")
-@xw.arg("price_growth", "raw", doc="Optional yearly price growth of the portfolio. Default 0.")
-@xw.arg("withdrawal", "raw", doc="Optional value sold at each year end, currency. Default 0.")
-@xw.arg("header", "raw", doc=HEADER_DOC)
-@excel_function(result="One row per year: " + ", ".join(PROJECTION_COLUMNS) + " (header row optional).",
-                example="=INCOME_PROJECTION(500000, 0.035, 30, 0.05, 0.025, 1)")
-def INCOME_PROJECTION(value, yield_, years, payout_growth=0.0, inflation=0.0, reinvest=0.0, price_growth=0.0,
-                      withdrawal=0.0, header=True):
-    """Year-by-year projection of a portfolio's income and value."""
-    p = kernels.income_projection(
-        cells.number(value, "value"), cells.number(yield_, "yield_"), cells.integer(years, "years"),
-        payout_growth=cells.number(payout_growth, "payout_growth"), inflation=cells.number(inflation, "inflation"),
-        reinvest=cells.number_or_flag(reinvest, "reinvest"), price_growth=cells.number(price_growth, "price_growth"),
-        withdrawal=cells.number(withdrawal, "withdrawal"))
-    body = np.column_stack([getattr(p, c) for c in PROJECTION_COLUMNS])
-    return cells.spill_table(body, PROJECTION_COLUMNS if cells.flag(header, "header") else None)
+def _bounds_and_groups(lower, upper, groups, group_limits):
+    """Keyword arguments for the frontier kernels from the optional cells."""
+    kwargs = {"lower": cells.number_or_vector(lower, "lower"), "upper": cells.number_or_vector(upper, "upper")}
+    if groups is not None:
+        labels = cells.labels(groups, "groups")
+        kwargs["groups"] = labels
+        if group_limits is not None:
+            kwargs["group_lower"], kwargs["group_upper"] = cells.group_limits(group_limits, "group_limits", labels)
+    elif group_limits is not None:
+        raise kernels.InputError("group_limits: given without groups; give each asset's group too.")
+    return kwargs
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("yields", "raw", doc=YIELDS_DOC)
 @xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("target_yield", "raw", doc="Least portfolio yield wanted (income needed / amount invested), e.g. 0.04.")
 @xw.arg("lower", "raw", doc=LOWER_DOC)
 @xw.arg("upper", "raw", doc=UPPER_DOC)
-@excel_function(result="Weights of the least volatile portfolio yielding at least the target, spilled like the yields.",
-                example="=INCOME_PORTFOLIO(E2:E6, Cov, 0.04, 0, 0.35)")
-def INCOME_PORTFOLIO(yields, cov, target_yield, lower=0.0, upper=1.0):
-    """The least volatile portfolio whose yield reaches the target, within the weight limits."""
-    y = cells.vector(yields, "yields")
-    result = kernels.min_volatility_for_income(
-        cells.matrix(cov, "cov"), y.values, cells.number(target_yield, "target_yield"),
-        lower=cells.number_or_vector(lower, "lower"), upper=cells.number_or_vector(upper, "upper"))
-    return cells.spill(result.weights, y.orientation)
-
-
-@xw.func(category=CATEGORY)
-@xw.arg("yield_", "raw", doc="Yield of the tax-exempt (municipal) bond (0.03 is 3%).")
-@xw.arg("federal_rate", "raw", doc="Marginal federal tax rate on ordinary income (0.24 is 24%).")
-@xw.arg("state_rate", "raw", doc="Optional marginal state tax rate. Default 0.")
-@xw.arg("state_exempt", "raw", doc="Optional TRUE when the bond is also free of state tax (in-state). Default TRUE.")
-@excel_function(result="Taxable-equivalent yield (a number).", example="=TAX_EQUIVALENT_YIELD(0.03, 0.24, 0.05)",
-                renames={"tax_free_yield": "yield_"})
-def TAX_EQUIVALENT_YIELD(yield_, federal_rate, state_rate=0.0, state_exempt=True):
-    """Taxable yield that leaves as much after tax as a tax-exempt (municipal) yield."""
-    return kernels.tax_equivalent_yield(cells.number(yield_, "yield_"), cells.number(federal_rate, "federal_rate"),
-                                        cells.number(state_rate, "state_rate"),
-                                        state_exempt=cells.flag(state_exempt, "state_exempt"))
+@xw.arg("groups", "raw", doc=GROUPS_DOC)
+@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
+@excel_function(result="Weights of the minimum-variance portfolio, spilled as a column.",
+                example="=MIN_VARIANCE(Cov, 0, 0.4)")
+def MIN_VARIANCE(cov, lower=0.0, upper=1.0, groups=None, group_limits=None):
+    """The least volatile fully invested portfolio within the weight and group limits."""
+    C = cells.matrix(cov, "cov")
+    result = kernels.min_variance(C, **_bounds_and_groups(lower, upper, groups, group_limits))
+    return cells.spill(result.weights)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("values", "raw", doc=VALUES_DOC)
-@xw.arg("tax_drag", "raw",
-        doc="Yearly tax per unit of value: one row per asset, one column per account (0.0096 is 0.96% a year).")
-@xw.arg("account_capacities", "raw", doc="Room in each account, currency: one value per column of tax_drag.")
-@xw.arg("split", "raw", doc="Optional FALSE to keep each holding whole in one account. Default TRUE.")
-@excel_function(result="Amount of each asset in each account (n_assets x n_accounts), least total tax drag.",
-                example="=ASSET_LOCATION(F2:F6, H2:J6, H8:J8)")
-def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
-    """Place holdings in taxable and sheltered accounts so that the yearly tax is smallest."""
-    location = kernels.asset_location(cells.vector(values, "values").values, cells.matrix(tax_drag, "tax_drag"),
-                                      cells.vector(account_capacities, "account_capacities").values,
-                                      split=cells.flag(split, "split"))
-    return location.amounts.tolist()
+@xw.arg("expected_returns", "raw", doc=MU_DOC)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("risk_free", "raw", doc="Optional risk-free rate, in the units of the expected returns. Default 0.")
+@xw.arg("lower", "raw", doc=LOWER_DOC)
+@xw.arg("upper", "raw", doc=UPPER_DOC)
+@xw.arg("groups", "raw", doc=GROUPS_DOC)
+@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
+@excel_function(result="Weights of the maximum Sharpe ratio portfolio, spilled like the expected returns.",
+                example="=MAX_SHARPE(C2:C6, Cov, 0.03)")
+def MAX_SHARPE(expected_returns, cov, risk_free=0.0, lower=0.0, upper=1.0, groups=None, group_limits=None):
+    """The portfolio with the highest Sharpe ratio (excess return per unit of volatility)."""
+    mu = cells.vector(expected_returns, "expected_returns")
+    C = cells.matrix(cov, "cov")
+    result = kernels.max_sharpe(mu.values, C, cells.number(risk_free, "risk_free"),
+                                **_bounds_and_groups(lower, upper, groups, group_limits))
+    return cells.spill(result.weights, mu.orientation)
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("expected_returns", "raw", doc=MU_DOC)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("target", "raw", doc="Target expected return (or volatility, with target_kind risk), e.g. 0.06.")
+@xw.arg("target_kind", "raw",
+        doc=("Optional: return (least risk for at least this return) or risk (most return within this "
+             "volatility). Default return."))
+@xw.arg("lower", "raw", doc=LOWER_DOC)
+@xw.arg("upper", "raw", doc=UPPER_DOC)
+@xw.arg("groups", "raw", doc=GROUPS_DOC)
+@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
+@excel_function(result="Weights of the efficient portfolio for the target, spilled like the expected returns.",
+                example='=EFFICIENT_PORTFOLIO(C2:C6, Cov, 0.12, "risk")',
+                renames={"target_return": "target", "target_risk": "target"})
+def EFFICIENT_PORTFOLIO(expected_returns, cov, target, target_kind="return", lower=0.0, upper=1.0, groups=None,
+                        group_limits=None):
+    """The efficient portfolio for a target expected return or a target volatility."""
+    mu = cells.vector(expected_returns, "expected_returns")
+    C = cells.matrix(cov, "cov")
+    keyword = cells.choice(target_kind, "target_kind", TARGET_KINDS)
+    result = kernels.efficient_portfolio(mu.values, C, **{keyword: cells.number(target, "target")},
+                                         **_bounds_and_groups(lower, upper, groups, group_limits))
+    return cells.spill(result.weights, mu.orientation)
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("expected_returns", "raw", doc=MU_DOC)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("n_points", "raw", doc="Optional number of portfolios from minimum variance to maximum return. Default 20.")
+@xw.arg("lower", "raw", doc=LOWER_DOC)
+@xw.arg("upper", "raw", doc=UPPER_DOC)
+@xw.arg("risk_free", "raw", doc="Optional risk-free rate for the Sharpe ratio column. Default 0.")
+@xw.arg("header", "raw", doc=HEADER_DOC)
+@excel_function(result="One row per portfolio: risk, return, sharpe, then one weight column per asset (w1, w2, ...).",
+                example="=EFFICIENT_FRONTIER(C2:C6, Cov, 25)")
+def EFFICIENT_FRONTIER(expected_returns, cov, n_points=20.0, lower=0.0, upper=1.0, risk_free=0.0, header=True):
+    """Portfolios evenly spaced along the efficient frontier, from minimum variance to maximum return."""
+    mu = cells.vector(expected_returns, "expected_returns").values
+    rf = cells.number(risk_free, "risk_free")
+    f = kernels.efficient_frontier(mu, cells.matrix(cov, "cov"), cells.integer(n_points, "n_points"),
+                                   cells.number_or_vector(lower, "lower"), cells.number_or_vector(upper, "upper"))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpe = (f.returns - rf) / f.volatilities
+    body = np.column_stack([f.volatilities, f.returns, sharpe, f.weights])
+    labels = ["risk", "return", "sharpe", *cells.asset_labels(mu.size)]
+    return cells.spill_table(body, labels if cells.flag(header, "header") else None)
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("expected_returns", "raw", doc=MU_DOC)
+@xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("lower", "raw", doc=LOWER_DOC)
+@xw.arg("upper", "raw", doc=UPPER_DOC)
+@xw.arg("header", "raw", doc=HEADER_DOC)
+@excel_function(result="One row per turning point: risk, return, risk_tolerance, then one weight column per asset.",
+                example="=TURNING_POINTS(C2:C6, Cov)")
+def TURNING_POINTS(expected_returns, cov, lower=0.0, upper=1.0, header=True):
+    """The corner portfolios of the efficient frontier (where an asset enters or leaves), by increasing return."""
+    mu = cells.vector(expected_returns, "expected_returns").values
+    f = kernels.efficient_frontier(mu, cells.matrix(cov, "cov"), 2, cells.number_or_vector(lower, "lower"),
+                                   cells.number_or_vector(upper, "upper"))
+    tp = f.turning_points
+    body = np.column_stack([tp.volatilities, tp.returns, tp.risk_tolerances, tp.weights])
+    labels = ["risk", "return", "risk_tolerance", *cells.asset_labels(mu.size)]
+    return cells.spill_table(body, labels if cells.flag(header, "header") else None)
 
 
 # ----------------------------------------------------------------------------- risk parity
@@ -376,125 +398,103 @@ def ALLOCATE(amount, weights, sub_weights=None):
     return cells.spill(allocation.amounts, w.orientation)
 
 
-# ----------------------------------------------------------------------------- efficient frontier
-
-GROUPS_DOC = "Optional asset class of each asset (a label per asset, e.g. stock, bond), same length as the weights."
-GROUP_LIMITS_DOC = ("Optional limits per group, one row per group: label, min, max (or just min, max in order of "
-                    "first appearance); blank = no limit.")
-
-#: EFFICIENT_PORTFOLIO's target_kind words -> the keyword of kernels.efficient_portfolio.
-TARGET_KINDS = {"return": "target_return", "risk": "target_risk", "volatility": "target_risk"}
+# ----------------------------------------------------------------------------- income and tax
 
 
-def _bounds_and_groups(lower, upper, groups, group_limits, n_assets):
-    """Keyword arguments for the frontier kernels from the optional cells."""
-    kwargs = {"lower": cells.number_or_vector(lower, "lower"), "upper": cells.number_or_vector(upper, "upper")}
-    if groups is not None:
-        labels = cells.labels(groups, "groups")
-        kwargs["groups"] = labels
-        if group_limits is not None:
-            kwargs["group_lower"], kwargs["group_upper"] = cells.group_limits(group_limits, "group_limits", labels)
-    elif group_limits is not None:
-        raise kernels.InputError("group_limits: given without groups; give each asset's group too.")
-    return kwargs
+PROJECTION_COLUMNS = ("year", "start_value", "income", "income_real", "reinvested", "cash_income",
+                      "withdrawn", "end_value", "end_value_real", "yield_on_value")
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("lower", "raw", doc=LOWER_DOC)
-@xw.arg("upper", "raw", doc=UPPER_DOC)
-@xw.arg("groups", "raw", doc=GROUPS_DOC)
-@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
-@excel_function(result="Weights of the minimum-variance portfolio, spilled as a column.",
-                example="=MIN_VARIANCE(Cov, 0, 0.4)")
-def MIN_VARIANCE(cov, lower=0.0, upper=1.0, groups=None, group_limits=None):
-    """The least volatile fully invested portfolio within the weight and group limits."""
-    C = cells.matrix(cov, "cov")
-    result = kernels.min_variance(C, **_bounds_and_groups(lower, upper, groups, group_limits, C.shape[0]))
-    return cells.spill(result.weights)
+@xw.func(category=CATEGORY)
+@xw.arg("weights", "raw", doc=WEIGHTS_DOC)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
+@excel_function(result="Portfolio yield (a number, 0.03 is 3% a year).", example="=PORTFOLIO_YIELD(B2:B6, E2:E6)")
+def PORTFOLIO_YIELD(weights, yields):
+    """Yield of a portfolio: the sum of weight x yield."""
+    return kernels.portfolio_yield(cells.vector(weights, "weights").values, cells.vector(yields, "yields").values)
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("expected_returns", "raw", doc=MU_DOC)
-@xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("risk_free", "raw", doc="Optional risk-free rate, in the units of the expected returns. Default 0.")
-@xw.arg("lower", "raw", doc=LOWER_DOC)
-@xw.arg("upper", "raw", doc=UPPER_DOC)
-@xw.arg("groups", "raw", doc=GROUPS_DOC)
-@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
-@excel_function(result="Weights of the maximum Sharpe ratio portfolio, spilled like the expected returns.",
-                example="=MAX_SHARPE(C2:C6, Cov, 0.03)")
-def MAX_SHARPE(expected_returns, cov, risk_free=0.0, lower=0.0, upper=1.0, groups=None, group_limits=None):
-    """The portfolio with the highest Sharpe ratio (excess return per unit of volatility)."""
-    mu = cells.vector(expected_returns, "expected_returns")
-    C = cells.matrix(cov, "cov")
-    result = kernels.max_sharpe(mu.values, C, cells.number(risk_free, "risk_free"),
-                                **_bounds_and_groups(lower, upper, groups, group_limits, C.shape[0]))
-    return cells.spill(result.weights, mu.orientation)
+@xw.func(category=CATEGORY)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
+@xw.arg("by_asset", "raw", doc="Optional TRUE: spill each holding's yearly income instead of the total. Default FALSE.")
+@excel_function(result="Yearly income in currency (a number), or one per holding spilled like the values.",
+                example="=PORTFOLIO_INCOME(F2:F6, E2:E6)")
+def PORTFOLIO_INCOME(values, yields, by_asset=False):
+    """Yearly cash income of holdings worth the given values paying the given yields."""
+    v = cells.vector(values, "values")
+    income = kernels.portfolio_income(v.values, cells.vector(yields, "yields").values)
+    if cells.flag(by_asset, "by_asset"):
+        return cells.spill(income.by_asset_annual, v.orientation)
+    return income.annual
 
 
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("expected_returns", "raw", doc=MU_DOC)
-@xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("target", "raw", doc="Target expected return (or volatility, with target_kind risk), e.g. 0.06.")
-@xw.arg("target_kind", "raw",
-        doc=("Optional: return (least risk for at least this return) or risk (most return within this "
-             "volatility). Default return."))
-@xw.arg("lower", "raw", doc=LOWER_DOC)
-@xw.arg("upper", "raw", doc=UPPER_DOC)
-@xw.arg("groups", "raw", doc=GROUPS_DOC)
-@xw.arg("group_limits", "raw", doc=GROUP_LIMITS_DOC)
-@excel_function(result="Weights of the efficient portfolio for the target, spilled like the expected returns.",
-                example='=EFFICIENT_PORTFOLIO(C2:C6, Cov, 0.12, "risk")',
-                renames={"target_return": "target", "target_risk": "target"})
-def EFFICIENT_PORTFOLIO(expected_returns, cov, target, target_kind="return", lower=0.0, upper=1.0, groups=None,
-                        group_limits=None):
-    """The efficient portfolio for a target expected return or a target volatility."""
-    mu = cells.vector(expected_returns, "expected_returns")
-    C = cells.matrix(cov, "cov")
-    keyword = cells.choice(target_kind, "target_kind", TARGET_KINDS)
-    result = kernels.efficient_portfolio(mu.values, C, **{keyword: cells.number(target, "target")},
-                                         **_bounds_and_groups(lower, upper, groups, group_limits, C.shape[0]))
-    return cells.spill(result.weights, mu.orientation)
-
-
-@xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("expected_returns", "raw", doc=MU_DOC)
-@xw.arg("cov", "raw", doc=COV_DOC)
-@xw.arg("n_points", "raw", doc="Optional number of portfolios from minimum variance to maximum return. Default 20.")
-@xw.arg("lower", "raw", doc=LOWER_DOC)
-@xw.arg("upper", "raw", doc=UPPER_DOC)
-@xw.arg("risk_free", "raw", doc="Optional risk-free rate for the Sharpe ratio column. Default 0.")
+@xw.func(category=CATEGORY)
+@xw.arg("value", "raw", doc="Starting value of the portfolio, currency.")
+@xw.arg("yield_", "raw", doc="Yearly cash yield on the starting value (0.04 is 4%).")
+@xw.arg("years", "raw", doc="Number of years to project, 1 to 200.")
+@xw.arg("payout_growth", "raw", doc="Optional yearly growth of the payout (dividend growth). Default 0.")
+@xw.arg("inflation", "raw", doc="Optional yearly inflation for the columns in today's money. Default 0.")
+@xw.arg("reinvest", "raw", doc="Optional share of income reinvested, 0 to 1 (TRUE is 1, FALSE 0). Default 0.")
+@xw.arg("price_growth", "raw", doc="Optional yearly price growth of the portfolio. Default 0.")
+@xw.arg("withdrawal", "raw", doc="Optional value sold at each year end, currency. Default 0.")
 @xw.arg("header", "raw", doc=HEADER_DOC)
-@excel_function(result="One row per portfolio: risk, return, sharpe, then one weight column per asset (w1, w2, ...).",
-                example="=EFFICIENT_FRONTIER(C2:C6, Cov, 25)")
-def EFFICIENT_FRONTIER(expected_returns, cov, n_points=20.0, lower=0.0, upper=1.0, risk_free=0.0, header=True):
-    """Portfolios evenly spaced along the efficient frontier, from minimum variance to maximum return."""
-    mu = cells.vector(expected_returns, "expected_returns").values
-    rf = cells.number(risk_free, "risk_free")
-    f = kernels.efficient_frontier(mu, cells.matrix(cov, "cov"), cells.integer(n_points, "n_points"),
-                                   cells.number_or_vector(lower, "lower"), cells.number_or_vector(upper, "upper"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sharpe = (f.returns - rf) / f.volatilities
-    body = np.column_stack([f.volatilities, f.returns, sharpe, f.weights])
-    labels = ["risk", "return", "sharpe", *cells.asset_labels(mu.size)]
-    return cells.spill_table(body, labels if cells.flag(header, "header") else None)
+@excel_function(result="One row per year: " + ", ".join(PROJECTION_COLUMNS) + " (header row optional).",
+                example="=INCOME_PROJECTION(500000, 0.035, 30, 0.05, 0.025, 1)")
+def INCOME_PROJECTION(value, yield_, years, payout_growth=0.0, inflation=0.0, reinvest=0.0, price_growth=0.0,
+                      withdrawal=0.0, header=True):
+    """Year-by-year projection of a portfolio's income and value."""
+    p = kernels.income_projection(
+        cells.number(value, "value"), cells.number(yield_, "yield_"), cells.integer(years, "years"),
+        payout_growth=cells.number(payout_growth, "payout_growth"), inflation=cells.number(inflation, "inflation"),
+        reinvest=cells.number_or_flag(reinvest, "reinvest"), price_growth=cells.number(price_growth, "price_growth"),
+        withdrawal=cells.number(withdrawal, "withdrawal"))
+    body = np.column_stack([getattr(p, c) for c in PROJECTION_COLUMNS])
+    return cells.spill_table(body, PROJECTION_COLUMNS if cells.flag(header, "header") else None)
 
 
 @xw.func(category=CATEGORY, call_in_wizard=False)
-@xw.arg("expected_returns", "raw", doc=MU_DOC)
+@xw.arg("yields", "raw", doc=YIELDS_DOC)
 @xw.arg("cov", "raw", doc=COV_DOC)
+@xw.arg("target_yield", "raw", doc="Least portfolio yield wanted (income needed / amount invested), e.g. 0.04.")
 @xw.arg("lower", "raw", doc=LOWER_DOC)
 @xw.arg("upper", "raw", doc=UPPER_DOC)
-@xw.arg("header", "raw", doc=HEADER_DOC)
-@excel_function(result="One row per turning point: risk, return, risk_tolerance, then one weight column per asset.",
-                example="=TURNING_POINTS(C2:C6, Cov)")
-def TURNING_POINTS(expected_returns, cov, lower=0.0, upper=1.0, header=True):
-    """The corner portfolios of the efficient frontier (where an asset enters or leaves), by increasing return."""
-    mu = cells.vector(expected_returns, "expected_returns").values
-    f = kernels.efficient_frontier(mu, cells.matrix(cov, "cov"), 2, cells.number_or_vector(lower, "lower"),
-                                   cells.number_or_vector(upper, "upper"))
-    tp = f.turning_points
-    body = np.column_stack([tp.volatilities, tp.returns, tp.risk_tolerances, tp.weights])
-    labels = ["risk", "return", "risk_tolerance", *cells.asset_labels(mu.size)]
-    return cells.spill_table(body, labels if cells.flag(header, "header") else None)
+@excel_function(result="Weights of the least volatile portfolio yielding at least the target, spilled like the yields.",
+                example="=INCOME_PORTFOLIO(E2:E6, Cov, 0.04, 0, 0.35)")
+def INCOME_PORTFOLIO(yields, cov, target_yield, lower=0.0, upper=1.0):
+    """The least volatile portfolio whose yield reaches the target, within the weight limits."""
+    y = cells.vector(yields, "yields")
+    result = kernels.min_volatility_for_income(
+        cells.matrix(cov, "cov"), y.values, cells.number(target_yield, "target_yield"),
+        lower=cells.number_or_vector(lower, "lower"), upper=cells.number_or_vector(upper, "upper"))
+    return cells.spill(result.weights, y.orientation)
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("yield_", "raw", doc="Yield of the tax-exempt (municipal) bond (0.03 is 3%).")
+@xw.arg("federal_rate", "raw", doc="Marginal federal tax rate on ordinary income (0.24 is 24%).")
+@xw.arg("state_rate", "raw", doc="Optional marginal state tax rate. Default 0.")
+@xw.arg("state_exempt", "raw", doc="Optional TRUE when the bond is also free of state tax (in-state). Default TRUE.")
+@excel_function(result="Taxable-equivalent yield (a number).", example="=TAX_EQUIVALENT_YIELD(0.03, 0.24, 0.05)",
+                renames={"tax_free_yield": "yield_"})
+def TAX_EQUIVALENT_YIELD(yield_, federal_rate, state_rate=0.0, state_exempt=True):
+    """Taxable yield that leaves as much after tax as a tax-exempt (municipal) yield."""
+    return kernels.tax_equivalent_yield(cells.number(yield_, "yield_"), cells.number(federal_rate, "federal_rate"),
+                                        cells.number(state_rate, "state_rate"),
+                                        state_exempt=cells.flag(state_exempt, "state_exempt"))
+
+
+@xw.func(category=CATEGORY, call_in_wizard=False)
+@xw.arg("values", "raw", doc=VALUES_DOC)
+@xw.arg("tax_drag", "raw",
+        doc="Yearly tax per unit of value: one row per asset, one column per account (0.0096 is 0.96% a year).")
+@xw.arg("account_capacities", "raw", doc="Room in each account, currency: one value per column of tax_drag.")
+@xw.arg("split", "raw", doc="Optional FALSE to keep each holding whole in one account. Default TRUE.")
+@excel_function(result="Amount of each asset in each account (n_assets x n_accounts), least total tax drag.",
+                example="=ASSET_LOCATION(F2:F6, H2:J6, H8:J8)")
+def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
+    """Place holdings in taxable and sheltered accounts so that the yearly tax is smallest."""
+    location = kernels.asset_location(cells.vector(values, "values").values, cells.matrix(tax_drag, "tax_drag"),
+                                      cells.vector(account_capacities, "account_capacities").values,
+                                      split=cells.flag(split, "split"))
+    return location.amounts.tolist()
