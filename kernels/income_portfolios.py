@@ -53,7 +53,8 @@ class IncomePortfolio(NamedTuple):
         ``expected_returns' weights`` (NaN when no expected returns were given).
     binding : str
         Which requirement decides the answer: ``"yield_target"``, ``"volatility_cap"``,
-        ``"min_variance"`` (the least risky portfolio already pays enough) or ``"max_yield"``
+        ``"min_variance"`` (the least risky portfolio already pays enough), ``"min_return"`` (the
+        least risky portfolio meeting ``min_return`` already pays enough) or ``"max_yield"``
         (the highest-yield portfolio is within the cap).
     """
 
@@ -98,6 +99,7 @@ class _Problem(NamedTuple):
     A: NDArray[np.float64]  # general rows, shape (n_rows, n_assets): row_lower <= A w <= row_upper
     row_lower: NDArray[np.float64]
     row_upper: NDArray[np.float64]
+    min_return: float | None
 
 
 # --------------------------------------------------------------------------- validation
@@ -164,6 +166,7 @@ def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, c
         mu = as_vector(expected_returns, "expected_returns", size=n)
     G, caps = _class_rows(classes, class_caps, n)
     A, rlo, rhi = G, np.full(G.shape[0], -np.inf), caps
+    r = None
     if G.shape[0] and _linear_max(y, lo, hi, A, rlo, rhi) is None:
         raise _class_infeasible()
     if min_return is not None:
@@ -183,7 +186,7 @@ def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, c
         A = np.vstack([A, mu[None, :]])
         rlo = np.append(rlo, r)
         rhi = np.append(rhi, np.inf)
-    problem = _Problem(C, y, mu, lo, hi, np.ascontiguousarray(A.reshape(-1, n)), rlo, rhi)
+    problem = _Problem(C, y, mu, lo, hi, np.ascontiguousarray(A.reshape(-1, n)), rlo, rhi, r)
     return problem
 
 
@@ -390,7 +393,8 @@ def min_volatility_for_income(
     Returns
     -------
     IncomePortfolio
-        ``binding`` is ``"min_variance"`` when the least risky portfolio already pays enough.
+        ``binding`` is ``"min_variance"`` (or ``"min_return"`` when that floor binds) when the
+        least risky portfolio already pays enough.
 
     Raises
     ------
@@ -415,7 +419,10 @@ def min_volatility_for_income(
     if target > top + TARGET_RTOL * max(1.0, top):
         raise _unreachable_target(target, top)
     if path_yields[-1] >= target:
-        return _portfolio(problem, turning[-1].copy(), "min_variance")
+        w = turning[-1].copy()
+        r = problem.min_return
+        return_binds = r is not None and problem.expected_returns @ w <= r + TARGET_RTOL * max(1.0, abs(r))
+        return _portfolio(problem, w, "min_return" if return_binds else "min_variance")
     w = _interpolate_path(turning, path_yields, np.array([min(target, top)]), np.empty((1, turning.shape[1])))[0]
     return _portfolio(problem, w, "yield_target")
 

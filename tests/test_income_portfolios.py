@@ -351,6 +351,7 @@ def test_min_return_guard_binds_hand_worked():
     cov = np.diag([0.05**2, 0.20**2])
     p = min_volatility_for_income(cov, [0.05, 0.02], 0.03, expected_returns=[0.04, 0.08], min_return=0.06)
     np.testing.assert_allclose(p.weights, [0.5, 0.5], atol=1e-12)
+    assert p.binding == "min_return"
     assert p.expected_return == pytest.approx(0.06, rel=1e-12)
     assert p.yield_ == pytest.approx(0.035, rel=1e-12)
     # with both guards binding: 4% yield and 6% return cannot both hold (0.5/0.5 yields 3.5%)
