@@ -140,6 +140,16 @@ def test_missing_columns_and_missing_file(tmp_path, capsys):
     assert "No such file" in capsys.readouterr().err
 
 
+def test_never_overwrites_an_input_and_says_when_it_replaces_the_output(tmp_path, capsys):
+    h, m, out = write(tmp_path)
+    before = h.read_text()
+    assert run(h, m, h) == 2
+    assert h.read_text() == before
+    assert "is one of the input files; choose another file for the trades." in capsys.readouterr().err
+    assert run(h, m, out) == 0 and "(replaced the previous file)" not in capsys.readouterr().out
+    assert run(h, m, out) == 0 and "(replaced the previous file)" in capsys.readouterr().out
+
+
 def test_subprocess_on_the_bundled_sample(tmp_path):
     out = tmp_path / "trades.csv"
     proc = subprocess.run(

@@ -112,6 +112,15 @@ def test_knapsack_against_brute_force(seed):
         assert gain[chosen].sum() == pytest.approx(brute_force_knapsack(gain, weight, capacity), rel=1e-12)
 
 
+def test_knapsack_node_cap_keeps_a_feasible_greedy_or_better_selection():
+    # 30 identical lots, room for 10.5: every 10-subset is optimal but the LP bound (5.25) never prunes
+    m = 30
+    items, take = np.arange(m, dtype=np.int64), np.zeros(m, np.bool_)
+    nodes = ws._knapsack_01(items, m, np.full(m, 0.5), np.ones(m), 10.5, 1e-12, take)
+    assert nodes == ws.MAX_KNAPSACK_NODES
+    assert take.sum() == 10  # optimal value 5.0
+
+
 def test_rounding_kernel_matches_its_python_version():
     rng = np.random.default_rng(5)
     for _ in range(10):

@@ -252,6 +252,9 @@ def build_book(holdings: pd.DataFrame, models: pd.DataFrame, whole: bool, proble
 
 def rebalance_book(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    if args.out.resolve() in (args.holdings.resolve(), args.targets.resolve()):
+        raise PortfolioError(f"--out {args.out}: is one of the input files; choose another file for the trades.")
+    replaced = args.out.exists()
     problems = Problems()
     models, bad_models = load_models(args.targets, problems)
     holdings = load_holdings(args.holdings, models, bad_models, args.whole_shares, problems)
@@ -325,7 +328,8 @@ def rebalance_book(args: argparse.Namespace) -> int:
         f"  bands triggered in {int(res['bands_triggered'][ok].sum()):,} accounts; "
         f"{int(np.count_nonzero(traded)):,} trades; bought {traded[traded > 0].sum():,.2f}, "
         f"sold {-traded[traded < 0].sum():,.2f}; median turnover {np.median(res['turnover'][ok]) if ok.any() else 0:.2%}",
-        f"  wrote {len(table):,} rows to {args.out} in {time.perf_counter() - started:.2f} s",
+        f"  wrote {len(table):,} rows to {args.out}{' (replaced the previous file)' if replaced else ''} "
+        f"in {time.perf_counter() - started:.2f} s",
     ]
     print("\n".join(summary))
     return 1 if problems.lines else 0
