@@ -83,7 +83,7 @@ def _list_validation(title: str, choices) -> dict:
             "error_message": f"{title}: pick one of {', '.join(choices)}."}
 
 
-def _text_block(grid: Grid, sheet: str, row: int, lines, fmt: str = "wrap") -> int:
+def _text_block(grid: Grid, sheet: str, row: int, lines, fmt: str = "text") -> int:
     for line in lines:
         style = fmt
         if isinstance(line, tuple):
@@ -544,7 +544,7 @@ def _layout_start(grid: Grid) -> None:
         grid.put(S, row, 0, name, "label")
         grid.put(S, row, 1, description, "text")
         row += 1
-    sh.col_widths.update({0: 150, 1: 80})
+    sh.col_widths.update({0: 26, 1: 110})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -703,6 +703,9 @@ def write_xlsm(grid: Grid, path: Path, vba_bin: bytes | None) -> None:
             ws.data_validation(block.row, block.col, block.last_row, block.last_col, dict(spec))
         if sheet.freeze:
             ws.freeze_panes(*sheet.freeze)
+        if sheet.name != "Prices":  # printed one page wide (the price history is too wide for that)
+            ws.set_landscape()
+            ws.fit_to_pages(1, 0)
         for kind, opts in sheet.charts:
             _add_chart(wb, ws, grid, kind, opts["anchor"])
     for name, block in sorted(grid.names.items()):
