@@ -39,7 +39,8 @@ from .frontier import (
     max_sharpe,
     min_variance,
 )
-# --- risk parity (issue 4): add `from .risk_parity import ...` here
+# --- risk parity (issue 4)
+from .risk_parity import RiskParityResult, inverse_volatility, risk_parity
 # --- rebalancing and models (issue 5)
 from .allocation_models import (
     DEFAULT_GLIDE_PATH,
