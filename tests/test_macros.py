@@ -370,3 +370,26 @@ def test_excel_book_maps_the_protocol_onto_xlwings_calls():
     assert app.alerts == [("xlfolio", "fix it")]
     book.activate("Start")
     assert xl_book.sheets["Start"].activated
+
+
+def test_file_book_runs_on_a_workbook_another_writer_saved(tmp_path):
+    """openpyxl's save (shared strings, its own XML, no stored formula values) still runs every macro with the
+    same numbers; it also drops the ribbon relationship, which is why FileBook edits the package in place."""
+    import openpyxl
+
+    from workbook.build import EXTENSIBILITY_REL
+
+    src = tmp_path / "t.xlsm"
+    src.write_bytes(template_bytes())
+    wb = openpyxl.load_workbook(src, keep_vba=True)
+    wb.save(tmp_path / "resaved.xlsm")
+    resaved = (tmp_path / "resaved.xlsm").read_bytes()
+    assert EXTENSIBILITY_REL.encode() not in package(resaved).read("_rels/.rels")
+    theirs, ours = FileBook(resaved, clock=lambda: CLOCK), FileBook(template_bytes(), clock=lambda: CLOCK)
+    assert theirs.read("Current_Risk") == [[None]]  # openpyxl keeps formulas, not their values
+    for name in m.COMPUTING:
+        assert getattr(m, name)(theirs).ok
+        getattr(m, name)(ours)
+    for name in ALL_OUTPUTS:
+        assert theirs.read(name) == ours.read(name), name
+    assert package(theirs.to_bytes()).read("xl/vbaProject.bin") == package(resaved).read("xl/vbaProject.bin")
