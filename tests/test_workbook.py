@@ -293,3 +293,12 @@ def test_text_sources_are_consistent():
 
 def test_vba_dir_of_repo_holds_only_bas_sources():
     assert sorted(p.name for p in Path(L.VBA_DIR).iterdir()) == ["XlfolioRibbon.bas"]
+
+
+def test_template_ships_filled_by_the_macros_and_logs_it(book):
+    rows = book.log_rows()
+    assert [r[1] for r in rows] == list(addin.macros.COMPUTING)
+    assert all(r[0] == B.BUILD_CLOCK and r[2] == "ok" for r in rows)
+    for name in ("Frontier_Returns", "Optimal_Weights", "Rebalance_Table", "Drift_Table", "RP_Weights",
+                 "Income_Table", "IncomeTarget_Weights", "Est_Cov"):
+        assert all(v is not None for row in book.read(name) for v in row[:1]), name
