@@ -265,24 +265,40 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
         return 0.0, 0.0, False, max_drift, status
     if min_trade > 0.0:
         forced = 1 if triggered else 0
-        for _ in range(n):
-            small = False
+        mark = np.zeros(n, np.bool_)
+        keep_sells = False  # set once the withdrawal turns out to need the small sales
+        for _ in range(n + 1):
+            n_small = 0
             for i in range(n):
                 t = post[i] - values[i]
-                if not fixed[i] and abs(t) > tol and abs(t) < min_trade:
-                    fixed[i] = True
-                    small = True
-            if not small:
+                mark[i] = (not fixed[i] and abs(t) > tol and abs(t) < min_trade and (t > 0.0 or not keep_sells))
+                n_small += mark[i]
+            if n_small == 0:
                 break
             for i in range(n):
                 prev[i] = post[i]
+                if mark[i]:
+                    fixed[i] = True
             _, status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band,
                                           allow_sells, fixed, forced, post, tau, gaps, idx, tol)
-            if status != STATUS_OK:  # the withdrawal needs those small sales: keep the previous pass
+            if status != STATUS_OK:
+                # the withdrawal needs the small sales: free them again and leave out only the small buys
+                # (always feasible: the cash those buys would have taken stays with the free holdings)
+                keep_sells = True
+                n_buys = 0
                 for i in range(n):
-                    post[i] = prev[i]
-                status = STATUS_OK
-                break
+                    if mark[i] and prev[i] < values[i]:
+                        fixed[i] = False
+                    elif mark[i]:
+                        n_buys += 1
+                if n_buys > 0:
+                    _, status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band,
+                                                  to_band, allow_sells, fixed, forced, post, tau, gaps, idx, tol)
+                if n_buys == 0 or status != STATUS_OK:
+                    for i in range(n):
+                        post[i] = prev[i]
+                    status = STATUS_OK
+                    break
 
     if whole:
         for i in range(n):
