@@ -106,6 +106,14 @@ def test_min_trade_leaves_small_trades_and_rebalances_around_them():
     assert np.array_equal(r.trades, [0.0, 0.0, 0.0])
 
 
+def test_min_trade_keeps_a_small_sale_a_withdrawal_needs_but_not_a_small_buy():
+    # withdraw 102 of 103: targets 0.4/0.3/0.3 of 1 -> trades -99.6, -2.7, +0.3; min_trade 2.8.
+    # Leaving both small trades out cannot raise the 102, so only the buy is left out and holdings 1 and 2
+    # share the remaining 1 as 4:3 -> 0.5714 and 0.4286; the small sale of 2.571 stays because it is needed.
+    r = rebalance_trades([100.0, 3.0, 0.0], [0.4, 0.3, 0.3], cash_flow=-102.0, min_trade=2.8)
+    np.testing.assert_allclose(r.trades, [4 / 7 - 100.0, 3 / 7 - 3.0, 0.0], atol=1e-12)
+
+
 def test_whole_shares_hand_worked():
     # stocks $100 (660 shares), bonds $40 (1,030 shares): sell 16.8 -> 17 shares (1,700), buy 42 bonds (1,680)
     r = rebalance_trades(README_VALUES, SIXTY_FORTY, prices=[100.0, 40.0])
