@@ -26,8 +26,8 @@ CLOCK = "2026-01-02 03:04:05"
 OUTPUTS = {
     "efficient_frontier": ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights",
                            "Optimal_Stats", "Optimal_Weights", "Frontier_Info"),
-    "rebalance": ("Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"),
-    "check_drift": ("Drift_Table", "Drift_Info"),
+    "rebalance": ("Rebalance_Assets", "Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"),
+    "check_drift": ("Drift_Assets", "Drift_Table", "Drift_Info"),
     "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),
     "refresh_estimates": ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"),
     "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
@@ -393,3 +393,12 @@ def test_file_book_runs_on_a_workbook_another_writer_saved(tmp_path):
     for name in ALL_OUTPUTS:
         assert theirs.read(name) == ours.read(name), name
     assert package(theirs.to_bytes()).read("xl/vbaProject.bin") == package(resaved).read("xl/vbaProject.bin")
+
+
+def test_results_larger_than_their_block_ask_for_rows():
+    from addin.macros._run import fit
+
+    with pytest.raises(kernels.InputError, match=r"^Rebalance_Table: room for 5 rows of results but 7 are needed; "
+                                                  r"insert rows inside the table \(its named range grows with them\)\.$"):
+        fit([[1.0]] * 7, (5, 8), "Rebalance_Table")
+    assert fit([[1.0, 2.0]], (2, 3), "x") == [[1.0, 2.0, None], [None, None, None]]

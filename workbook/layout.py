@@ -151,9 +151,11 @@ class Layout:
             # Rebalance (inputs, outputs)
             "Rebalance_Band": Block(R, 3, 1),
             "Rebalance_MinTrade": Block(R, 4, 1),
+            "Rebalance_Assets": Block(R, 8, 0, h),
             "Rebalance_Table": Block(R, 8, 1, h, 8),
             "Rebalance_Summary": Block(R, 9 + h, 1, 1, 8),
             "Rebalance_Info": Block(R, 5, 1),
+            "Drift_Assets": Block(R, 13 + h, 0, h),
             "Drift_Table": Block(R, 13 + h, 1, h, 4),
             "Drift_Info": Block(R, 11 + h, 1),
             # Risk parity (inputs, outputs)

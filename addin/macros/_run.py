@@ -115,8 +115,12 @@ def table(rows: Sequence[Sequence[Any]]) -> Rows:
 def fit(rows: Rows, shape: tuple[int, int], name: str) -> Rows:
     """Pad ``rows`` with blanks to the block's shape (a result larger than its block is a bug)."""
     n_rows, n_cols = shape
-    if len(rows) > n_rows or any(len(r) > n_cols for r in rows):
-        raise RuntimeError(f"{name}: {len(rows)} rows of results do not fit its {n_rows} x {n_cols} block")
+    if len(rows) > n_rows:
+        raise InputError(f"{name}: room for {n_rows} rows of results but {len(rows)} are needed; insert rows "
+                         "inside the table (its named range grows with them).")
+    if any(len(r) > n_cols for r in rows):
+        raise InputError(f"{name}: room for {n_cols} columns of results but {max(map(len, rows))} are needed; "
+                         "insert columns inside the table.")
     out = [list(r) + [None] * (n_cols - len(r)) for r in rows]
     out += [[None] * n_cols for _ in range(n_rows - len(out))]
     return out

@@ -8,7 +8,7 @@ import kernels
 from kernels import InputError
 
 from ._inputs import HOLDING_NAMES, holdings
-from ._run import Book, Macro, MacroResult, Outcome, number, run, table
+from ._run import Book, Macro, MacroResult, Outcome, column, number, run, table
 
 READS = HOLDING_NAMES + ("CashFlow", "Rebalance_Band")
 
@@ -46,7 +46,8 @@ def compute_rebalance(inputs, shapes) -> Outcome:
                    f"cash left {res.cash:,.2f}")
     else:
         message = f"no trade needed: every holding is within the {band:.1%} band"
-    return Outcome({"Rebalance_Table": table(rows), "Rebalance_Summary": table(summary),
+    return Outcome({"Rebalance_Assets": column(h.assets), "Rebalance_Table": table(rows),
+                    "Rebalance_Summary": table(summary),
                     "Rebalance_Info": [[message]]}, message)
 
 
@@ -60,15 +61,16 @@ def compute_drift(inputs, shapes) -> Outcome:
     n_out = int(np.count_nonzero(d.outside_band))
     message = (f"{n_out} of {len(h.assets)} holdings outside the +/-{band:.1%} band (largest drift "
                f"{d.max_abs_drift:.1%}): " + ("click Rebalance" if d.needs_rebalancing else "no rebalancing needed"))
-    return Outcome({"Drift_Table": table(rows), "Drift_Info": [[message]]}, message)
+    return Outcome({"Drift_Assets": column(h.assets), "Drift_Table": table(rows), "Drift_Info": [[message]]},
+                   message)
 
 
 RENAMES = {"values": "Holdings_Shares", "targets": "Holdings_Target", "cash_flow": "CashFlow",
            "band": "Rebalance_Band", "min_trade": "Rebalance_MinTrade", "prices": "Holdings_Price"}
 REBALANCE = Macro("rebalance", "Rebalance", READS + ("Rebalance_MinTrade",),
-                  ("Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"), compute_rebalance,
+                  ("Rebalance_Assets", "Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"), compute_rebalance,
                   "computing the trades", RENAMES)
-CHECK_DRIFT = Macro("check_drift", "Check Drift", READS, ("Drift_Table", "Drift_Info"), compute_drift,
+CHECK_DRIFT = Macro("check_drift", "Check Drift", READS, ("Drift_Assets", "Drift_Table", "Drift_Info"), compute_drift,
                     "checking drift", RENAMES)
 
 
