@@ -274,7 +274,9 @@ def _layout_portfolio(grid: Grid, lay: L.Layout, client, classes) -> None:
     grid.put(S, tr, 6, 1.0, "pct", formula=f"=SUM(G{first}:G{last})")
     grid.put(S, tr, 7, float(sum(float(c["target_weight"]) for c in client)), "pct",
              formula=f"=SUM(H{first}:H{last})")
-    sh.validations.append((grid.names["Holdings_Class"], _list_validation("Asset class", classes)))
+    sh.validations.append((grid.names["Holdings_Class"], {  # follows the Assumptions sheet's classes
+        "validate": "list", "source": "=AssetClasses", "error_title": "Asset class",
+        "error_message": "Asset class: pick one of the classes on the Assumptions sheet."}))
     sh.validations.append((grid.names["Holdings_Account"], _list_validation("Account", L.ACCOUNT_TYPES)))
     sh.validations.append((grid.names["Holdings_Target"], _pct_validation("Target weight")))
 
