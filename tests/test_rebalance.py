@@ -59,6 +59,24 @@ def test_relative_band_and_the_narrower_band_rule():
     assert not rebalance_trades([70.0, 30.0], SIXTY_FORTY, relative_band=0.25).bands_triggered
 
 
+def test_to_band_with_a_deposit_hand_worked():
+    # total 110, targets 33/44/33, 5-point band = 5.5: band edges take holding 1 down to 38.5, holding 2 up to
+    # 38.5 and holding 3 up to 27.5 (104.5 in all); the 5.5 left is levelled over holdings 2 and 3, both 5.5
+    # short of target: 2.75 each -> 38.5 / 41.25 / 30.25
+    r = rebalance_trades([50.0, 30.0, 20.0], [0.3, 0.4, 0.3], cash_flow=10.0, band=0.05, mode="to_band")
+    np.testing.assert_allclose(r.values, [38.5, 41.25, 30.25], atol=1e-12)
+    np.testing.assert_allclose(r.trades, [-11.5, 11.25, 10.25], atol=1e-12)
+
+
+def test_band_per_holding_and_zero_targets_under_a_relative_band():
+    # stocks may drift 1 point, bonds 10: stocks at 61.57% trigger, to_band -> stocks 61%
+    r = rebalance_trades(README_VALUES, SIXTY_FORTY, band=[0.01, 0.10], mode="to_band")
+    np.testing.assert_allclose(r.trades, [-608.0, 608.0], atol=ATOL_MONEY)
+    # a relative band around a zero target has zero width: an unwanted holding is always sold
+    r = rebalance_trades([90.0, 10.0], [1.0, 0.0], relative_band=0.25, mode="to_band")
+    np.testing.assert_allclose(r.trades, [10.0, -10.0], atol=1e-12)
+
+
 def test_deposit_goes_to_the_most_underweight_first():
     # total 110 -> target values 33, 44, 33; shortfalls -17, 14, 13; levelling 10 of cash:
     # 14 - lam + 13 - lam = 10 -> lam = 8.5 -> buys 5.5 and 4.5, no sell
