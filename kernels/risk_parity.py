@@ -67,6 +67,8 @@ BUDGET_SUM_RTOL = 1e-12
 DEFAULT_TOL = 1e-12
 #: Default budget of iterations (coordinate sweeps plus Newton steps, per root-search step with bounds).
 DEFAULT_MAX_ITER = 1000
+#: Up to this many assets the PSD test runs in compiled code (LAPACK's call overhead dominates there).
+_SMALL = 64
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
 _MAX_OUTER = 200
 
@@ -141,7 +143,8 @@ def _check_cov(C):
     """One pass over a square matrix: (code, i, j) of the first problem, code 0 when fine.
 
     Codes: 1 non-finite entry, 2 not symmetric (relative to the largest |entry|), 3 negative
-    variance, 4 zero variance, 5 correlation beyond +-1 (a 2 x 2 minor is negative).
+    variance, 4 zero variance, 5 correlation beyond +-1 (a 2 x 2 minor is negative); -1 when fine
+    but not exactly symmetric.
     """
     n = C.shape[0]
     scale = 0.0
@@ -163,21 +166,33 @@ def _check_cov(C):
             return 3, i, i
         if C[i, i] == 0.0:
             return 4, i, i
+    exact = True
     for i in range(n):
         for j in range(i):
             c = 0.5 * (C[i, j] + C[j, i])
             if c * c > C[i, i] * C[j, j] * (1.0 + 1e-10):
                 return 5, i, j
-    return 0, 0, 0
+            if C[i, j] != C[j, i]:
+                exact = False
+    return (0 if exact else -1), 0, 0
 
 
 @jit
-def _is_symmetric(C):
+def _is_positive_definite(C):
+    """Cholesky without pivoting in compiled code (for small matrices, where LAPACK's call costs more)."""
     n = C.shape[0]
+    L = np.zeros((n, n))
     for i in range(n):
-        for j in range(i):
-            if C[i, j] != C[j, i]:
-                return False
+        for j in range(i + 1):
+            acc = C[i, j]
+            for k in range(j):
+                acc -= L[i, k] * L[j, k]
+            if i == j:
+                if not acc > 0.0:
+                    return False
+                L[i, i] = np.sqrt(acc)
+            else:
+                L[i, j] = acc / L[j, j]
     return True
 
 
@@ -649,12 +664,12 @@ def _as_risk_covariance(cov: ArrayLike, check_psd_: bool) -> NDArray[np.float64]
     if not C.flags.c_contiguous:
         C = np.ascontiguousarray(C)
     code, i, j = _check_cov(C)
-    if code:
+    if code > 0:
         raise InputError(_COV_MESSAGES[code].format(i=i + 1, j=j + 1))
-    if not _is_symmetric(C):
+    if code < 0:
         C = 0.5 * (C + C.T)  # asymmetry within SYMMETRY_RTOL: average, as as_square_matrix does
-    if check_psd_:
-        check_psd(C, "cov", what="covariance")
+    if check_psd_ and not (C.shape[0] <= _SMALL and _is_positive_definite(C)):
+        check_psd(C, "cov", what="covariance")  # LAPACK Cholesky, eigenvalues if singular or indefinite
     return C
 
 
@@ -791,18 +806,7 @@ def risk_parity(
         if n_bind:
             notes.append(f"{n_bind} bound(s) bind; those assets miss their budgets")
         text = "; ".join(notes)
-    return RiskParityResult(
-        weights=w,
-        risk_contributions=relative * vol,
-        relative_contributions=relative,
-        volatility=vol,
-        n_iter=int(n_iter),
-        converged=converged,
-        max_error=float(max_error),
-        binding=binding,
-        budgets=b,
-        status=text,
-    )
+    return RiskParityResult(w, relative * vol, relative, vol, n_iter, converged, max_error, binding, b, text)
 
 
 def _failed(b, n_iter, text, note):

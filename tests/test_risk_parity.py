@@ -408,6 +408,12 @@ def test_kernels_match_their_python_versions(rng):
     bad[0, 1] = 1.0
     assert rp_module._check_cov(bad) == rp_module._check_cov.py_func(bad) == (2, 1, 0)
 
+    # the compiled positive-definiteness test agrees with the eigenvalues
+    for shift in (-1e-3, -1e-6, 1e-6, 1e-3):
+        lam = np.linalg.eigvalsh(cov)
+        shifted = cov + (shift - lam[0]) * np.eye(n)  # smallest eigenvalue = shift
+        assert rp_module._is_positive_definite(shifted) == rp_module._is_positive_definite.py_func(shifted) == (shift > 0)
+
 
 # ----------------------------------------------------------------------------- bad input
 
