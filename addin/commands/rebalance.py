@@ -45,6 +45,8 @@ SAMPLE_MODELS = DATA_DIR / "sample_models.csv"
 CASH_SYMBOL = "CASH"
 #: Accounts per call of the compiled batch (the progress bar moves once per chunk).
 CHUNK_ACCOUNTS = 20_000
+#: Rows of TRADES.csv per write (the progress bar moves once per chunk).
+CHUNK_ROWS = 250_000
 #: Spellings accepted in the ``locked`` column.
 LOCKED_WORDS = {"": False, "0": False, "1": True, "false": False, "true": True, "no": False, "yes": True,
                 "n": False, "y": True}
@@ -71,14 +73,16 @@ class Problems:
 class ProgressBar:
     """A one-line progress bar on stderr (silent when disabled)."""
 
-    def __init__(self, total: int, enabled: bool, width: int = 30) -> None:
-        self.total, self.enabled, self.width = max(total, 1), enabled, width
+    def __init__(self, label: str, total: int, unit: str, enabled: bool, width: int = 30) -> None:
+        self.label, self.total, self.unit, self.enabled, self.width = label, max(total, 1), unit, enabled, width
 
     def update(self, done: int) -> None:
         if not self.enabled:
             return
         filled = int(self.width * done / self.total)
-        sys.stderr.write(f"\rrebalancing |{'#' * filled}{' ' * (self.width - filled)}| {done:,}/{self.total:,} accounts")
+        sys.stderr.write(
+            f"\r{self.label:<11} |{'#' * filled}{' ' * (self.width - filled)}| {done:,}/{self.total:,} {self.unit}"
+        )
         if done >= self.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -256,6 +260,8 @@ def rebalance_book(args: argparse.Namespace) -> int:
         raise PortfolioError(f"--out {args.out}: is one of the input files; choose another file for the trades.")
     replaced = args.out.exists()
     problems = Problems()
+    if not args.quiet:
+        print(f"reading {args.holdings} and {args.targets} ...", file=sys.stderr, flush=True)
     models, bad_models = load_models(args.targets, problems)
     holdings = load_holdings(args.holdings, models, bad_models, args.whole_shares, problems)
     if problems.lines and args.strict:
@@ -271,7 +277,7 @@ def rebalance_book(args: argparse.Namespace) -> int:
     res = {"trades": np.zeros((0, 1)), "shares": np.zeros((0, 1)), "values": np.zeros((0, 1)),
            "weights": np.zeros((0, 1)), "cash": np.zeros(0), "turnover": np.zeros(0),
            "bands_triggered": np.zeros(0, bool), "status": np.zeros(0, np.int8)}
-    bar = ProgressBar(m, not args.quiet)
+    bar = ProgressBar("rebalancing", m, "accounts", not args.quiet)
     parts = []
     for start in range(0, m, CHUNK_ACCOUNTS):
         rows = slice(start, min(m, start + CHUNK_ACCOUNTS))
@@ -315,7 +321,11 @@ def rebalance_book(args: argparse.Namespace) -> int:
     # money to 1/100 of a cent and weights to 10 decimals: exact enough, and a third of the time to write
     table = table.round({"value": 4, "trade": 4, "value_after": 4, "weight_after": 10, "shares": 6})
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(args.out, index=False)
+    bar = ProgressBar("writing", len(table), "rows", not args.quiet)
+    with open(args.out, "w", newline="") as handle:
+        for start in range(0, max(len(table), 1), CHUNK_ROWS):
+            table.iloc[start:start + CHUNK_ROWS].to_csv(handle, index=False, header=start == 0)
+            bar.update(min(len(table), start + CHUNK_ROWS))
 
     for line in problems.lines:
         print(line, file=sys.stderr)
