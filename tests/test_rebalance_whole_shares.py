@@ -82,7 +82,7 @@ def test_against_the_unrestricted_integer_optimum():
         assert ours.distance >= best - RTOL_MILP * max(best, 1.0)
         assert ours.distance <= best + prices.max()
         equal += ours.distance <= best * (1 + RTOL_MILP) + 1e-6
-    assert equal >= 0.75 * n_cases  # measured: 249 of 300 with seed 1 while developing
+    assert equal >= 0.75 * n_cases  # measured: 103 of 120 with this seed (249 of 300 with seed 1)
 
 
 def brute_force_knapsack(gain, weight, capacity):
