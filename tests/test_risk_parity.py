@@ -348,12 +348,20 @@ def test_no_solution_when_a_long_only_portfolio_has_zero_variance():
     assert np.isnan(res.weights).all()
 
 
-def test_indefinite_cov_without_psd_check_gives_a_result_not_a_crash():
+def test_indefinite_cov_without_psd_check_is_trusted():
+    # check_psd=False trusts the matrix: this indefinite one (eigenvalue -0.8) still has a long-only
+    # point with equal contributions, which is returned; the default check rejects it (bad-input test)
     corr = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]])
+    assert np.linalg.eigvalsh(corr)[0] < -0.7
     res = risk_parity(corr, check_psd=False)
-    assert isinstance(res.converged, bool)
-    if res.converged:
-        np.testing.assert_allclose(_relative(res.weights, corr), 1 / 3, rtol=RTOL_BUDGET)
+    assert res.converged
+    np.testing.assert_allclose(_relative(res.weights, corr), 1 / 3, rtol=RTOL_BUDGET)
+    # and one with a long-only direction of negative variance ends with a status, not a crash
+    neg = np.full((4, 4), -0.4333)
+    np.fill_diagonal(neg, 1.0)
+    res = risk_parity(neg, check_psd=False)
+    assert not res.converged and np.isnan(res.weights).all()
+    assert res.status in (rp_module._STATUS_TEXT[rp_module._UNBOUNDED], rp_module._STATUS_TEXT[rp_module._NOT_PSD])
 
 
 # ----------------------------------------------------------------------------- compiled kernels vs Python
