@@ -79,7 +79,7 @@ _NOT_DESCENDING = 2  # Newton cannot improve any more (rounding floor above tol,
 _UNBOUNDED = 3  # variance went to zero or negative: C is singular along a long-only direction
 _OK_ROUNDING = 4  # error above tol but within the rounding error of C x (ill-conditioned C): converged
 _NO_BOUNDED_SOLUTION = 5  # even lam -> 0 leaves sum(w) > 1: hedging assets pinned at their upper bounds
-_NOT_PSD = 6  # a Newton system was not positive definite (only with check_psd=False)
+_NOT_PSD = 6  # a Newton system was not positive definite and cov was not checked (check_psd=False)
 
 _STATUS_TEXT = {
     _OK: "converged",
@@ -89,7 +89,8 @@ _STATUS_TEXT = {
     _OK_ROUNDING: "converged to the rounding limit of cov (budget error {err:.2e} > tol={tol:.0e})",
     _NO_BOUNDED_SOLUTION: "upper: even the least-risk weights within the bounds sum to more than 1 "
     "(negatively correlated assets held at their upper bounds); lower those upper bounds",
-    _NOT_PSD: "cov: not positive semi-definite (found while solving); check the entries, or run with check_psd=True",
+    _NOT_PSD: "cov: not positive semi-definite, or singular along a long-only portfolio (found while solving); "
+    "run with check_psd=True to tell",
     _UNBOUNDED: "cov is singular along a long-only portfolio (zero variance); no risk budgeting portfolio exists",
 }
 
@@ -793,8 +794,8 @@ def risk_parity(
         status, n_iter, variance, max_error, n_bind = _risk_parity_kernel(
             C, b, lo, hi, boxed, tol, max_iter, w, relative, binding
         )
-    except np.linalg.LinAlgError:  # a Newton system was not positive definite: cov is not PSD
-        return _failed(b, 0, _STATUS_TEXT[_NOT_PSD], note)
+    except np.linalg.LinAlgError:  # a Newton system was not numerically positive definite
+        return _failed(b, 0, _STATUS_TEXT[_UNBOUNDED if check_psd else _NOT_PSD], note)
     if status == _NO_BOUNDED_SOLUTION or not variance > 0.0:
         return _failed(b, n_iter, _STATUS_TEXT[_NO_BOUNDED_SOLUTION if variance > 0.0 else _UNBOUNDED], note)
     vol = float(np.sqrt(variance))
