@@ -382,10 +382,20 @@ def test_kernels_match_their_python_versions(rng):
         f(cov, b, lo, hi, x, u, ld, un)
         outs.append((x, u, ld))
     for a, c in zip(*outs):
-        np.testing.assert_allclose(a, c, rtol=1e-15)
+        np.testing.assert_allclose(a, c, rtol=1e-15)  # both call the same compiled dot
+    # and against a sweep written out in NumPy
+    x, u = x0.copy(), cov @ x0
+    for i in range(n):
+        s = cov[i] @ x - cov[i, i] * x[i]
+        x[i] = (-s + np.sqrt(s * s + 4 * cov[i, i] * b[i])) / (2 * cov[i, i])
+    np.testing.assert_allclose(outs[0][0], x, rtol=1e-13)
     # the sweep leaves exact products: (C x)_i = lower_dot_i + C_ii x_i + u_i
     x, u, ld = outs[0]
     np.testing.assert_allclose(ld + np.diag(cov) * x + u, cov @ x, rtol=1e-13)
+
+    # the one reassociated (fast-math) sum agrees with the sequential Python sum to rounding
+    for m in (0, 1, 5, n):
+        assert rp_module._dot_head(cov[3], x0, m) == pytest.approx(rp_module._dot_head.py_func(cov[3], x0, m), rel=1e-14)
 
     for args in ((0.3, 2.0, 0.5, 0.0, np.inf), (-4.0, 2.0, 0.5, 0.0, np.inf), (0.3, 2.0, 0.5, 0.4, 0.6)):
         assert rp_module._coordinate_min(*args) == pytest.approx(rp_module._coordinate_min.py_func(*args), rel=1e-15)
