@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
-import scipy.optimize
+import scipy  # scipy.optimize and scipy.sparse load on first use (they cost ~0.8 s at import)
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
