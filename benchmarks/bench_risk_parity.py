@@ -48,6 +48,7 @@ SLOW_PEERS = {"riskfolio": 500, "skfolio": 500, "scipy_slsqp": 500}  # largest s
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_blas_thread():
+    import scipy.linalg  # noqa: F401  (loads SciPy's OpenBLAS, used by Numba's LAPACK calls, so it is limited too)
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):

@@ -73,6 +73,9 @@ BUDGET_SUM_RTOL = 1e-12
 DEFAULT_TOL = 1e-12
 #: Default budget of iterations (coordinate sweeps plus Newton steps, per root-search step with bounds).
 DEFAULT_MAX_ITER = 1000
+#: Anderson acceleration of the coordinate sweeps: history depth, and the size from which it pays.
+_ANDERSON_DEPTH = 4
+_ANDERSON_MIN_ASSETS = 50
 #: Up to this many assets the PSD test runs in compiled code (LAPACK's call overhead dominates there).
 _SMALL = 64
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
@@ -422,24 +425,88 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
 
 
 @jit
+def _anderson_mix(Gx, Gu, F, head, count, x, u):
+    """Type-II Anderson mixing of the last ``count`` sweeps (ring buffers, newest at ``head``).
+
+    ``Gx``/``Gu`` hold sweep outputs ``x`` and their upper products ``u`` (linear in ``x``, so they
+    mix exactly), ``F`` the residuals ``output - input``. Writes the mixed point into ``x`` and ``u``;
+    returns False, leaving the newest output there, when the mix is unusable (a weight <= 0).
+    """
+    depth = Gx.shape[0]
+    n = x.shape[0]
+    m = count - 1
+    D = np.empty((m, n))
+    for a in range(m):
+        old = (head - 1 - a) % depth
+        for i in range(n):
+            D[a, i] = F[head, i] - F[old, i]
+    A = np.empty((m, m))
+    r = np.empty(m)
+    trace = 0.0
+    for a in range(m):
+        for c in range(a + 1):
+            acc = 0.0
+            for i in range(n):
+                acc += D[a, i] * D[c, i]
+            A[a, c] = acc
+            A[c, a] = acc
+        acc = 0.0
+        for i in range(n):
+            acc += D[a, i] * F[head, i]
+        r[a] = acc
+        trace += A[a, a]
+    if not (trace > 0.0 and np.isfinite(trace)):
+        return False
+    for a in range(m):
+        A[a, a] += 1e-10 * trace  # Tikhonov: keeps the small system positive definite
+    gamma = _cholesky_solve(np.linalg.cholesky(A), r)
+    for i in range(n):
+        vx = Gx[head, i]
+        vu = Gu[head, i]
+        for a in range(m):
+            old = (head - 1 - a) % depth
+            vx -= gamma[a] * (Gx[head, i] - Gx[old, i])
+            vu -= gamma[a] * (Gu[head, i] - Gu[old, i])
+        if not vx > 0.0:
+            for j in range(n):
+                x[j] = Gx[head, j]
+                u[j] = Gu[head, j]
+            return False
+        x[i] = vx
+        u[i] = vu
+    return True
+
+
+@jit
 def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
     """Minimise ``1/2 x'Cx - sum beta log x`` over ``lo <= x <= hi`` from ``x`` (> 0), in place.
 
-    Without a box (``boxed=False``) ``x`` is rescaled optimally after every sweep. Coordinate
-    sweeps run while they contract fast enough; otherwise Newton takes over. On return ``cx = C x``.
-    Returns (status, iterations, error).
+    Without a box (``boxed=False``) ``x`` is rescaled optimally after every sweep and, from
+    ``_ANDERSON_MIN_ASSETS`` assets, the sweeps are Anderson-accelerated. Coordinate sweeps run while
+    they contract fast enough; otherwise Newton takes over. On return ``cx = C x`` (recomputed
+    exactly by the last sweep). Returns (status, iterations, error).
     """
     n = x.shape[0]
     u = np.empty(n)
     u_next = np.empty(n)
     lower_dot = np.empty(n)
     _upper_products(C, x, u)
-    prev = np.inf
+    accelerate = (not boxed) and n >= _ANDERSON_MIN_ASSETS
+    depth = _ANDERSON_DEPTH + 1 if accelerate else 1
+    Gx = np.empty((depth, n))
+    Gu = np.empty((depth, n))
+    F = np.empty((depth, n))
+    x_in = np.empty(n)
+    head = -1
+    count = 0
+    errs = np.full(3, np.inf)  # the last three errors, for the contraction rate
     err = np.inf
     # a Newton step costs about n/3 sweeps (Cholesky n^3/3 vs n^2 per sweep), and Newton needs a few
     newton_worth = 8.0 + n / 10.0
     it = 0
     while it < max_iter:
+        if accelerate:
+            x_in[:] = x
         _sweep(C, beta, lo, hi, x, u, lower_dot, u_next)
         it += 1
         for i in range(n):
@@ -463,14 +530,21 @@ def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
         if not np.isfinite(err):
             return _UNBOUNDED, it, err
         if it >= 4:
-            rate = err / prev
-            if rate >= 1.0:
-                needed = np.inf
-            else:
-                needed = np.log(tol / err) / np.log(rate)
+            # geometric mean rate over three sweeps (mixing makes single steps uneven)
+            rate = (err / errs[(it - 3) % 3]) ** (1.0 / 3.0)
+            needed = np.inf if rate >= 1.0 else np.log(tol / err) / np.log(rate)
             if needed > newton_worth:
                 break
-        prev = err
+        errs[it % 3] = err
+        if accelerate:
+            head = (head + 1) % depth
+            count = min(count + 1, depth)
+            Gx[head] = x
+            Gu[head] = u
+            for i in range(n):
+                F[head, i] = x[i] - x_in[i]
+            if count >= 2 and it < max_iter and not _anderson_mix(Gx, Gu, F, head, count, x, u):
+                count = 1  # start the history again from the newest sweep
     if it >= max_iter:
         return _MAX_ITER, it, err
     status, steps, err = _newton(C, beta, lo, hi, boxed, x, cx, tol, max_iter - it)

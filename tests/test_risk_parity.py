@@ -318,6 +318,21 @@ def test_budgets_not_summing_to_one_are_normalised(rng):
     np.testing.assert_allclose(res.relative_contributions, [0.25, 0.25, 0.5], rtol=RTOL_BUDGET)
 
 
+def test_accelerated_sweeps_on_a_market_like_covariance():
+    # from 50 assets the sweeps are Anderson-accelerated: one market factor with positive betas
+    rng = np.random.default_rng(3)
+    n = 120
+    beta = rng.uniform(0.5, 1.5, n)
+    returns = np.outer(rng.normal(0, 0.01, 1000), beta) + rng.normal(0, 1, (1000, n)) * rng.uniform(0.005, 0.03, n)
+    cov = np.cov(returns, rowvar=False) * 252
+    budgets = rng.uniform(0.5, 1.5, n)
+    res = risk_parity(cov, budgets)
+    assert res.converged and res.status == "converged; budgets summed to {:.12g}, normalised to 1".format(budgets.sum())
+    np.testing.assert_allclose(_relative(res.weights, cov), res.budgets, rtol=1e-11)
+    x = _cvxpy_barrier(cov, res.budgets)
+    np.testing.assert_allclose(res.weights, x / x.sum(), atol=ATOL_CVXPY)
+
+
 def test_larger_problem_converges(rng):
     # hundreds of strongly correlated assets: the coordinate sweeps hand over to Newton
     cov = random_cov(rng, 300)
@@ -421,6 +436,19 @@ def test_kernels_match_their_python_versions(rng):
         np.testing.assert_allclose(w1, w2, rtol=1e-12)
         np.testing.assert_allclose(r1, r2, rtol=1e-11)
         np.testing.assert_array_equal(b1, b2)
+
+    # the accelerated solve (from 50 assets), compiled and as Python
+    big = random_cov(rng, 60)
+    beta = np.full(60, 1 / 60)
+    zero, inf = np.zeros(60), np.full(60, np.inf)
+    solved = []
+    for f in (rp_module._solve_barrier, rp_module._solve_barrier.py_func):
+        x, cx = np.sqrt(beta / np.diag(big)), np.empty(60)
+        solved.append((f(big, beta, zero, inf, False, x, cx, 1e-12, 1000), x, cx))
+    (s1, x1, c1), (s2, x2, c2) = solved
+    assert s1[:2] == s2[:2] and s1[0] == rp_module._OK
+    np.testing.assert_allclose(x1, x2, rtol=1e-10)
+    np.testing.assert_allclose(c1, big @ x1, rtol=1e-12)
 
     bad = cov.copy()
     bad[0, 1] = 1.0
