@@ -75,7 +75,7 @@ DEFAULT_TOL = 1e-12
 DEFAULT_MAX_ITER = 1000
 #: Anderson acceleration of the coordinate sweeps: history depth, and the size from which it pays.
 _ANDERSON_DEPTH = 4
-_ANDERSON_MIN_ASSETS = 50
+_ANDERSON_MIN_ASSETS = 150
 #: Up to this many assets the PSD test runs in compiled code (LAPACK's call overhead dominates there).
 _SMALL = 64
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
@@ -425,6 +425,20 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
 
 
 @jit
+def _small_cholesky(A):
+    """Lower Cholesky factor of a small positive definite matrix (no LAPACK call for 4 x 4)."""
+    m = A.shape[0]
+    L = np.zeros((m, m))
+    for i in range(m):
+        for j in range(i + 1):
+            acc = A[i, j]
+            for k in range(j):
+                acc -= L[i, k] * L[j, k]
+            L[i, j] = np.sqrt(acc) if i == j else acc / L[j, j]
+    return L
+
+
+@jit
 def _anderson_mix(Gx, Gu, F, head, count, x, u):
     """Type-II Anderson mixing of the last ``count`` sweeps (ring buffers, newest at ``head``).
 
@@ -459,7 +473,7 @@ def _anderson_mix(Gx, Gu, F, head, count, x, u):
         return False
     for a in range(m):
         A[a, a] += 1e-10 * trace  # Tikhonov: keeps the small system positive definite
-    gamma = _cholesky_solve(np.linalg.cholesky(A), r)
+    gamma = _cholesky_solve(_small_cholesky(A), r)
     for i in range(n):
         vx = Gx[head, i]
         vu = Gu[head, i]

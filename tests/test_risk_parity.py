@@ -319,9 +319,9 @@ def test_budgets_not_summing_to_one_are_normalised(rng):
 
 
 def test_accelerated_sweeps_on_a_market_like_covariance():
-    # from 50 assets the sweeps are Anderson-accelerated: one market factor with positive betas
+    # from 150 assets the sweeps are Anderson-accelerated: one market factor with positive betas
     rng = np.random.default_rng(3)
-    n = 120
+    n = 200
     beta = rng.uniform(0.5, 1.5, n)
     returns = np.outer(rng.normal(0, 0.01, 1000), beta) + rng.normal(0, 1, (1000, n)) * rng.uniform(0.005, 0.03, n)
     cov = np.cov(returns, rowvar=False) * 252
@@ -437,18 +437,20 @@ def test_kernels_match_their_python_versions(rng):
         np.testing.assert_allclose(r1, r2, rtol=1e-11)
         np.testing.assert_array_equal(b1, b2)
 
-    # the accelerated solve (from 50 assets), compiled and as Python
-    big = random_cov(rng, 60)
-    beta = np.full(60, 1 / 60)
-    zero, inf = np.zeros(60), np.full(60, np.inf)
+    # the accelerated solve (from 150 assets), compiled and as Python
+    big = random_cov(rng, 160)
+    beta = np.full(160, 1 / 160)
+    zero, inf = np.zeros(160), np.full(160, np.inf)
     solved = []
     for f in (rp_module._solve_barrier, rp_module._solve_barrier.py_func):
-        x, cx = np.sqrt(beta / np.diag(big)), np.empty(60)
+        x, cx = np.sqrt(beta / np.diag(big)), np.empty(160)
         solved.append((f(big, beta, zero, inf, False, x, cx, 1e-12, 1000), x, cx))
     (s1, x1, c1), (s2, x2, c2) = solved
     assert s1[:2] == s2[:2] and s1[0] == rp_module._OK
     np.testing.assert_allclose(x1, x2, rtol=1e-10)
     np.testing.assert_allclose(c1, big @ x1, rtol=1e-12)
+    A = big[:4, :4] + np.eye(4)
+    np.testing.assert_allclose(rp_module._small_cholesky(A), np.linalg.cholesky(A), rtol=1e-13)
 
     bad = cov.copy()
     bad[0, 1] = 1.0
