@@ -410,6 +410,8 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
         progress = f - f_new > 1e-13 * abs(f_new)
         f = f_new
         new_err = _kkt_error(C, beta, lo, hi, x, cx)
+        if new_err > tol and new_err >= 0.5 * err and new_err <= _rounding_floor(C, x, cx):
+            return _OK_ROUNDING, step + 1, new_err  # no quadratic progress left: rounding decides
         if not progress and new_err >= 0.5 * err:
             stall += 1
             if stall >= 5:
