@@ -626,7 +626,7 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
         if status == _UNBOUNDED:
             found = True  # nothing better to find: report the inner status
             break
-        if abs(total - 1.0) <= 4e-16 * n:
+        if abs(total - 1.0) <= 2.2e-16 * (2.0 + np.sqrt(n)):  # the rounding of a sum of n weights
             found = True
             break
         phi = np.log(total)
@@ -896,6 +896,8 @@ def risk_parity(
     if status == _NO_BOUNDED_SOLUTION or not variance > 0.0:
         return _failed(b, n_iter, _STATUS_TEXT[_NO_BOUNDED_SOLUTION if variance > 0.0 else _UNBOUNDED], note)
     vol = float(np.sqrt(variance))
+    if status == _OK and max_error > tol:
+        status = _OK_ROUNDING  # the final w / sum(w) (or rescale of the free weights) moved it past tol
     converged = status == _OK or status == _OK_ROUNDING
     if status == _OK and not note and not n_bind:
         text = "converged"
