@@ -17,8 +17,10 @@ coordinate descent (Griveau-Billion, Richard & Roncalli, 2013): each coordinate 
 minimiser, a sweep costs one pass over the lower triangle of ``C``, and after each sweep ``x`` is
 rescaled optimally (``f`` is minimised along the ray ``t x``). When the sweeps contract too slowly
 (strongly correlated, ill-conditioned covariance matrices), the kernel switches to Newton's method
-on ``f`` with a backtracking line search (one Cholesky factorisation per step), which converges
-quadratically. The iteration stops when the largest relative budget error
+on ``f`` with a backtracking line search, which converges quadratically; a Newton matrix
+``C + diag(b / x^2)`` is factorised (Cholesky) only when conjugate gradients preconditioned with the
+previous factor do not solve the next Newton system within six iterations. From 150 assets the
+coordinate sweeps are Anderson-accelerated (depth 4). The iteration stops when the largest relative budget error
 ``max_i |rc_i - b_i| / b_i`` falls below ``tol`` (default 1e-12). For very ill-conditioned
 matrices (condition numbers of 1e7 and more) rounding in ``C w`` alone can exceed ``tol``; when
 Newton stalls within that rounding limit the result counts as converged and ``status`` says so.
@@ -318,11 +320,8 @@ def _cholesky_solve(L, r):
     m = r.shape[0]
     y = r.copy()
     for i in range(m):
-        acc = y[i]
         row = L[i]
-        for j in range(i):
-            acc -= row[j] * y[j]
-        y[i] = acc / row[i]
+        y[i] = (y[i] - _dot_head(row, y, i)) / row[i]
     for i in range(m - 1, -1, -1):
         y[i] /= L[i, i]
         yi = y[i]
@@ -330,6 +329,39 @@ def _cholesky_solve(L, r):
         for j in range(i):
             y[j] -= row[j] * yi
     return y
+
+
+@jit
+def _pcg_direction(C, dvec, L, rhs, dx, rtol, max_cg):
+    """Solve ``(C + diag(dvec)) dx = rhs`` by conjugate gradients preconditioned with ``L L'``, the
+    Cholesky factor of an earlier Newton matrix. True when ``|residual| <= rtol |rhs|`` in time."""
+    n = rhs.shape[0]
+    dx[:] = _cholesky_solve(L, rhs)
+    r = rhs - (C @ dx + dvec * dx)
+    target = rtol * np.sqrt(np.dot(rhs, rhs))
+    if np.sqrt(np.dot(r, r)) <= target:
+        return True
+    z = _cholesky_solve(L, r)
+    p = z.copy()
+    rz = np.dot(r, z)
+    for _ in range(max_cg):
+        ap = C @ p + dvec * p
+        curvature = np.dot(p, ap)
+        if not curvature > 0.0:
+            return False
+        alpha = rz / curvature
+        for i in range(n):
+            dx[i] += alpha * p[i]
+            r[i] -= alpha * ap[i]
+        if np.sqrt(np.dot(r, r)) <= target:
+            return True
+        z = _cholesky_solve(L, r)
+        rz_new = np.dot(r, z)
+        scale = rz_new / rz
+        rz = rz_new
+        for i in range(n):
+            p[i] = z[i] + scale * p[i]
+    return False
 
 
 @jit
@@ -346,6 +378,10 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
     f = _objective(beta, x, cx)
     err = _kkt_error(C, beta, lo, hi, x, cx)
     stall = 0
+    have_factor = False
+    L = np.empty((0, 0))
+    dvec = np.empty(n)
+    dx_full = np.empty(n)
     for step in range(max_steps):
         if err <= tol:
             return _OK, step, err
@@ -359,15 +395,28 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
                 m += 1
         if m == 0:
             return _NOT_DESCENDING, step, err
-        H = np.empty((m, m))
         rhs = np.empty(m)
         for a in range(m):
-            i = free[a]
-            for c in range(m):
-                H[a, c] = C[i, free[c]]
-            H[a, a] += beta[i] / (x[i] * x[i])
-            rhs[a] = -g[i]
-        dx = _cholesky_solve(np.linalg.cholesky(H), rhs)
+            rhs[a] = -g[free[a]]
+        # without bounds the Newton matrix keeps its size: an earlier factor preconditions CG, and a
+        # new Cholesky factorisation is paid only when CG does not reach the forcing tolerance fast
+        reuse = False
+        if have_factor and m == n:
+            for i in range(n):
+                dvec[i] = beta[i] / (x[i] * x[i])
+            reuse = _pcg_direction(C, dvec, L, rhs, dx_full, min(0.1, 0.1 * err), 6)
+        if reuse:
+            dx = dx_full
+        else:
+            H = np.empty((m, m))
+            for a in range(m):
+                i = free[a]
+                for c in range(m):
+                    H[a, c] = C[i, free[c]]
+                H[a, a] += beta[i] / (x[i] * x[i])
+            L = np.linalg.cholesky(H)
+            have_factor = m == n
+            dx = _cholesky_solve(L, rhs)
         t = 1.0
         accepted = False
         for _ in range(40):

@@ -449,6 +449,15 @@ def test_kernels_match_their_python_versions(rng):
     assert s1[:2] == s2[:2] and s1[0] == rp_module._OK
     np.testing.assert_allclose(x1, x2, rtol=1e-10)
     np.testing.assert_allclose(c1, big @ x1, rtol=1e-12)
+    # Newton directions by CG preconditioned with the factor of a nearby Newton matrix
+    d_old, d_new = rng.uniform(1, 2, 160), rng.uniform(1, 2, 160)
+    L_old = np.linalg.cholesky(big + np.diag(d_old))
+    rhs = rng.normal(size=160)
+    dx = np.empty(160)
+    assert rp_module._pcg_direction(big, d_new, L_old, rhs, dx, 1e-12, 50)
+    np.testing.assert_allclose(dx, np.linalg.solve(big + np.diag(d_new), rhs), rtol=1e-9)
+    assert not rp_module._pcg_direction(big, d_new * 50, L_old, rhs, dx, 1e-14, 1)  # too few iterations
+
     A = big[:4, :4] + np.eye(4)
     np.testing.assert_allclose(rp_module._small_cholesky(A), np.linalg.cholesky(A), rtol=1e-13)
 
