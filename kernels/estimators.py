@@ -105,6 +105,25 @@ def _complete_rows(x):
 
 
 @jit
+def _first_constant_column(x):
+    """Index of the first column whose non-missing values are all equal (or all missing), else -1."""
+    n_obs, n_assets = x.shape
+    lo = np.full(n_assets, np.inf)
+    hi = np.full(n_assets, -np.inf)
+    for t in range(n_obs):
+        for j in range(n_assets):
+            v = x[t, j]
+            if v < lo[j]:
+                lo[j] = v
+            if v > hi[j]:
+                hi[j] = v
+    for j in range(n_assets):
+        if not hi[j] > lo[j]:
+            return j
+    return -1
+
+
+@jit
 def _centered(x, weights):
     """Subtract the (weighted) column means; rows are scaled by sqrt(weight)."""
     n_obs, n_assets = x.shape
@@ -280,9 +299,8 @@ def _complete_returns(returns: NDArray[np.float64], name: str, min_obs: int) -> 
 
 
 def _check_not_constant(x: NDArray[np.float64], name: str) -> None:
-    spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0)
-    if np.any(spread == 0):
-        j = int(np.flatnonzero(spread == 0)[0])
+    j = _first_constant_column(x)
+    if j >= 0:
         raise InputError(f"{name}: column {j + 1} is constant (zero variance); remove it or use a longer history.")
 
 

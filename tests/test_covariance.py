@@ -128,6 +128,11 @@ def test_kernels_match_their_python_versions():
         cov_module._ledoit_wolf_shrinkage.py_func(emp, beta, 40.0), rel=1e-13)
     assert cov_module._oas_shrinkage(emp, 40.0) == pytest.approx(cov_module._oas_shrinkage.py_func(emp, 40.0), rel=1e-13)
     x[3, 2] = np.nan
+    assert cov_module._first_constant_column(x) == cov_module._first_constant_column.py_func(x) == -1
+    y = x.copy()
+    y[:, 4] = 0.5
+    y[7, 4] = np.nan  # gaps do not make a constant column vary
+    assert cov_module._first_constant_column(y) == cov_module._first_constant_column.py_func(y) == 4
     a, ca = cov_module._pairwise_covariance(x, 1)
     b, cb = cov_module._pairwise_covariance.py_func(x, 1)
     np.testing.assert_allclose(a, b, rtol=1e-13)
