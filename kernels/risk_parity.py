@@ -98,11 +98,10 @@ _STATUS_TEXT = {
     "raise max_iter or tol",
     _NOT_DESCENDING: "stalled at budget error {err:.2e} > tol={tol:.0e} (rounding limit for this cov); raise tol",
     _OK_ROUNDING: "converged to the rounding limit of cov (budget error {err:.2e} > tol={tol:.0e})",
-    _NO_BOUNDED_SOLUTION: "upper: even the least-risk weights within the bounds sum to more than 1 "
-    "(negatively correlated assets held at their upper bounds); lower those upper bounds",
-    _NOT_PSD: "cov: not positive semi-definite, or singular along a long-only portfolio (found while solving); "
-    "run with check_psd=True to tell",
-    _UNBOUNDED: "cov is singular along a long-only portfolio (zero variance); no risk budgeting portfolio exists",
+    _NO_BOUNDED_SOLUTION: "upper: even the least-risk weights in the bounds sum to over 1 (hedges held at upper "
+    "bounds); lower those bounds",
+    _NOT_PSD: "cov: not PSD, or singular along a long-only portfolio (seen while solving); rerun with check_psd=True",
+    _UNBOUNDED: "cov: singular along a long-only portfolio (zero variance), so no risk budgeting portfolio exists",
 }
 
 

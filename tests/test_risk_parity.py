@@ -179,8 +179,7 @@ def test_bounded_solution_solves_the_documented_box_problem():
 
 
 _NO_BOUND_TEXT = (
-    "upper: even the least-risk weights within the bounds sum to more than 1 "
-    "(negatively correlated assets held at their upper bounds); lower those upper bounds"
+    "upper: even the least-risk weights in the bounds sum to over 1 (hedges held at upper bounds); lower those bounds"
 )
 
 
@@ -225,7 +224,7 @@ def test_bounds_properties(seed, n, cap, floor):
     upper = np.full(n, max(cap * free_w.max(), 1.0 / n + 1e-3))
     lower = np.minimum(floor * free_w.min(), 0.9 / n)
     res = risk_parity(cov, budgets, lower=lower, upper=upper)
-    if res.status.startswith("upper: even the least-risk"):
+    if res.status == _NO_BOUND_TEXT:
         _assert_least_risk_box_portfolio_sums_above_one(cov, lower, upper)
         return
     assert res.converged, res.status
@@ -359,7 +358,7 @@ def test_no_solution_when_a_long_only_portfolio_has_zero_variance():
     # perfectly negatively correlated equal-volatility assets: (1/2, 1/2) has zero risk
     res = risk_parity([[0.04, -0.04], [-0.04, 0.04]])
     assert not res.converged
-    assert res.status.startswith("cov is singular along a long-only portfolio")
+    assert res.status == "cov: singular along a long-only portfolio (zero variance), so no risk budgeting portfolio exists"
     assert np.isnan(res.weights).all()
 
 
