@@ -35,9 +35,9 @@ def _relative(w, cov):
 
 # ----------------------------------------------------------------------------- published values
 
-# T. Roncalli, "Risk-Based Indexation" (Lyxor / Univ. Evry slides, Examples 1 and 2), the equal risk
-# contribution examples of Maillard, Roncalli & Teiletche (2010), with printed weights (%), risk
-# contributions (%) and volatility (%):
+# Equal risk contribution examples with printed weights (%), risk contributions (%) and volatility (%):
+# T. Roncalli, "Risk-Based Indexation" (slides; Examples 1 and 2, ERC columns), co-author of
+# Maillard, Roncalli & Teiletche (2010); the paper's own table could not be retrieved here.
 # https://www.sambuz.com/doc/risk-based-indexation-ppt-presentation-949645
 def _example_1():
     corr = np.eye(4)
