@@ -23,7 +23,12 @@ BLAS runs on one thread for every implementation (a shared 2-core machine: threa
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,6 +38,7 @@ from threadpoolctl import threadpool_limits
 from benchmarks.conftest import factor_returns
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 
+ROOT = Path(__file__).resolve().parents[1]
 N_POINTS = 50
 DATASETS = ["factor20", "factor100", "factor500", "sp500_20"]
 FRONTIER_IMPLS = ["xlfolio", "pypfopt_loop", "pypfopt_cla", "riskfolio", "skfolio"]
@@ -238,3 +244,33 @@ def test_min_variance(benchmark, dataset, impl):
     C = S.to_numpy()
     ours = min_variance(C).volatility
     benchmark.extra_info["vol_excess"] = (float(np.sqrt(w @ C @ w)) - ours) / ours
+
+
+FIRST_CALL = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from kernels import efficient_frontier, max_sharpe
+t1 = time.perf_counter()
+rng = np.random.default_rng(0)
+X = rng.normal(size=(500, 20)) * 0.01
+efficient_frontier(X.mean(0) * 252, np.cov(X, rowvar=False) * 252, 50)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def _fresh_process(cache_dir):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def test_cold_start_frontier(benchmark):
+    """Fresh process, warm on-disk cache: import + the first 50-point frontier (what an Excel user waits)."""
+    benchmark.group = "cold start: fresh process, warm cache, import + first frontier"
+    cache_dir = Path(tempfile.mkdtemp(prefix="xlfolio-numba-frontier-"))
+    _fresh_process(cache_dir)  # fills the cache (compilation)
+    result = benchmark.pedantic(lambda: _fresh_process(cache_dir), rounds=3, iterations=1)
+    import_s, first_call_s = map(float, result.split())
+    benchmark.extra_info.update(import_s=import_s, first_call_s=first_call_s)

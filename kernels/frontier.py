@@ -53,8 +53,8 @@ TARGET_RTOL = 1e-10
 
 _KERNEL_MESSAGES = {
     STATUS_MAX_ITER: "the critical line algorithm did not close after {n} steps (a degenerate problem)",
-    STATUS_SINGULAR: "cov is singular along a mix of assets that changes the expected return (e.g. fewer "
-    "observations than assets); shrink it with covariance(..., method='ledoit_wolf')",
+    STATUS_SINGULAR: "cov: singular along a mix of assets with another return (too few observations?); "
+    "shrink it (method='ledoit_wolf')",
 }
 #: Feasibility required of every turning point before it is returned (absolute, weights sum to 1).
 FEASIBILITY_ATOL = 1e-9
@@ -477,7 +477,7 @@ def min_variance(
     >>> r.weights.round(4).tolist(), round(r.volatility, 6)
     ([0.2, 0.8], 0.089443)
     """
-    C0 = as_covariance(cov, "cov")
+    C0 = as_covariance(cov, "cov", check_psd_=False)  # the full check follows in _problem
     n = C0.shape[0]
     mu = None if expected_returns is None else as_vector(expected_returns, "expected_returns", size=n)
     prob = _problem(C0, n, lower, upper, constraints, groups, group_lower, group_upper)
