@@ -26,3 +26,14 @@ def test_readme_main_job_is_an_xlfolio_subcommand():
     parser = build_parser()
     choices = parser._subparsers._group_actions[0].choices
     assert subcommand in choices
+
+
+def test_readme_function_reference_is_generated_from_the_udf_metadata():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "addin.function_reference", str(ROOT / "README.md"), "--check"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
