@@ -417,9 +417,10 @@ def _face_qp(C, E, b, lo, hi, n_assets, x, free, f, pos, is_free, M, cbound, all
     sol = np.empty(size)
     work = np.empty(size)
     blocked = np.zeros(m, dtype=np.bool_)
-    for _ in range(max_iter):
+    for it in range(max_iter):
         _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs)
-        _kkt_solve(C, E, n_assets, free, f, M, rhs, sol, work)
+        # iterative refinement every 4 steps: the point is refined again before it is accepted
+        _kkt_solve(C, E, n_assets, free, f, M, rhs, sol, work, it % 4 == 0)
         t = 1.0
         block = -1
         block_up = False
@@ -455,6 +456,8 @@ def _face_qp(C, E, b, lo, hi, n_assets, x, free, f, pos, is_free, M, cbound, all
                         cbound[i] += C[i, j] * x[j]
                 blocked[:] = False
             continue
+        if it % 4 != 0:
+            _kkt_solve(C, E, n_assets, free, f, M, rhs, sol, work, True)
         for p in range(f):
             x[free[p]] = sol[k + p]
         worst = gtol
