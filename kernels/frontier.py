@@ -319,11 +319,12 @@ def _standard_form(mu, prob: _Problem):
     return mu_s, np.ascontiguousarray(E), b, np.concatenate([prob.lower, slo]), np.concatenate([prob.upper, shi])
 
 
-def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str) -> _Path:
+def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str, stop_rf: float = np.nan) -> _Path:
+    """The turning points by increasing return (from the maximum-Sharpe stretch on if ``stop_rf``)."""
     n = mu.size
     mu_s, E, b, lo, hi = _standard_form(mu, prob)
     max_iter = 50 * lo.size + 1000
-    status, W, lam = _critical_line(prob.cov, mu_s, E, b, lo, hi, n, max_iter)
+    status, W, lam = _critical_line(prob.cov, mu_s, E, b, lo, hi, n, max_iter, stop_rf)
     if status == STATUS_INFEASIBLE:
         raise InfeasibleError(
             "constraints: no portfolio meets the bounds and linear/group limits together; relax a limit or a bound."
@@ -523,7 +524,7 @@ def max_sharpe(
     mu = as_vector(expected_returns, "expected_returns")
     rf = as_scalar(risk_free, "risk_free")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
-    path = _solve_path(mu, prob, "max_sharpe")
+    path = _solve_path(mu, prob, "max_sharpe", stop_rf=rf)  # stops past the tangency portfolio
     r, V, W = path.returns, path.variances, path.weights
     if r[-1] <= rf:
         raise InfeasibleError(

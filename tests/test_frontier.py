@@ -225,11 +225,25 @@ def test_kernel_matches_py_func():
     p = random_problem(7, 9, groups=True)
     prob = _problem(p.cov, 9, p.lower, p.upper, _constraints(p), None, None, None)
     mu_s, E, b, lo, hi = _standard_form(p.mu, prob)
-    jit_out = _critical_line(prob.cov, mu_s, E, b, lo, hi, 9, 1000)
-    py_out = _critical_line.py_func(prob.cov, mu_s, E, b, lo, hi, 9, 1000)
-    assert jit_out[0] == py_out[0] == 0
-    np.testing.assert_allclose(jit_out[1], py_out[1], atol=1e-13)
-    np.testing.assert_allclose(jit_out[2], py_out[2], rtol=1e-11)
+    for stop_rf in (np.nan, 0.0):
+        jit_out = _critical_line(prob.cov, mu_s, E, b, lo, hi, 9, 1000, stop_rf)
+        py_out = _critical_line.py_func(prob.cov, mu_s, E, b, lo, hi, 9, 1000, stop_rf)
+        assert jit_out[0] == py_out[0] == 0
+        np.testing.assert_allclose(jit_out[1], py_out[1], atol=1e-13)
+        np.testing.assert_allclose(jit_out[2], py_out[2], rtol=1e-11)
+
+
+def test_max_sharpe_early_stop_matches_full_path():
+    """Stopping the path past the tangency portfolio gives the same answer as the whole frontier."""
+    for seed in range(8):
+        p = random_problem(300 + seed, 30, groups=seed % 2 == 1, long_short=seed == 3)
+        rf = float(np.quantile(p.mu, 0.3))
+        res = max_sharpe(p.mu, p.cov, rf, p.lower, p.upper, constraints=_constraints(p))
+        f = efficient_frontier(p.mu, p.cov, 400, p.lower, p.upper, constraints=_constraints(p))
+        tp = f.turning_points
+        sharpe = (np.concatenate([f.returns, tp.returns]) - rf) / np.concatenate([f.volatilities, tp.volatilities])
+        assert res.sharpe_ratio >= sharpe.max() - 1e-12
+        assert res.sharpe_ratio <= sharpe.max() + 1e-4 * abs(sharpe.max())  # a 400-point grid is close
 
 
 # ----------------------------------------------------------------------------- hard cases
