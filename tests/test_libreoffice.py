@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -121,6 +122,8 @@ def _have_libreoffice() -> str | None:
 def lo(tmp_path_factory):
     reason = _have_libreoffice()
     if reason:
+        if os.environ.get("XLFOLIO_REQUIRE_LIBREOFFICE"):  # set by .ci/run, which installs LibreOffice
+            pytest.fail(f"LibreOffice is required here but missing: {reason}")
         pytest.skip(f"LibreOffice is not installed here: {reason}")
     tmp = tmp_path_factory.mktemp("lo")
     book = tmp / "xlfolio.xlsm"
