@@ -9,8 +9,8 @@ Debian packages: ``libreoffice-calc-nogui python3-uno``.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
