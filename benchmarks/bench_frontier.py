@@ -25,9 +25,6 @@ BLAS runs on one thread for every implementation (a shared 2-core machine: threa
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -38,10 +35,9 @@ import pytest
 from pypfopt.exceptions import OptimizationError
 from threadpoolctl import threadpool_limits
 
-from benchmarks.conftest import factor_returns
+from benchmarks.conftest import factor_returns, run_in_fresh_process
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 
-ROOT = Path(__file__).resolve().parents[1]
 N_POINTS = 50
 DATASETS = ["factor20", "factor100", "factor500", "sp500_20"]
 FRONTIER_IMPLS = ["xlfolio", "pypfopt_loop", "pypfopt_cla", "riskfolio", "skfolio"]
@@ -278,9 +274,7 @@ print(t1 - t0, t2 - t1)
 
 
 def _fresh_process(cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
-    return out.stdout
+    return run_in_fresh_process(FIRST_CALL, cache_dir)
 
 
 def test_cold_start_frontier(benchmark):

@@ -7,9 +7,6 @@ written by hand, PyPortfolioOpt with the yields passed as its "expected returns"
 ``efficient_return`` / ``efficient_risk``), SciPy's SLSQP, and cvxpy for the asset-location LP.
 """
 
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -18,11 +15,10 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from benchmarks.conftest import factor_returns
+from benchmarks.conftest import factor_returns, run_in_fresh_process
 from kernels import asset_location, income_frontier, income_projection, max_yield_for_volatility
 from kernels import min_volatility_for_income
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = [20, 100, 300]
 N_CLASSES = 4
 
@@ -260,9 +256,7 @@ FIRST_CALL = textwrap.dedent(
 
 
 def _fresh_process(cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
-    return out.stdout
+    return run_in_fresh_process(FIRST_CALL, cache_dir)
 
 
 def test_cold_start_income(benchmark):

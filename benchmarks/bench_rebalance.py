@@ -10,9 +10,6 @@ Peak memory of the batch (``tracemalloc``: the NumPy arrays allocated during one
 ``extra_info`` (``--benchmark-json``).
 """
 
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 import tracemalloc
@@ -21,12 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from benchmarks.conftest import run_in_fresh_process
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kernels import rebalance_batch, rebalance_trades
 
 SIZES = [10, 30, 100]
-ROOT = Path(__file__).resolve().parents[1]
 N_ACCOUNTS, N_HOLDINGS = 100_000, 30
 
 
@@ -164,9 +162,7 @@ FIRST_CALL = textwrap.dedent(
 
 
 def _fresh_process(cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
-    return out.stdout
+    return run_in_fresh_process(FIRST_CALL, cache_dir)
 
 
 @pytest.mark.parametrize("cache", ["warm", "cold"])

@@ -3,9 +3,6 @@
 Run: ``pytest benchmarks/bench_risk.py --benchmark-only --benchmark-columns=median,iqr,rounds``
 """
 
-import os
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -14,12 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import factor_returns
+from benchmarks.conftest import factor_returns, run_in_fresh_process
 from kernels import batch_volatility, covariance
 
 N_OBS = 2520
 SIZES = [20, 100, 500]
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _data(n_assets):
@@ -129,9 +125,7 @@ FIRST_CALL = textwrap.dedent(
 
 
 def _fresh_process(cache_dir):
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir), PYTHONPATH=str(ROOT))
-    out = subprocess.run([sys.executable, "-c", FIRST_CALL], env=env, capture_output=True, text=True, check=True)
-    return out.stdout
+    return run_in_fresh_process(FIRST_CALL, cache_dir)
 
 
 @pytest.mark.parametrize("cache", ["warm", "cold"])
