@@ -6,7 +6,6 @@ import pkgutil
 
 import pytest
 
-import addin
 import kernels
 
 MODULES = sorted(

@@ -236,7 +236,7 @@ def _layout_prices(grid: Grid, lay: L.Layout, prices) -> None:
 def _layout_portfolio(grid: Grid, lay: L.Layout, client, classes) -> None:
     S = "Portfolio"
     sh = grid.sheets[S]
-    hr, h, k = lay.holdings_row, lay.n_holdings, lay.n_classes
+    hr, h = lay.holdings_row, lay.n_holdings
     grid.put(S, 0, 0, "Client portfolio", "title")
     grid.put(S, 1, 0, "Yellow cells are inputs. Sample client: illustrative holdings and prices, not a quote. "
                       "Insert rows inside the table to add holdings.", "note")
