@@ -44,6 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import as_bounds, as_covariance, as_matrix, as_scalar, as_vector
 from .cla import _critical_line
 from .errors import ConvergenceError, InfeasibleError, InputError
+from .min_variance_box import _min_variance_box
 from .qp import STATUS_INFEASIBLE, STATUS_MAX_ITER, STATUS_OK, STATUS_SINGULAR
 
 #: Two turning points whose weights differ by less than this are the same corner.
@@ -482,6 +483,10 @@ def min_variance(
     n = C0.shape[0]
     mu = None if expected_returns is None else as_vector(expected_returns, "expected_returns", size=n)
     prob = _problem(C0, n, lower, upper, constraints, groups, group_lower, group_upper)
+    if prob.rows is None:  # box bounds and budget only: fast path, None when it cannot certify
+        w = _min_variance_box(prob.cov, prob.lower, prob.upper)
+        if w is not None:
+            return _result(w, mu, prob.cov, 0.0)
     path = _solve_path(np.zeros(n) if mu is None else mu, prob, "min_variance")
     return _result(path.weights[0].copy(), mu, prob.cov, float(path.lambdas[0]))
 
