@@ -44,7 +44,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._validate import as_bounds, as_covariance, as_matrix, as_scalar, as_vector
 from .cla import _critical_line
 from .errors import ConvergenceError, InfeasibleError, InputError
-from .min_variance_box import _min_variance_box
+from .min_variance_box import _max_sharpe_box, _min_variance_box
 from .qp import STATUS_INFEASIBLE, STATUS_MAX_ITER, STATUS_OK, STATUS_SINGULAR
 
 #: Two turning points whose weights differ by less than this are the same corner.
@@ -529,6 +529,10 @@ def max_sharpe(
     mu = as_vector(expected_returns, "expected_returns")
     rf = as_scalar(risk_free, "risk_free")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
+    if prob.rows is None and np.all(prob.lower == 0.0) and np.all(prob.upper >= 1.0) and np.any(mu > rf):
+        fast = _max_sharpe_box(prob.cov, mu, rf)  # long-only, no caps: certified, or None to fall back
+        if fast is not None:
+            return _result(fast[0], mu, prob.cov, fast[1], rf)
     path = _solve_path(mu, prob, "max_sharpe", stop_rf=rf)  # stops past the tangency portfolio
     r, V, W = path.returns, path.variances, path.weights
     if r[-1] <= rf:

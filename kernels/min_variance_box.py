@@ -16,6 +16,9 @@ so the cost per iteration is O(|B|^3 + n |B|) instead of a factorisation of the 
 At the solution ``g = C w - gamma 1`` is ``mu`` on ``B``: ``g_i >= 0`` at a lower bound and
 ``g_i <= 0`` at an upper bound.
 
+The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H a``):
+:func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``.
+
 The kernel never raises: it returns a status, and :func:`_min_variance_box` returns ``None``
 whenever it cannot certify the optimum (singular or ill-conditioned ``C``, no convergence,
 KKT check failed), so that the caller falls back to the exact general path of :mod:`kernels.qp`.
@@ -76,21 +79,31 @@ def _sym(H, i, j):
 
 @jit
 def _box_active_set(H, lower, upper, max_iter, w, state):
-    """Primal-dual active set on ``H = C^-1`` (only the lower triangle of ``H`` is read).
+    """Primal-dual active set on ``H = C^-1`` for the budget row ``sum(w) = 1``.
 
-    ``w`` (n,) receives the weights, ``state`` (n,) int64 the set of each asset (0 free, -1 at its
-    lower bound, +1 at its upper bound).  Returns ``(status, n_iter, gamma)``.
+    :func:`_equality_active_set` with ``coef = 1`` (multiplying by 1.0 is exact: the same numbers).
+    """
+    return _equality_active_set(H, np.ones(H.shape[0]), lower, upper, max_iter, w, state)
+
+
+@jit
+def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
+    """Primal-dual active set on ``H = C^-1`` for the equality ``coef' w = 1`` and box bounds.
+
+    Only the lower triangle of ``H`` is read.  ``w`` (n,) receives the weights, ``state`` (n,)
+    int64 the set of each asset (0 free, -1 at its lower bound, +1 at its upper bound).
+    Returns ``(status, n_iter, gamma)`` with ``C w - gamma coef`` the bound multipliers.
     """
     n = H.shape[0]
     h = np.empty(n)
     for i in range(n):
         v = 0.0
         for j in range(n):
-            v += _sym(H, i, j)
+            v += _sym(H, i, j) * coef[j]
         h[i] = v
     s = 0.0
     for i in range(n):
-        s += h[i]
+        s += coef[i] * h[i]
     idx = np.empty(n, dtype=np.int64)
     M = np.empty((n + 1, n + 1))
     rhs = np.empty(n + 1)
@@ -148,13 +161,9 @@ def _box_active_set(H, lower, upper, max_iter, w, state):
     return BOX_MAX_ITER, max_iter, gamma
 
 
-def _min_variance_box(C, lower, upper, max_iter: int = 50):
-    """Certified minimum-variance weights under box bounds and the budget, or ``None`` to fall back.
-
-    ``C`` is a validated symmetric covariance, ``lower``/``upper`` validated bounds with
-    ``sum(lower) <= 1 <= sum(upper)``.
-    """
-    n = C.shape[0]
+def _certified_inverse(C):
+    """Lower triangle of ``C^-1`` (LAPACK potri), or ``None`` if ``C`` is not positive definite
+    or its condition number exceeds :data:`MAX_CONDITION`."""
     L, info = scipy.linalg.lapack.dpotrf(C, lower=1, clean=1)
     if info != 0:
         return None
@@ -163,6 +172,19 @@ def _min_variance_box(C, lower, upper, max_iter: int = 50):
         return None
     Hinv, info = scipy.linalg.lapack.dpotri(L, lower=1)
     if info != 0:
+        return None
+    return Hinv
+
+
+def _min_variance_box(C, lower, upper, max_iter: int = 50):
+    """Certified minimum-variance weights under box bounds and the budget, or ``None`` to fall back.
+
+    ``C`` is a validated symmetric covariance, ``lower``/``upper`` validated bounds with
+    ``sum(lower) <= 1 <= sum(upper)``.
+    """
+    n = C.shape[0]
+    Hinv = _certified_inverse(C)
+    if Hinv is None:
         return None
     w = np.empty(n)
     state = np.empty(n, dtype=np.int64)
@@ -185,3 +207,50 @@ def _min_variance_box(C, lower, upper, max_iter: int = 50):
     if np.any(g[(state < 0) & movable] < -KKT_RTOL * scale) or np.any(g[(state > 0) & movable] > KKT_RTOL * scale):
         return None
     return w
+
+
+def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50):
+    """Certified long-only tangency portfolio without caps, or ``None`` to fall back.
+
+    For ``0 <= w`` (no effective upper bound) and ``a = mu - risk_free`` with some ``a_i > 0``,
+    the maximum Sharpe ratio is exactly ``w = y / sum(y)`` where ``y`` solves::
+
+        minimise 1/2 y' C y   subject to   a' y = 1,   y >= 0,
+
+    solved by :func:`_equality_active_set` and certified on ``C`` itself.  Returns
+    ``(weights, risk_tolerance)``; ``risk_tolerance = w'Cw / (mu'w - risk_free)`` is the ``lam``
+    of the path ``min 1/2 w'Cw - lam mu'w`` at ``w`` (from the KKT conditions of both problems).
+    ``None`` also when that ``lam`` is not unique (fewer than two assets held, or equal
+    expected returns on every held asset): the exact path then decides.
+    """
+    n = C.shape[0]
+    a = np.ascontiguousarray(mu, dtype=np.float64) - float(risk_free)
+    if not np.any(a > 0.0):
+        return None
+    Hinv = _certified_inverse(C)
+    if Hinv is None:
+        return None
+    y = np.empty(n)
+    state = np.empty(n, dtype=np.int64)
+    lo = np.zeros(n)
+    hi = np.full(n, np.inf)
+    status, _, kappa = _equality_active_set(np.ascontiguousarray(Hinv), a, lo, hi, max_iter, y, state)
+    if status != BOX_OK or not kappa > 0.0:
+        return None
+    # independent certificate on C itself: feasibility, stationarity, multiplier signs
+    if not np.all(np.isfinite(y)) or np.any(y < 0.0):
+        return None
+    if abs(float(a @ y) - 1.0) > 1e-12 * max(1.0, float(np.abs(a) @ np.abs(y))):
+        return None
+    g = C @ y - kappa * a
+    free = state == 0
+    scale = float(np.max(np.abs(C))) * max(1.0, float(np.max(np.abs(y)))) + abs(kappa) * float(np.max(np.abs(a)))
+    if free.sum() < 2 or float(np.ptp(mu[free])) <= 1e-12 * float(np.max(np.abs(mu[free]))):
+        return None
+    if float(np.max(np.abs(g[free]))) > KKT_RTOL * scale or np.any(g[~free] < -KKT_RTOL * scale):
+        return None
+    w = y / y.sum()
+    excess = float(w @ mu) - float(risk_free)
+    if not excess > 0.0:
+        return None
+    return w, float(w @ C @ w) / excess
