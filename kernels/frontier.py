@@ -257,6 +257,7 @@ class _Problem(NamedTuple):
 
 
 def _problem(cov, n_assets, lower, upper, constraints, groups, group_lower, group_upper) -> _Problem:
+    """Validate once; ``n_assets=None`` takes the size from ``cov``."""
     C = as_covariance(cov, "cov", size=n_assets)
     n = C.shape[0]
     lo = as_bounds(lower, n, "lower")
@@ -479,10 +480,9 @@ def min_variance(
     >>> r.weights.round(4).tolist(), round(r.volatility, 6)
     ([0.2, 0.8], 0.089443)
     """
-    C0 = as_covariance(cov, "cov", check_psd_=False)  # the full check follows in _problem
-    n = C0.shape[0]
+    prob = _problem(cov, None, lower, upper, constraints, groups, group_lower, group_upper)
+    n = prob.cov.shape[0]
     mu = None if expected_returns is None else as_vector(expected_returns, "expected_returns", size=n)
-    prob = _problem(C0, n, lower, upper, constraints, groups, group_lower, group_upper)
     if prob.rows is None:  # box bounds and budget only: fast path, None when it cannot certify
         w = _min_variance_box(prob.cov, prob.lower, prob.upper)
         if w is not None:
