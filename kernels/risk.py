@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
-from ._validate import as_covariance, as_matrix, as_vector, PSD_RTOL
+from ._validate import PSD_RTOL, as_covariance, as_matrix, as_vector, check_psd
 from .errors import InputError
 
 
@@ -113,10 +113,7 @@ def _batch_variance(weights, cov, out):
 def _variance_or_raise(variance: float, cov: NDArray[np.float64], name: str) -> float:
     scale = max(float(np.max(np.abs(np.diag(cov)))), np.finfo(float).tiny)
     if variance < -PSD_RTOL * scale:
-        lam = float(np.linalg.eigvalsh(cov)[0])
-        raise InputError(
-            f"{name}: not positive semi-definite (smallest eigenvalue {lam:.3g}); check the entries or repair it."
-        )
+        check_psd(cov, name, what="covariance")
     return max(variance, 0.0)
 
 
