@@ -41,7 +41,7 @@ from typing import Mapping, NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_bounds, as_covariance, as_matrix, as_scalar, as_vector
+from ._validate import as_bounds, as_factored_covariance, as_matrix, as_scalar, as_vector
 from .cla import _critical_line
 from .errors import ConvergenceError, InfeasibleError, InputError
 from .min_variance_box import _max_sharpe_box, _min_variance_box
@@ -254,11 +254,12 @@ class _Problem(NamedTuple):
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
     rows: LinearConstraints | None
+    chol: NDArray[np.float64] | None = None  # lower Cholesky factor of cov from its PSD check
 
 
 def _problem(cov, n_assets, lower, upper, constraints, groups, group_lower, group_upper) -> _Problem:
     """Validate once; ``n_assets=None`` takes the size from ``cov``."""
-    C = as_covariance(cov, "cov", size=n_assets)
+    C, chol = as_factored_covariance(cov, "cov", size=n_assets)
     n = C.shape[0]
     lo = as_bounds(lower, n, "lower")
     hi = as_bounds(upper, n, "upper")
@@ -282,7 +283,7 @@ def _problem(cov, n_assets, lower, upper, constraints, groups, group_lower, grou
         rows = LinearConstraints(
             np.vstack([p.A for p in parts]), np.concatenate([p.lower for p in parts]),
             np.concatenate([p.upper for p in parts]))
-    return _Problem(C, lo, hi, rows)
+    return _Problem(C, lo, hi, rows, chol)
 
 
 # --------------------------------------------------------------------------- the path
@@ -484,7 +485,7 @@ def min_variance(
     n = prob.cov.shape[0]
     mu = None if expected_returns is None else as_vector(expected_returns, "expected_returns", size=n)
     if prob.rows is None:  # box bounds and budget only: fast path, None when it cannot certify
-        w = _min_variance_box(prob.cov, prob.lower, prob.upper)
+        w = _min_variance_box(prob.cov, prob.lower, prob.upper, chol=prob.chol)
         if w is not None:
             return _result(w, mu, prob.cov, 0.0)
     path = _solve_path(np.zeros(n) if mu is None else mu, prob, "min_variance")
@@ -530,7 +531,7 @@ def max_sharpe(
     rf = as_scalar(risk_free, "risk_free")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
     if prob.rows is None and np.all(prob.lower == 0.0) and np.all(prob.upper >= 1.0) and np.any(mu > rf):
-        fast = _max_sharpe_box(prob.cov, mu, rf)  # long-only, no caps: certified, or None to fall back
+        fast = _max_sharpe_box(prob.cov, mu, rf, chol=prob.chol)  # long-only, no caps: certified, or None to fall back
         if fast is not None:
             return _result(fast[0], mu, prob.cov, fast[1], rf)
     path = _solve_path(mu, prob, "max_sharpe", stop_rf=rf)  # stops past the tangency portfolio

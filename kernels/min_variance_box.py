@@ -16,6 +16,11 @@ so the cost per iteration is O(|B|^3 + n |B|) instead of a factorisation of the 
 At the solution ``g = C w - gamma 1`` is ``mu`` on ``B``: ``g_i >= 0`` at a lower bound and
 ``g_i <= 0`` at an upper bound.
 
+From :data:`FACTORED_FROM` assets the explicit inverse (two more O(n^3) LAPACK passes) is not
+formed: :func:`_factored_active_set` takes the Cholesky factor ``C = L L'`` that validation
+already computed and gets ``H_BB = Y'Y`` from ``Y = L^-1 E_B`` (a triangular solve per asset that
+reaches a bound), or, when few assets are free, factorises ``C_FF`` instead.
+
 The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H a``):
 :func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``.
 
@@ -161,36 +166,174 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     return BOX_MAX_ITER, max_iter, gamma
 
 
-def _certified_inverse(C):
-    """Lower triangle of ``C^-1`` (LAPACK potri), or ``None`` if ``C`` is not positive definite
-    or its condition number exceeds :data:`MAX_CONDITION`."""
-    L, info = scipy.linalg.lapack.dpotrf(C, lower=1, clean=1)
-    if info != 0:
-        return None
-    rcond, info = scipy.linalg.lapack.dpocon(L, float(np.abs(C).sum(axis=0).max()), uplo="L")
+@jit(fastmath=True)  # reassociated sums: the norm only feeds a condition estimate
+def _one_norm(C):
+    """``max_j sum_i |C_ij|`` of a symmetric matrix (row sums: contiguous in C order)."""
+    best = 0.0
+    for i in range(C.shape[0]):
+        v = 0.0
+        for j in range(C.shape[1]):
+            v += abs(C[i, j])
+        best = max(best, v)
+    return best
+
+
+def _certified_factor(C, chol=None):
+    """Lower Cholesky factor of ``C`` (Fortran order), or ``None`` if ``C`` is not positive definite
+    or its condition number exceeds :data:`MAX_CONDITION` (LAPACK 1-norm estimate).
+
+    ``chol`` is the factor already computed by validation, if any.
+    """
+    if chol is None:
+        chol, info = scipy.linalg.lapack.dpotrf(C.T, lower=1, clean=1)
+        if info != 0:
+            return None
+    rcond, info = scipy.linalg.lapack.dpocon(chol, _one_norm(C), uplo="L")
     if info != 0 or not rcond * MAX_CONDITION >= 1.0:
         return None
+    return chol
+
+
+def _prefer_free_set(n, n_bound, n_new):
+    """True when factorising the free block costs fewer flops than the bound-set (range-space) solve."""
+    n_free = n - n_bound
+    return n_free**3 / 3 + n * n_bound < n * n_bound**2 + n * n * n_new
+
+
+def _unit_solves(L, idx, out, n_chunks=4):
+    """``out[:, r] = L^-1 e_idx[r]`` for ascending ``idx`` (``L`` lower triangular, Fortran order).
+
+    Column ``r`` is zero above row ``idx[r]``, so each chunk of columns solves only the trailing
+    block of ``L`` from its first index: about half the work of one solve with the whole ``L``.
+    """
+    n = L.shape[0]
+    for chunk in np.array_split(np.arange(idx.size), min(n_chunks, idx.size)):
+        j0 = int(idx[chunk[0]])
+        E = np.zeros((n - j0, chunk.size), order="F")
+        E[idx[chunk] - j0, np.arange(chunk.size)] = 1.0
+        cols = slice(int(chunk[0]), int(chunk[-1]) + 1)
+        out[:j0, cols] = 0.0
+        out[j0:, cols] = scipy.linalg.blas.dtrsm(1.0, L[j0:, j0:], E, lower=1)
+
+
+def _factored_active_set(C, L, coef, lower, upper, max_iter):
+    """The primal-dual active set of :func:`_equality_active_set`, each KKT system solved through
+    the Cholesky factor ``C = L L'`` with BLAS, in whichever of two forms costs less:
+
+    * bound set ``B`` small (range space): with ``z = L^-1 coef`` and ``Y = L^-1 E_B`` (columns
+      computed once per asset that ever reaches a bound), ``H_BB = Y'Y``, ``h_B = Y'z``, ``s = z'z``
+      and ``w = L^-T (gamma z + Y mu_B)``: O(n^2) per new bound plus O(n |B|^2);
+    * free set ``F`` small (null space): ``C_FF w_F = gamma coef_F - C_FB v_B`` by a Cholesky
+      factorisation of ``C_FF``: O(|F|^3 / 3 + n |B|).
+
+    Returns ``(status, n_iter, gamma, w, state)`` as :func:`_equality_active_set` fills them.
+    """
+    n = C.shape[0]
+    trsv = scipy.linalg.blas.dtrsv
+    fixed = lower == upper
+    state = np.where(fixed, -1, 0).astype(np.int64)
+    z = trsv(L, coef, lower=1)
+    s = float(z @ z)
+    Y = np.empty((n, n), order="F")  # columns L^-1 e_i, filled on demand
+    G = np.empty((n, n))  # their Gram matrix Y'Y = C^-1 on those assets (lower triangle)
+    Yz = np.empty(n)  # Y'z
+    column = np.full(n, -1, dtype=np.int64)
+    n_cols = 0
+    w = np.empty(n)
+    gamma = 0.0
+    for it in range(1, max_iter + 1):
+        bound = state != 0
+        B = np.flatnonzero(bound)
+        F = np.flatnonzero(~bound)
+        nb, nf = B.size, F.size
+        if nf == 0:
+            return BOX_SINGULAR, it, gamma, w, state  # every asset at a bound: leave it to the general path
+        vB = np.where(state[B] < 0, lower[B], upper[B])
+        new = B[column[B] < 0]
+        if not _prefer_free_set(n, nb, new.size):
+            if new.size:
+                k = new.size
+                _unit_solves(L, new, Y[:, n_cols:n_cols + k])
+                G[n_cols:n_cols + k, :n_cols + k] = Y[:, n_cols:n_cols + k].T @ Y[:, :n_cols + k]
+                Yz[n_cols:n_cols + k] = Y[:, n_cols:n_cols + k].T @ z
+                column[new] = np.arange(n_cols, n_cols + k)
+                n_cols += k
+            pos = column[B]
+            M = np.empty((nb + 1, nb + 1))
+            GB = G[np.ix_(pos, pos)]  # valid where column(i) >= column(j), the order columns were added
+            M[:nb, :nb] = np.where(pos[:, None] >= pos[None, :], GB, GB.T)
+            M[nb, :nb] = Yz[pos]
+            M[nb, nb] = s  # dposv reads the lower triangle only
+            _, sol, info = scipy.linalg.lapack.dposv(M, np.append(vB, 1.0), lower=1)
+            if info != 0:
+                return BOX_SINGULAR, it, gamma, w, state
+            gamma = float(sol[nb])
+            mult_B = sol[:nb]
+            w = trsv(L, gamma * z + Y[:, pos] @ mult_B, lower=1, trans=1)
+        else:
+            CFB = C[np.ix_(F, B)]
+            rhs = np.empty((nf, 2), order="F")
+            rhs[:, 0] = coef[F]
+            rhs[:, 1] = -(CFB @ vB)
+            _, X, info = scipy.linalg.lapack.dposv(C[np.ix_(F, F)], rhs, lower=1)
+            if info != 0:
+                return BOX_SINGULAR, it, gamma, w, state
+            cF = coef[F]
+            gamma = float((1.0 - coef[B] @ vB - cF @ X[:, 1]) / (cF @ X[:, 0]))
+            w = np.empty(n)
+            w[F] = X[:, 1] + gamma * X[:, 0]
+            w[B] = vB
+            mult_B = C[B] @ w - gamma * coef[B]
+        mult = np.zeros(n)
+        mult[B] = mult_B
+        new_state = np.where(w < lower, -1, np.where(w > upper, 1, 0))
+        new_state[state < 0] = np.where(mult[state < 0] > 0.0, -1, 0)
+        new_state[state > 0] = np.where(mult[state > 0] < 0.0, 1, 0)
+        new_state[fixed] = -1
+        if np.array_equal(new_state, state):
+            w[state < 0] = lower[state < 0]
+            w[state > 0] = upper[state > 0]
+            return BOX_OK, it, gamma, w, state
+        state = new_state
+    return BOX_MAX_ITER, max_iter, gamma, w, state
+
+
+#: From this many assets the KKT systems are solved through the Cholesky factor with BLAS
+#: (:func:`_factored_active_set`); below it one compiled loop on ``C^-1`` has less overhead.
+FACTORED_FROM = 150
+
+
+def _equality_box(C, coef, lower, upper, max_iter, chol):
+    """``(status, gamma, w, state)`` of min 1/2 w'Cw, coef'w = 1, lower <= w <= upper, or None if
+    ``C`` is not certified well conditioned; :data:`FACTORED_FROM` picks the method."""
+    L = _certified_factor(C, chol)
+    if L is None:
+        return None
+    lo = np.ascontiguousarray(lower, dtype=np.float64)
+    hi = np.ascontiguousarray(upper, dtype=np.float64)
+    n = C.shape[0]
+    if n >= FACTORED_FROM:
+        status, _, gamma, w, state = _factored_active_set(C, L, coef, lo, hi, max_iter)
+        return status, gamma, w, state
     Hinv, info = scipy.linalg.lapack.dpotri(L, lower=1)
     if info != 0:
         return None
-    return Hinv
+    w = np.empty(n)
+    state = np.empty(n, dtype=np.int64)
+    status, _, gamma = _equality_active_set(np.ascontiguousarray(Hinv), coef, lo, hi, max_iter, w, state)
+    return status, gamma, w, state
 
 
-def _min_variance_box(C, lower, upper, max_iter: int = 50):
+def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None):
     """Certified minimum-variance weights under box bounds and the budget, or ``None`` to fall back.
 
     ``C`` is a validated symmetric covariance, ``lower``/``upper`` validated bounds with
-    ``sum(lower) <= 1 <= sum(upper)``.
+    ``sum(lower) <= 1 <= sum(upper)``; ``chol`` its lower Cholesky factor if already computed.
     """
-    n = C.shape[0]
-    Hinv = _certified_inverse(C)
-    if Hinv is None:
+    solved = _equality_box(C, np.ones(C.shape[0]), lower, upper, max_iter, chol)
+    if solved is None:
         return None
-    w = np.empty(n)
-    state = np.empty(n, dtype=np.int64)
-    lo = np.ascontiguousarray(lower, dtype=np.float64)
-    hi = np.ascontiguousarray(upper, dtype=np.float64)
-    status, _, gamma = _box_active_set(np.ascontiguousarray(Hinv), lo, hi, max_iter, w, state)
+    status, gamma, w, state = solved
     if status != BOX_OK:
         return None
     # independent certificate on C itself: feasibility, stationarity, multiplier signs
@@ -209,7 +352,7 @@ def _min_variance_box(C, lower, upper, max_iter: int = 50):
     return w
 
 
-def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50):
+def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None):
     """Certified long-only tangency portfolio without caps, or ``None`` to fall back.
 
     For ``0 <= w`` (no effective upper bound) and ``a = mu - risk_free`` with some ``a_i > 0``,
@@ -227,14 +370,10 @@ def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50):
     a = np.ascontiguousarray(mu, dtype=np.float64) - float(risk_free)
     if not np.any(a > 0.0):
         return None
-    Hinv = _certified_inverse(C)
-    if Hinv is None:
+    solved = _equality_box(C, a, np.zeros(n), np.full(n, np.inf), max_iter, chol)
+    if solved is None:
         return None
-    y = np.empty(n)
-    state = np.empty(n, dtype=np.int64)
-    lo = np.zeros(n)
-    hi = np.full(n, np.inf)
-    status, _, kappa = _equality_active_set(np.ascontiguousarray(Hinv), a, lo, hi, max_iter, y, state)
+    status, kappa, y, state = solved
     if status != BOX_OK or not kappa > 0.0:
         return None
     # independent certificate on C itself: feasibility, stationarity, multiplier signs

@@ -1,0 +1,121 @@
+"""Tests for the Cholesky-factored KKT solves of kernels/min_variance_box.py (large problems).
+
+From ``FACTORED_FROM`` assets the box active set reuses validation's Cholesky factor and solves each
+KKT system either through ``Y = L^-1 E_B`` (range space) or by factorising the free block (null
+space). Both forms are forced here on every random problem, whatever its size, and checked against
+the exact general path (the critical line); the triangular helpers against NumPy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+from threadpoolctl import threadpool_limits
+
+from kernels import max_sharpe, min_variance
+from kernels import min_variance_box as box
+from kernels._validate import as_factored_covariance, check_psd
+from tests.test_max_sharpe_fast import _exact as _exact_sharpe
+from tests.test_max_sharpe_fast import _random_problem as _random_sharpe_problem
+from tests.test_min_variance_box import _exact as _exact_min_variance
+from tests.test_min_variance_box import _kkt_violation, _random_box_problem
+
+#: Against the exact general path, weights and variance, absolute (the issue's bar).
+ATOL_EXACT = 1e-10
+N_RANDOM = 80
+#: "range": always through Y = L^-1 E_B; "free": always factorise C_FF; "auto": by flop count.
+FORMS = {"range": lambda *a: False, "free": lambda *a: True, "auto": box._prefer_free_set}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_blas_thread():
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(params=sorted(FORMS))
+def form(request, monkeypatch):
+    """Every problem through the factored solver, in the KKT form named by the parameter."""
+    monkeypatch.setattr(box, "FACTORED_FROM", 1)
+    monkeypatch.setattr(box, "_prefer_free_set", FORMS[request.param])
+    return request.param
+
+
+@pytest.mark.parametrize("seed", range(N_RANDOM))
+def test_min_variance_equals_exact_path(seed, form):
+    C, lower, upper = _random_box_problem(seed)
+    w = box._min_variance_box(C, lower, upper)
+    assert w is not None  # well-conditioned: certified in every form
+    ref = _exact_min_variance(C, lower, upper)
+    np.testing.assert_allclose(w, ref.weights, rtol=0, atol=ATOL_EXACT)
+    got = min_variance(C, lower, upper)  # through validation, which hands over its factor
+    np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
+    assert abs(got.volatility**2 - ref.volatility**2) <= ATOL_EXACT
+    assert _kkt_violation(C, got.weights, lower, upper) <= 1e-10
+
+
+@pytest.mark.parametrize("seed", range(N_RANDOM))
+def test_max_sharpe_equals_exact_path(seed, form, monkeypatch):
+    C, mu, rf = _random_sharpe_problem(seed)
+    ref = _exact_sharpe(monkeypatch, mu, C, rf)
+    got = max_sharpe(mu, C, rf)
+    np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
+    assert abs(got.sharpe_ratio - ref.sharpe_ratio) <= ATOL_EXACT
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_forms_agree_with_the_inverse_kernel(seed, monkeypatch):
+    """The compiled kernel on ``C^-1`` (small problems) and the factored solver: same weights, same set."""
+    C, lower, upper = _random_box_problem(seed)
+    monkeypatch.setattr(box, "FACTORED_FROM", 10**9)
+    small = box._equality_box(C, np.ones(C.shape[0]), lower, upper, 50, None)
+    monkeypatch.setattr(box, "FACTORED_FROM", 1)
+    large = box._equality_box(C, np.ones(C.shape[0]), lower, upper, 50, None)
+    assert small[0] == large[0] == box.BOX_OK
+    assert small[1] == pytest.approx(large[1], rel=1e-10)
+    np.testing.assert_allclose(small[2], large[2], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(small[3], large[3])
+
+
+def test_both_forms_are_taken_by_the_flop_count():
+    assert not box._prefer_free_set(500, 0, 0)  # nothing bound yet: two triangular solves
+    assert not box._prefer_free_set(500, 80, 80)  # few bound: columns of L^-1
+    assert box._prefer_free_set(500, 460, 460)  # few free: factorise the 40 x 40 free block
+
+
+@pytest.mark.parametrize(
+    "n, idx",
+    [(1, [0]), (7, [6]), (9, [0, 8]), (40, [0, 1, 2, 3, 4]), (200, list(range(3, 200, 7))), (64, [5, 9, 33, 63])],
+)
+def test_unit_solves_match_numpy(n, idx):
+    rng = np.random.default_rng(n)
+    A = rng.normal(size=(n, n))
+    L = np.asfortranarray(np.linalg.cholesky(A @ A.T + n * np.eye(n)))
+    idx = np.asarray(idx, dtype=np.int64)
+    out = np.full((n, idx.size), np.nan, order="F")
+    box._unit_solves(L, idx, out)
+    ref = scipy.linalg.solve_triangular(L, np.eye(n)[:, idx], lower=True)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-14)
+    assert np.all(out[np.arange(n)[:, None] < idx[None, :]] == 0.0)  # zero above each index
+
+
+def test_validation_factor_is_the_cholesky_factor():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(30, 30))
+    C = A @ A.T / 30 + 0.1 * np.eye(30)
+    cov, L = as_factored_covariance(C)
+    assert L.flags.f_contiguous
+    np.testing.assert_array_equal(np.triu(L, 1), 0.0)
+    np.testing.assert_allclose(L @ L.T, cov, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(L, np.linalg.cholesky(cov), rtol=1e-13, atol=1e-15)
+    # reusing the factor changes nothing in the answer
+    lo, hi = np.zeros(30), np.full(30, 0.2)
+    np.testing.assert_array_equal(box._min_variance_box(cov, lo, hi, chol=L), box._min_variance_box(cov, lo, hi))
+
+
+def test_singular_covariance_has_no_factor():
+    x = np.array([1.0, 2.0, 3.0])
+    assert check_psd(np.outer(x, x), "cov") is None  # PSD, rank one: eigenvalues decide, no factor
+    assert as_factored_covariance(np.outer(x, x)).chol is None
+    assert as_factored_covariance(np.eye(3), check_psd_=False).chol is None
