@@ -2,6 +2,12 @@ import os
 
 import numpy as np
 import pytest
+from hypothesis import settings
+
+# The same examples on every run (CI must not turn red on a draw); HYPOTHESIS_PROFILE=explore searches anew.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.register_profile("explore")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache"))
 
