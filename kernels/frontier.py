@@ -41,7 +41,13 @@ from typing import Mapping, NamedTuple, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_bounds, as_factored_covariance, as_matrix, as_scalar, as_vector
+from ._validate import (
+    as_bounds,
+    as_factored_covariance,
+    as_matrix,
+    as_scalar,
+    as_vector,
+)
 from .cla import _critical_line
 from .errors import ConvergenceError, InfeasibleError, InputError
 from .min_variance_box import _max_sharpe_box, _min_variance_box
