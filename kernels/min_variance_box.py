@@ -216,6 +216,48 @@ def _unit_solves(L, idx, out, n_chunks=4):
         out[j0:, cols] = scipy.linalg.blas.dtrsm(1.0, L[j0:, j0:], E, lower=1)
 
 
+@jit
+def _update_state(state, B, mult_B, w, lower, upper):
+    """One primal-dual active-set update in place (the rule of :func:`_equality_active_set`).
+
+    ``B`` lists the assets at a bound and ``mult_B`` their multipliers. Returns whether the set
+    changed; when it did not, ``w`` is set exactly to the bounds it holds.
+    """
+    n = w.shape[0]
+    mult = np.zeros(n)
+    for a in range(B.shape[0]):
+        mult[B[a]] = mult_B[a]
+    changed = False
+    for i in range(n):
+        if lower[i] == upper[i]:
+            new = -1
+        elif state[i] == 0:
+            new = -1 if w[i] < lower[i] else (1 if w[i] > upper[i] else 0)
+        elif state[i] < 0:
+            new = -1 if mult[i] > 0.0 else 0
+        else:
+            new = 1 if mult[i] < 0.0 else 0
+        if new != state[i]:
+            changed = True
+            state[i] = new
+    if not changed:
+        for i in range(n):
+            if state[i] < 0:
+                w[i] = lower[i]
+            elif state[i] > 0:
+                w[i] = upper[i]
+    return changed
+
+
+def _grown(Y, G, used, capacity):
+    """``Y`` (n, used) and ``G`` (used, used) copied into buffers with room for ``capacity`` columns."""
+    Y2 = np.empty((Y.shape[0], capacity), order="F")
+    Y2[:, :used] = Y[:, :used]
+    G2 = np.empty((capacity, capacity))
+    G2[:used, :used] = G[:used, :used]
+    return Y2, G2
+
+
 def _factored_active_set(C, L, coef, lower, upper, max_iter):
     """The primal-dual active set of :func:`_equality_active_set`, each KKT system solved through
     the Cholesky factor ``C = L L'`` with BLAS, in whichever of two forms costs less:
@@ -230,12 +272,13 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
     """
     n = C.shape[0]
     trsv = scipy.linalg.blas.dtrsv
-    fixed = lower == upper
-    state = np.where(fixed, -1, 0).astype(np.int64)
+    state = np.where(lower == upper, -1, 0).astype(np.int64)
     z = trsv(L, coef, lower=1)
     s = float(z @ z)
-    Y = np.empty((n, n), order="F")  # columns L^-1 e_i, filled on demand
-    G = np.empty((n, n))  # their Gram matrix Y'Y = C^-1 on those assets (lower triangle)
+    # columns L^-1 e_i, filled on demand, and their Gram matrix Y'Y = C^-1 on those assets, grown as
+    # needed (most problems touch a small part of n x n)
+    Y = np.empty((n, 0), order="F")
+    G = np.empty((0, 0))
     Yz = np.empty(n)  # Y'z
     column = np.full(n, -1, dtype=np.int64)
     n_cols = 0
@@ -253,15 +296,17 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
         if not _prefer_free_set(n, nb, new.size):
             if new.size:
                 k = new.size
+                if n_cols + k > Y.shape[1]:
+                    Y, G = _grown(Y, G, n_cols, min(n, 2 * (n_cols + k)))
                 _unit_solves(L, new, Y[:, n_cols:n_cols + k])
                 G[n_cols:n_cols + k, :n_cols + k] = Y[:, n_cols:n_cols + k].T @ Y[:, :n_cols + k]
+                G[:n_cols, n_cols:n_cols + k] = G[n_cols:n_cols + k, :n_cols].T
                 Yz[n_cols:n_cols + k] = Y[:, n_cols:n_cols + k].T @ z
                 column[new] = np.arange(n_cols, n_cols + k)
                 n_cols += k
             pos = column[B]
             M = np.empty((nb + 1, nb + 1))
-            GB = G[np.ix_(pos, pos)]  # valid where column(i) >= column(j), the order columns were added
-            M[:nb, :nb] = np.where(pos[:, None] >= pos[None, :], GB, GB.T)
+            M[:nb, :nb] = G[np.ix_(pos, pos)]
             M[nb, :nb] = Yz[pos]
             M[nb, nb] = s  # dposv reads the lower triangle only
             _, sol, info = scipy.linalg.lapack.dposv(M, np.append(vB, 1.0), lower=1)
@@ -269,7 +314,9 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
                 return BOX_SINGULAR, it, gamma, w, state
             gamma = float(sol[nb])
             mult_B = sol[:nb]
-            w = trsv(L, gamma * z + Y[:, pos] @ mult_B, lower=1, trans=1)
+            by_column = np.zeros(n_cols)
+            by_column[pos] = mult_B
+            w = trsv(L, gamma * z + Y[:, :n_cols] @ by_column, lower=1, trans=1)
         else:
             CFB = C[np.ix_(F, B)]
             rhs = np.empty((nf, 2), order="F")
@@ -284,17 +331,8 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             w[F] = X[:, 1] + gamma * X[:, 0]
             w[B] = vB
             mult_B = C[B] @ w - gamma * coef[B]
-        mult = np.zeros(n)
-        mult[B] = mult_B
-        new_state = np.where(w < lower, -1, np.where(w > upper, 1, 0))
-        new_state[state < 0] = np.where(mult[state < 0] > 0.0, -1, 0)
-        new_state[state > 0] = np.where(mult[state > 0] < 0.0, 1, 0)
-        new_state[fixed] = -1
-        if np.array_equal(new_state, state):
-            w[state < 0] = lower[state < 0]
-            w[state > 0] = upper[state > 0]
+        if not _update_state(state, B, mult_B, w, lower, upper):
             return BOX_OK, it, gamma, w, state
-        state = new_state
     return BOX_MAX_ITER, max_iter, gamma, w, state
 
 
@@ -339,7 +377,8 @@ def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None):
     # independent certificate on C itself: feasibility, stationarity, multiplier signs
     g = C @ w - gamma
     free = state == 0
-    scale = float(np.max(np.abs(C))) * max(1.0, float(np.max(np.abs(w)))) + abs(gamma)
+    # max|C_ij| is the largest variance: C has a Cholesky factor, so |C_ij| <= sqrt(C_ii C_jj)
+    scale = float(np.max(np.diag(C))) * max(1.0, float(np.max(np.abs(w)))) + abs(gamma)
     if not np.all(np.isfinite(w)) or abs(float(w.sum()) - 1.0) > 1e-12 * max(1.0, float(np.abs(w).sum())):
         return None
     if np.any(w < lower) or np.any(w > upper):
@@ -383,7 +422,7 @@ def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None):
         return None
     g = C @ y - kappa * a
     free = state == 0
-    scale = float(np.max(np.abs(C))) * max(1.0, float(np.max(np.abs(y)))) + abs(kappa) * float(np.max(np.abs(a)))
+    scale = float(np.max(np.diag(C))) * max(1.0, float(np.max(np.abs(y)))) + abs(kappa) * float(np.max(np.abs(a)))
     if free.sum() < 2 or float(np.ptp(mu[free])) <= 1e-12 * float(np.max(np.abs(mu[free]))):
         return None
     if float(np.max(np.abs(g[free]))) > KKT_RTOL * scale or np.any(g[~free] < -KKT_RTOL * scale):
