@@ -200,20 +200,26 @@ def _prefer_free_set(n, n_bound, n_new):
     return n_free**3 / 3 + n * n_bound < n * n_bound**2 + n * n * n_new
 
 
-def _unit_solves(L, idx, out, n_chunks=4):
+def _unit_solves(L, idx, out, block=128):
     """``out[:, r] = L^-1 e_idx[r]`` for ascending ``idx`` (``L`` lower triangular, Fortran order).
 
-    Column ``r`` is zero above row ``idx[r]``, so each chunk of columns solves only the trailing
-    block of ``L`` from its first index: about half the work of one solve with the whole ``L``.
+    Block forward substitution: column ``r`` is zero above row ``idx[r]``, so each block of rows
+    subtracts (one matrix product) only what the columns already nonzero above it contribute, then
+    solves with its diagonal block. About half the work of one solve with the whole ``L``, and
+    mostly matrix products, which BLAS runs faster than triangular solves.
     """
     n = L.shape[0]
-    for chunk in np.array_split(np.arange(idx.size), min(n_chunks, idx.size)):
-        j0 = int(idx[chunk[0]])
-        E = np.zeros((n - j0, chunk.size), order="F")
-        E[idx[chunk] - j0, np.arange(chunk.size)] = 1.0
-        cols = slice(int(chunk[0]), int(chunk[-1]) + 1)
-        out[:j0, cols] = 0.0
-        out[j0:, cols] = scipy.linalg.blas.dtrsm(1.0, L[j0:, j0:], E, lower=1)
+    out[:] = 0.0
+    out[idx, np.arange(idx.size)] = 1.0
+    first = int(idx[0])
+    for r0 in range(first - first % block, n, block):
+        r1 = min(n, r0 + block)
+        started = int(np.searchsorted(idx, r0))  # columns nonzero above this block
+        active = int(np.searchsorted(idx, r1))  # columns nonzero from this block on
+        if started and r0 > first:
+            out[r0:r1, :started] -= L[r0:r1, first:r0] @ out[first:r0, :started]
+        top = max(r0, first)
+        out[top:r1, :active] = scipy.linalg.blas.dtrsm(1.0, L[top:r1, top:r1], out[top:r1, :active], lower=1)
 
 
 @jit
