@@ -83,15 +83,6 @@ def _sym(H, i, j):
 
 
 @jit
-def _box_active_set(H, lower, upper, max_iter, w, state):
-    """Primal-dual active set on ``H = C^-1`` for the budget row ``sum(w) = 1``.
-
-    :func:`_equality_active_set` with ``coef = 1`` (multiplying by 1.0 is exact: the same numbers).
-    """
-    return _equality_active_set(H, np.ones(H.shape[0]), lower, upper, max_iter, w, state)
-
-
-@jit
 def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     """Primal-dual active set on ``H = C^-1`` for the equality ``coef' w = 1`` and box bounds.
 
@@ -112,7 +103,6 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     idx = np.empty(n, dtype=np.int64)
     M = np.empty((n + 1, n + 1))
     rhs = np.empty(n + 1)
-    mult = np.zeros(n)
     gamma = 0.0
     for i in range(n):
         state[i] = -1 if lower[i] == upper[i] else 0
@@ -140,28 +130,7 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
             for b in range(nb):
                 v += _sym(H, i, idx[b]) * rhs[b]
             w[i] = v
-            mult[i] = 0.0
-        for b in range(nb):
-            mult[idx[b]] = rhs[b]
-        changed = False
-        for i in range(n):
-            if lower[i] == upper[i]:
-                new = -1
-            elif state[i] == 0:
-                new = -1 if w[i] < lower[i] else (1 if w[i] > upper[i] else 0)
-            elif state[i] < 0:
-                new = -1 if mult[i] > 0.0 else 0
-            else:
-                new = 1 if mult[i] < 0.0 else 0
-            if new != state[i]:
-                changed = True
-                state[i] = new
-        if not changed:
-            for i in range(n):
-                if state[i] < 0:
-                    w[i] = lower[i]
-                elif state[i] > 0:
-                    w[i] = upper[i]
+        if not _update_state(state, idx[:nb], rhs[:nb], w, lower, upper):
             return BOX_OK, it, gamma
     return BOX_MAX_ITER, max_iter, gamma
 
@@ -224,7 +193,11 @@ def _unit_solves(L, idx, out, block=128):
 
 @jit
 def _update_state(state, B, mult_B, w, lower, upper):
-    """One primal-dual active-set update in place (the rule of :func:`_equality_active_set`).
+    """One primal-dual active-set update in place, shared by both solvers.
+
+    A free asset outside its bounds moves to the bound it crossed; an asset at a bound is freed
+    when its multiplier has the wrong sign (at a lower bound it must be > 0, at an upper < 0);
+    an asset with ``lower == upper`` stays pinned.
 
     ``B`` lists the assets at a bound and ``mult_B`` their multipliers. Returns whether the set
     changed; when it did not, ``w`` is set exactly to the bounds it holds.

@@ -18,7 +18,6 @@ from kernels.frontier import LinearConstraints
 from kernels.min_variance_box import (
     BOX_OK,
     MAX_CONDITION,
-    _box_active_set,
     _equality_active_set,
     _max_sharpe_box,
 )
@@ -270,19 +269,3 @@ def test_kernel_matches_py_func(seed):
     np.testing.assert_array_equal(st1, st2)
     np.testing.assert_allclose(y1, y2, rtol=1e-12, atol=0)
     assert k1 == pytest.approx(k2, rel=1e-12)
-
-
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
-def test_budget_kernel_is_the_general_kernel_with_ones(seed):
-    # min_variance's kernel: the same numbers, bit for bit, as the general one with a = 1
-    C, _, _ = _random_problem(seed)
-    n = C.shape[0]
-    H = np.ascontiguousarray(np.tril(np.linalg.inv(C)))
-    lower, upper = np.zeros(n), np.full(n, 2.0 / n)
-    w1, w2 = np.empty(n), np.empty(n)
-    st1, st2 = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    r1 = _box_active_set(H, lower, upper, 50, w1, st1)
-    r2 = _equality_active_set(H, np.ones(n), lower, upper, 50, w2, st2)
-    assert r1 == r2
-    np.testing.assert_array_equal(w1, w2)
-    np.testing.assert_array_equal(st1, st2)

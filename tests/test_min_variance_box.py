@@ -15,7 +15,7 @@ from kernels.frontier import _problem, _result, _solve_path
 from kernels.min_variance_box import (
     BOX_OK,
     MAX_CONDITION,
-    _box_active_set,
+    _equality_active_set,
     _min_variance_box,
 )
 from tests.frontier_oracles import cvxpy_min_variance, random_problem
@@ -185,10 +185,10 @@ def test_kernel_matches_py_func(seed):
     H = np.linalg.inv(C)
     H = np.ascontiguousarray(np.tril(H))  # the kernel reads the lower triangle only
     out = []
-    for fn in (_box_active_set, _box_active_set.py_func):
+    for fn in (_equality_active_set, _equality_active_set.py_func):
         w = np.empty(n)
         state = np.empty(n, dtype=np.int64)
-        status, n_iter, gamma = fn(H, lower, upper, 50, w, state)
+        status, n_iter, gamma = fn(H, np.ones(n), lower, upper, 50, w, state)
         out.append((status, n_iter, gamma, w, state))
     (s1, i1, g1, w1, st1), (s2, i2, g2, w2, st2) = out
     assert s1 == s2 == BOX_OK
