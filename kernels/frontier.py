@@ -260,7 +260,7 @@ class _Problem(NamedTuple):
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
     rows: LinearConstraints | None
-    chol: NDArray[np.float64] | None = None  # lower Cholesky factor of cov from its PSD check
+    chol: NDArray[np.float64] | None = None  # lower Cholesky factor of cov from its PSD check; None: singular
 
 
 def _problem(cov, n_assets, lower, upper, constraints, groups, group_lower, group_upper) -> _Problem:
@@ -490,7 +490,9 @@ def min_variance(
     prob = _problem(cov, None, lower, upper, constraints, groups, group_lower, group_upper)
     n = prob.cov.shape[0]
     mu = None if expected_returns is None else as_vector(expected_returns, "expected_returns", size=n)
-    if prob.rows is None:  # box bounds and budget only: fast path, None when it cannot certify
+    # box bounds and budget only, cov positive definite (validation found its factor): fast path,
+    # None when it cannot certify
+    if prob.rows is None and prob.chol is not None:
         w = _min_variance_box(prob.cov, prob.lower, prob.upper, chol=prob.chol)
         if w is not None:
             return _result(w, mu, prob.cov, 0.0)
@@ -536,7 +538,7 @@ def max_sharpe(
     mu = as_vector(expected_returns, "expected_returns")
     rf = as_scalar(risk_free, "risk_free")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
-    if prob.rows is None and np.all(prob.lower == 0.0) and np.all(prob.upper >= 1.0) and np.any(mu > rf):
+    if prob.rows is None and prob.chol is not None and np.all(prob.lower == 0.0) and np.all(prob.upper >= 1.0) and np.any(mu > rf):
         fast = _max_sharpe_box(prob.cov, mu, rf, chol=prob.chol)  # long-only, no caps: certified, or None to fall back
         if fast is not None:
             return _result(fast[0], mu, prob.cov, fast[1], rf)
