@@ -123,6 +123,8 @@ def as_square_matrix(x: ArrayLike, name: str, *, size: int | None = None) -> NDA
         raise InputError(
             f"{name}: is {arr.shape[0]} x {arr.shape[0]} but there are {size} assets; use one row and column per asset."
         )
+    if arr.size == 0:
+        raise InputError(f"{name}: is empty; enter a square matrix of numbers (n_assets x n_assets).")
     # the transpose of a Fortran-order matrix is C order and gives the same symmetric part
     c_order = arr if arr.flags.c_contiguous else (arr.T if arr.flags.f_contiguous else np.ascontiguousarray(arr))
     sym, finite, scale, asym = _symmetrize(c_order)
