@@ -20,7 +20,11 @@ rescaled optimally (``f`` is minimised along the ray ``t x``). When the sweeps c
 on ``f`` with a backtracking line search, which converges quadratically; a Newton matrix
 ``C + diag(b / x^2)`` is factorised (Cholesky) only when conjugate gradients preconditioned with the
 previous factor do not solve the next Newton system within six iterations. From 150 assets the
-coordinate sweeps are Anderson-accelerated (depth 4). The iteration stops when the largest relative budget error
+coordinate sweeps are Anderson-accelerated (depth 4). Up to 64 assets (no bounds) the sweeps stop
+at a budget error of 1e-3, where Newton converges from without a line search; the Newton matrix is
+then factorised in compiled code and kept for as long as each step still cuts the error tenfold
+(chord steps: two triangular solves, the price of a sweep), the line-search Newton being the
+fallback. The iteration stops when the largest relative budget error
 ``max_i |rc_i - b_i| / b_i`` falls below ``tol`` (default 1e-12). For very ill-conditioned
 matrices (condition numbers of 1e7 and more) rounding in ``C w`` alone can exceed ``tol``; when
 Newton stalls within that rounding limit the result counts as converged and ``status`` says so.
@@ -60,13 +64,15 @@ References
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
-from ._validate import SYMMETRY_RTOL, as_bounds, as_scalar, as_vector, check_psd
+from ._validate import SYMMETRY_RTOL, as_bounds, as_scalar, as_vector
+from ._validate import check_psd as _psd_check
 from .errors import InfeasibleError, InputError
 
 #: Budgets whose sum differs from 1 by more than this are normalised (and the status says so).
@@ -78,8 +84,14 @@ DEFAULT_MAX_ITER = 1000
 #: Anderson acceleration of the coordinate sweeps: history depth, and the size from which it pays.
 _ANDERSON_DEPTH = 4
 _ANDERSON_MIN_ASSETS = 150
+#: Up to this many assets (no bounds) Newton's matrix is factorised in compiled code and reused over
+#: steps (chord Newton), which pays once coordinate descent has brought the budget error below _CHORD_FROM.
+_CHORD_MAX_ASSETS = 64
+_CHORD_FROM = 1e-3
 #: Up to this many assets the PSD test runs in compiled code (LAPACK's call overhead dominates there).
 _SMALL = 64
+#: ``budgets`` for equal budgets (the compiled entry fills in 1 / n_assets).
+_EQUAL_BUDGETS = np.empty(0)
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
 _MAX_OUTER = 200
 
@@ -152,61 +164,115 @@ class RiskParityResult(NamedTuple):
 
 
 @jit
+def _pair_pass(C):
+    """One pass over the pairs ``(C[i, j], C[j, i])``, ``j < i``, in 32 x 32 tiles so that the
+    transposed reads stay in cache (row by row they miss it: 13 ms instead of 6 at 2000 x 2000).
+
+    Returns ``(finite, scale, asym, exact, minor)``: every entry finite, ``max|C|``, ``max|C - C'|``,
+    ``C == C'`` exactly, and the largest ``s_ij^2 - s_ii s_jj (1 + 1e-10)`` over the symmetric part
+    ``s``, positive when a 2 x 2 minor is negative (a correlation beyond +-1).
+    """
+    n = C.shape[0]
+    finite = True
+    scale = 0.0
+    asym = 0.0
+    mismatches = 0
+    minor = -np.inf
+    for i in range(n):
+        finite = finite and np.isfinite(C[i, i])
+        scale = max(scale, abs(C[i, i]))
+    for i0 in range(0, n, 32):
+        i1 = min(i0 + 32, n)
+        for j0 in range(0, i1, 32):
+            for i in range(i0, i1):
+                row = C[i]
+                cii = row[i] * (1.0 + 1e-10)
+                for j in range(j0, min(j0 + 32, i)):
+                    x = row[j]
+                    y = C[j, i]
+                    if not (np.isfinite(x) and np.isfinite(y)):
+                        finite = False
+                    scale = max(scale, abs(x), abs(y))
+                    asym = max(asym, abs(x - y))
+                    mismatches += x != y
+                    m = 0.5 * x + 0.5 * y
+                    minor = max(minor, m * m - cii * C[j, j])
+    return finite, scale, asym, mismatches == 0, minor
+
+
+@jit
 def _check_cov(C):
-    """One pass over a square matrix: (code, i, j) of the first problem, code 0 when fine.
+    """One tiled pass over a square matrix: (code, i, j) of the first problem, code 0 when fine.
 
     Codes: 1 non-finite entry, 2 not symmetric (relative to the largest |entry|), 3 negative
     variance, 4 zero variance, 5 correlation beyond +-1 (a 2 x 2 minor is negative); -1 when fine
-    but not exactly symmetric.
+    but not exactly symmetric. Where a problem is, is looked up by a second pass, only when there is one.
     """
     n = C.shape[0]
-    scale = 0.0
-    for i in range(n):
-        for j in range(n):
-            v = C[i, j]
-            if not np.isfinite(v):
-                return 1, i, j
-            a = abs(v)
-            if a > scale:
-                scale = a
+    finite, scale, asym, exact, minor = _pair_pass(C)
+    if not finite:
+        for i in range(n):
+            for j in range(n):
+                if not np.isfinite(C[i, j]):
+                    return 1, i, j
     atol = SYMMETRY_RTOL * scale
-    for i in range(n):
-        for j in range(i):
-            if abs(C[i, j] - C[j, i]) > atol:
-                return 2, i, j
+    if asym > atol:
+        for i in range(n):
+            for j in range(i):
+                if abs(C[i, j] - C[j, i]) > atol:
+                    return 2, i, j
     for i in range(n):
         if C[i, i] < 0.0:
             return 3, i, i
         if C[i, i] == 0.0:
             return 4, i, i
-    exact = True
-    for i in range(n):
-        for j in range(i):
-            c = 0.5 * (C[i, j] + C[j, i])
-            if c * c > C[i, i] * C[j, j] * (1.0 + 1e-10):
-                return 5, i, j
-            if C[i, j] != C[j, i]:
-                exact = False
+    if minor > 0.0:
+        for i in range(n):
+            for j in range(i):
+                m = 0.5 * C[i, j] + 0.5 * C[j, i]
+                if m * m - C[i, i] * (1.0 + 1e-10) * C[j, j] > 0.0:
+                    return 5, i, j
     return (0 if exact else -1), 0, 0
+
+
+@jit(fastmath={"reassoc"})
+def _dot_head(a, b, m):
+    """``sum(a[:m] * b[:m])``, reassociated so that it vectorises like BLAS ``ddot``.
+
+    The only fast-math flag in the project, and only here: it lets LLVM reorder this sum, which
+    halves the time of a coordinate sweep (2.1 -> 1.3 ms at 2000 assets); results agree with the
+    sequential sum to rounding (tests compare the sweep with its ``.py_func``).
+    """
+    acc = 0.0
+    for j in range(m):
+        acc += a[j] * b[j]
+    return acc
+
+
+@jit
+def _cholesky_in_place(L):
+    """Overwrite the lower triangle of ``L`` with its Cholesky factor (left-looking, rows read
+    contiguously); False, leaving ``L`` partly factorised, when it is not numerically positive definite.
+    The upper triangle is not read."""
+    n = L.shape[0]
+    for j in range(n):
+        row_j = L[j]
+        pivot = row_j[j] - _dot_head(row_j, row_j, j)
+        if not pivot > 0.0:
+            return False
+        pivot = np.sqrt(pivot)
+        row_j[j] = pivot
+        inv = 1.0 / pivot
+        for i in range(j + 1, n):
+            row_i = L[i]
+            row_i[j] = (row_i[j] - _dot_head(row_i, row_j, j)) * inv
+    return True
 
 
 @jit
 def _is_positive_definite(C):
     """Cholesky without pivoting in compiled code (for small matrices, where LAPACK's call costs more)."""
-    n = C.shape[0]
-    L = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1):
-            acc = C[i, j]
-            for k in range(j):
-                acc -= L[i, k] * L[j, k]
-            if i == j:
-                if not acc > 0.0:
-                    return False
-                L[i, i] = np.sqrt(acc)
-            else:
-                L[i, j] = acc / L[j, j]
-    return True
+    return _cholesky_in_place(C.copy())
 
 
 @jit
@@ -237,20 +303,6 @@ def _coordinate_min(s, cii, beta, lo, hi):
     return t
 
 
-@jit(fastmath={"reassoc"})
-def _dot_head(a, b, m):
-    """``sum(a[:m] * b[:m])``, reassociated so that it vectorises like BLAS ``ddot``.
-
-    The only fast-math flag in the project, and only here: it lets LLVM reorder this sum, which
-    halves the time of a coordinate sweep (2.1 -> 1.3 ms at 2000 assets); results agree with the
-    sequential sum to rounding (tests compare the sweep with its ``.py_func``).
-    """
-    acc = 0.0
-    for j in range(m):
-        acc += a[j] * b[j]
-    return acc
-
-
 @jit
 def _sweep(C, beta, lo, hi, x, u, lower_dot, u_next):
     """One cyclical coordinate-descent sweep over the lower triangle; leaves ``u`` for the new ``x``.
@@ -270,6 +322,30 @@ def _sweep(C, beta, lo, hi, x, u, lower_dot, u_next):
             u_next[j] += row[j] * xi
     for i in range(n):
         u[i] = u_next[i]
+
+
+@jit
+def _sweep_rows(C, beta, x, cx):
+    """One coordinate-descent sweep without a box that keeps ``cx = C x`` up to date with a full-row
+    update per coordinate (for small ``C``, in cache, where this beats :func:`_sweep`'s two half-row
+    passes: no sum waits on the previous coordinate). ``cx`` drifts by rounding; recompute it when exact
+    values matter."""
+    n = x.shape[0]
+    for i in range(n):
+        row = C[i]
+        xi = x[i]
+        t = _coordinate_min(cx[i] - row[i] * xi, row[i], beta[i], 0.0, np.inf)
+        x[i] = t
+        delta = t - xi
+        for j in range(n):
+            cx[j] += row[j] * delta
+
+
+@jit
+def _exact_products(C, x, cx):
+    """``cx = C x``, row by row."""
+    for i in range(x.shape[0]):
+        cx[i] = _dot_head(C[i], x, x.shape[0])
 
 
 @jit
@@ -314,19 +390,25 @@ def _rounding_floor(C, x, cx):
 
 
 @jit
-def _cholesky_solve(L, r):
-    """Solve ``L L' d = r`` for lower-triangular ``L`` (rows read contiguously)."""
-    m = r.shape[0]
-    y = r.copy()
+def _cholesky_solve_in_place(L, inv_diag, y):
+    """Overwrite ``y`` with the solution of ``L L' d = y`` (``L`` lower triangular, rows read
+    contiguously; ``inv_diag = 1 / diag(L)``, so that no division waits in the substitutions)."""
+    m = y.shape[0]
     for i in range(m):
-        row = L[i]
-        y[i] = (y[i] - _dot_head(row, y, i)) / row[i]
+        y[i] = (y[i] - _dot_head(L[i], y, i)) * inv_diag[i]
     for i in range(m - 1, -1, -1):
-        y[i] /= L[i, i]
-        yi = y[i]
+        yi = y[i] * inv_diag[i]
+        y[i] = yi
         row = L[i]
         for j in range(i):
             y[j] -= row[j] * yi
+
+
+@jit
+def _cholesky_solve(L, r):
+    """Solve ``L L' d = r`` for lower-triangular ``L``."""
+    y = r.copy()
+    _cholesky_solve_in_place(L, 1.0 / np.diag(L), y)
     return y
 
 
@@ -475,17 +557,66 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
 
 
 @jit
-def _small_cholesky(A):
-    """Lower Cholesky factor of a small positive definite matrix (no LAPACK call for 4 x 4)."""
-    m = A.shape[0]
-    L = np.zeros((m, m))
-    for i in range(m):
-        for j in range(i + 1):
-            acc = A[i, j]
-            for k in range(j):
-                acc -= L[i, k] * L[j, k]
-            L[i, j] = np.sqrt(acc) if i == j else acc / L[j, j]
-    return L
+def _chord_newton(C, beta, lo, hi, x, cx, err, tol, max_steps):
+    """Newton steps on the unbounded barrier problem, each Newton matrix reused while it works.
+
+    For small problems, from a point where coordinate descent has done the rough work: the matrix
+    ``C + diag(beta / x^2)`` is factorised and the next steps solve with that factor (chord steps:
+    two triangular solves and ``C x``, the price of one sweep) as long as each cuts the error at least
+    tenfold; otherwise it is refactorised at the current point (a true Newton step). No line search:
+    a step that does not reduce the error is retried with a fresh factor, and if that fails too the
+    caller's line-search Newton takes over from the best point, left in ``x`` and ``cx = C x``.
+
+    ``lo = 0`` and ``hi = inf`` (no box) serve the error measure only. Returns (status, steps, error);
+    status ``-1`` means "hand over".
+    """
+    n = x.shape[0]
+    work = np.empty((n + 4, n))
+    L = work[:n]
+    step, xn, cxn, inv_diag = work[n], work[n + 1], work[n + 2], work[n + 3]
+    steps = 0
+    factor_at_x = False
+    refactor = True
+    while steps < max_steps:
+        if refactor:
+            for i in range(n):
+                row = L[i]
+                for j in range(i):
+                    row[j] = C[i, j]
+                row[i] = C[i, i] + beta[i] / (x[i] * x[i])
+            if not _cholesky_in_place(L):
+                return -1, steps, err
+            for i in range(n):
+                inv_diag[i] = 1.0 / L[i, i]
+            factor_at_x = True
+            refactor = False
+        for i in range(n):
+            step[i] = beta[i] / x[i] - cx[i]  # minus the gradient
+        _cholesky_solve_in_place(L, inv_diag, step)
+        positive = True
+        for i in range(n):
+            v = x[i] + step[i]
+            positive = positive and v > 0.0
+            xn[i] = v
+        steps += 1
+        new = np.inf
+        if positive:
+            for i in range(n):
+                cxn[i] = _dot_head(C[i], xn, n)
+            new = _kkt_error(C, beta, lo, hi, xn, cxn)
+        if not new < err:
+            if factor_at_x:
+                return -1, steps, err
+            refactor = True
+            continue
+        x[:] = xn
+        cx[:] = cxn
+        if new <= tol:
+            return _OK, steps, new
+        refactor = new > 0.1 * err
+        factor_at_x = False
+        err = new
+    return _MAX_ITER, steps, err
 
 
 @jit
@@ -523,7 +654,8 @@ def _anderson_mix(Gx, Gu, F, head, count, x, u):
         return False
     for a in range(m):
         A[a, a] += 1e-10 * trace  # Tikhonov: keeps the small system positive definite
-    gamma = _cholesky_solve(_small_cholesky(A), r)
+    _cholesky_in_place(A)  # positive definite: a Gram matrix plus a positive diagonal
+    gamma = _cholesky_solve(A, r)
     for i in range(n):
         vx = Gx[head, i]
         vu = Gu[head, i]
@@ -545,36 +677,43 @@ def _anderson_mix(Gx, Gu, F, head, count, x, u):
 def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
     """Minimise ``1/2 x'Cx - sum beta log x`` over ``lo <= x <= hi`` from ``x`` (> 0), in place.
 
-    Without a box (``boxed=False``) ``x`` is rescaled optimally after every sweep and, from
-    ``_ANDERSON_MIN_ASSETS`` assets, the sweeps are Anderson-accelerated. Coordinate sweeps run while
-    they contract fast enough; otherwise Newton takes over. On return ``cx = C x`` (recomputed
-    exactly by the last sweep). Returns (status, iterations, error).
+    Without a box (``boxed=False``) ``x`` is rescaled optimally after every sweep; from
+    ``_ANDERSON_MIN_ASSETS`` assets the sweeps are Anderson-accelerated, up to ``_CHORD_MAX_ASSETS``
+    they update ``C x`` row by row and hand over to :func:`_chord_newton` below ``_CHORD_FROM``.
+    Coordinate sweeps run while they contract fast enough; otherwise Newton takes over. On return
+    ``cx = C x`` (recomputed exactly). Returns (status, iterations, error).
     """
     n = x.shape[0]
-    u = np.empty(n)
-    u_next = np.empty(n)
-    lower_dot = np.empty(n)
-    _upper_products(C, x, u)
     accelerate = (not boxed) and n >= _ANDERSON_MIN_ASSETS
-    depth = _ANDERSON_DEPTH + 1 if accelerate else 1
-    Gx = np.empty((depth, n))
-    Gu = np.empty((depth, n))
-    F = np.empty((depth, n))
-    x_in = np.empty(n)
+    depth = _ANDERSON_DEPTH + 1 if accelerate else 0
+    work = np.empty((4 + 3 * depth, n))  # one allocation: they cost as much as a sweep at 20 assets
+    u, u_next, lower_dot, x_in = work[0], work[1], work[2], work[3]
+    Gx = work[4 : 4 + depth]
+    Gu = work[4 + depth : 4 + 2 * depth]
+    F = work[4 + 2 * depth :]
+    chord = (not boxed) and n <= _CHORD_MAX_ASSETS
+    if chord:
+        _exact_products(C, x, cx)
+    else:
+        _upper_products(C, x, u)
     head = -1
     count = 0
-    errs = np.full(3, np.inf)  # the last three errors, for the contraction rate
+    log_errs = np.full(3, np.inf)  # logs of the last three errors, for the contraction rate
+    log_tol = np.log(tol)
     err = np.inf
     # a Newton step costs about n/3 sweeps (Cholesky n^3/3 vs n^2 per sweep), and Newton needs a few
     newton_worth = 8.0 + n / 10.0
     it = 0
     while it < max_iter:
-        if accelerate:
-            x_in[:] = x
-        _sweep(C, beta, lo, hi, x, u, lower_dot, u_next)
+        if chord:
+            _sweep_rows(C, beta, x, cx)
+        else:
+            if accelerate:
+                x_in[:] = x
+            _sweep(C, beta, lo, hi, x, u, lower_dot, u_next)
+            for i in range(n):
+                cx[i] = lower_dot[i] + C[i, i] * x[i] + u[i]
         it += 1
-        for i in range(n):
-            cx[i] = lower_dot[i] + C[i, i] * x[i] + u[i]
         if not boxed:
             var = 0.0
             total = 0.0
@@ -589,17 +728,22 @@ def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
                 cx[i] *= s
                 u[i] *= s
         err = _kkt_error(C, beta, lo, hi, x, cx)
+        if err <= tol and chord:
+            _exact_products(C, x, cx)  # (the rows' updates drift by rounding)
+            err = _kkt_error(C, beta, lo, hi, x, cx)
         if err <= tol:
             return _OK, it, err
         if not np.isfinite(err):
             return _UNBOUNDED, it, err
+        if chord and err <= _CHORD_FROM:
+            break
+        log_err = np.log(err)
         if it >= 4:
             # geometric mean rate over three sweeps (mixing makes single steps uneven)
-            rate = (err / errs[(it - 3) % 3]) ** (1.0 / 3.0)
-            needed = np.inf if rate >= 1.0 else np.log(tol / err) / np.log(rate)
-            if needed > newton_worth:
+            log_rate = (log_err - log_errs[(it - 3) % 3]) / 3.0
+            if log_rate >= 0.0 or (log_tol - log_err) / log_rate > newton_worth:
                 break
-        errs[it % 3] = err
+        log_errs[it % 3] = log_err
         if accelerate:
             head = (head + 1) % depth
             count = min(count + 1, depth)
@@ -611,6 +755,11 @@ def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
                 count = 1  # start the history again from the newest sweep
     if it >= max_iter:
         return _MAX_ITER, it, err
+    if chord:
+        status, steps, err = _chord_newton(C, beta, lo, hi, x, cx, err, tol, max_iter - it)
+        it += steps
+        if status >= 0 or it >= max_iter:
+            return (status if status >= 0 else _MAX_ITER), it, err
     status, steps, err = _newton(C, beta, lo, hi, boxed, x, cx, tol, max_iter - it)
     return status, it + steps, err
 
@@ -786,8 +935,45 @@ def _risk_parity_kernel(C, b, lo, hi, boxed, tol, max_iter, w, relative, bind):
     return status, iters, variance, err, n_bind
 
 
+@jit
+def _risk_parity_entry(C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, out, bind):
+    """Validation (:func:`_check_cov` with ``validate``, the compiled positive-definiteness test with
+    ``check_pd``) and solve in one compiled call, the common case's only one.
+
+    ``out`` (4 x n_assets) receives weights, absolute and relative contributions and the budgets
+    used (equal when ``b`` is empty). Returns (code, i, j, status, iterations, variance, max_error,
+    n_binding): ``code`` is :func:`_check_cov`'s (nothing solved unless it is 0), or
+    ``_CODE_NOT_PD`` when a small ``cov`` failed the compiled Cholesky test (the caller decides
+    between PSD-singular and indefinite).
+    """
+    n = C.shape[0]
+    if validate:
+        code, i, j = _check_cov(C)
+        if code == 0 and check_pd and not _is_positive_definite(C):
+            code = _CODE_NOT_PD
+        if code != 0:
+            return code, i, j, _OK, 0, np.nan, np.inf, 0
+    budgets = out[3]
+    if b.shape[0] == 0:
+        budgets[:] = 1.0 / n
+    else:
+        budgets[:] = b
+    if not boxed:
+        lo = hi = budgets  # not read
+    status, iters, variance, err, n_bind = _risk_parity_kernel(
+        C, budgets, lo, hi, boxed, tol, max_iter, out[0], out[2], bind
+    )
+    vol = np.sqrt(variance)
+    for i in range(n):
+        out[1, i] = out[2, i] * vol
+    return 0, 0, 0, status, iters, variance, err, n_bind
+
+
 # ----------------------------------------------------------------------------- public API
 
+
+_FLOAT64 = np.dtype(np.float64)  # NumPy's one instance: an identity test is enough
+_CODE_NOT_PD = 6  # beside _check_cov's codes 1-5: the compiled Cholesky test failed
 
 _COV_MESSAGES = {
     1: "cov: missing or non-finite value at row {i}, column {j}; fill in a number.",
@@ -798,26 +984,36 @@ _COV_MESSAGES = {
 }
 
 
-def _as_risk_covariance(cov: ArrayLike, check_psd_: bool) -> NDArray[np.float64]:
-    """Square, finite, symmetric, positive variances (one compiled pass) and, optionally, PSD."""
-    try:
-        C = np.asarray(cov, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise InputError("cov: expected numbers, found text or an empty entry; enter numbers only.") from None
-    if C.ndim == 0:
-        C = C.reshape(1, 1)
+def _as_risk_covariance(cov: ArrayLike) -> NDArray[np.float64]:
+    """``cov`` as a square, C-contiguous float64 array (entries are checked by :func:`_check_cov`)."""
+    if type(cov) is np.ndarray and cov.dtype is _FLOAT64:
+        C = cov
+    else:
+        try:
+            C = np.asarray(cov, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError("cov: expected numbers, found text or an empty entry; enter numbers only.") from None
+        if C.ndim == 0:
+            C = C.reshape(1, 1)
     if C.ndim != 2 or C.shape[0] != C.shape[1] or C.shape[0] == 0:
         shape = " x ".join(str(s) for s in C.shape) if C.ndim else "a single value"
         raise InputError(f"cov: expected a square matrix (n_assets x n_assets), got {shape}.")
     if not C.flags.c_contiguous:
         C = np.ascontiguousarray(C)
-    code, i, j = _check_cov(C)
-    if code > 0:
+    return C
+
+
+def _validated(C: NDArray[np.float64], code: int, i: int, j: int, check: bool) -> NDArray[np.float64]:
+    """Act on a :func:`_check_cov` code: raise the message, average a slightly asymmetric ``cov``,
+    or settle a failed compiled PD test with :func:`check_psd` (eigenvalues). Returns ``cov`` to solve."""
+    if code > 0 and code != _CODE_NOT_PD:
         raise InputError(_COV_MESSAGES[code].format(i=i + 1, j=j + 1))
     if code < 0:
         C = 0.5 * (C + C.T)  # asymmetry within SYMMETRY_RTOL: average, as as_square_matrix does
-    if check_psd_ and not (C.shape[0] <= _SMALL and _is_positive_definite(C)):
-        check_psd(C, "cov", what="covariance")  # LAPACK Cholesky, eigenvalues if singular or indefinite
+        if check and not (C.shape[0] <= _SMALL and _is_positive_definite(C)):
+            _psd_check(C, "cov", what="covariance")
+    elif code == _CODE_NOT_PD:
+        _psd_check(C, "cov", what="covariance")  # raises unless PSD and singular
     return C
 
 
@@ -920,30 +1116,42 @@ def risk_parity(
     >>> res.weights.round(12).tolist(), res.binding.tolist()
     ([0.25, 0.75], [1, 0])
     """
-    C = _as_risk_covariance(cov, check_psd)
+    C = _as_risk_covariance(cov)
     n = C.shape[0]
-    b, note = _as_budgets(budgets, n)
+    if budgets is None:
+        b, note = _EQUAL_BUDGETS, ""
+    else:
+        b, note = _as_budgets(budgets, n)
     if not (type(tol) is float and 1e-15 <= tol <= 1e-2):  # fast path for the common call
         tol = as_scalar(tol, "tol", low=1e-15, high=1e-2)
     if not (type(max_iter) is int and max_iter >= 1):
         max_iter = int(as_scalar(max_iter, "max_iter", low=1, integer=True))
     boxed = lower is not None or upper is not None
-    if boxed:
-        lo, hi = _as_box(lower, upper, n)
-    else:
-        lo = hi = b  # not read by the kernel when boxed is False
-    w = np.empty(n)
-    relative = np.empty(n)
+    lo, hi = _as_box(lower, upper, n) if boxed else (_EQUAL_BUDGETS, _EQUAL_BUDGETS)
+    validate, check_pd = True, check_psd
+    if check_psd and n > _SMALL:
+        # LAPACK's Cholesky after the entry checks, before the compiled solve
+        code, i, j = _check_cov(C)
+        C = _validated(C, code, i, j, check_psd)
+        if code == 0:
+            _psd_check(C, "cov", what="covariance")
+        validate = check_pd = False
+    out = np.empty((4, n))
     binding = np.zeros(n, dtype=np.int64)
     try:
-        status, n_iter, variance, max_error, n_bind = _risk_parity_kernel(
-            C, b, lo, hi, boxed, tol, max_iter, w, relative, binding
+        code, i, j, status, n_iter, variance, max_error, n_bind = _risk_parity_entry(
+            C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, out, binding
         )
+        if code != 0:
+            C = _validated(C, code, i, j, check_psd)
+            code, i, j, status, n_iter, variance, max_error, n_bind = _risk_parity_entry(
+                C, b, lo, hi, boxed, tol, max_iter, False, False, out, binding
+            )
     except np.linalg.LinAlgError:  # a Newton system was not numerically positive definite
-        return _failed(b, 0, _STATUS_TEXT[_UNBOUNDED if check_psd else _NOT_PSD], note)
+        return _failed(out[3], 0, _STATUS_TEXT[_UNBOUNDED if check_psd else _NOT_PSD], note)
+    weights, contributions, relative, b = out[0], out[1], out[2], out[3]  # (unpacking is slower)
     if status == _NO_BOUNDED_SOLUTION or not variance > 0.0:
         return _failed(b, n_iter, _STATUS_TEXT[_NO_BOUNDED_SOLUTION if variance > 0.0 else _UNBOUNDED], note)
-    vol = float(np.sqrt(variance))
     if status == _OK and max_error > tol:
         status = _OK_ROUNDING  # the final w / sum(w) (or rescale of the free weights) moved it past tol
     converged = status == _OK or status == _OK_ROUNDING
@@ -956,7 +1164,9 @@ def risk_parity(
         if n_bind:
             notes.append(f"{n_bind} bound(s) bind; those assets miss their budgets")
         text = "; ".join(notes)
-    return RiskParityResult(w, relative * vol, relative, vol, n_iter, converged, max_error, binding, b, text)
+    return RiskParityResult(
+        weights, contributions, relative, math.sqrt(variance), n_iter, converged, max_error, binding, b, text
+    )
 
 
 def _failed(b, n_iter, text, note):
@@ -995,6 +1205,7 @@ def inverse_volatility(cov: ArrayLike) -> NDArray[np.float64]:
     >>> inverse_volatility([[0.04, 0.0], [0.0, 0.01]]).round(6).tolist()
     [0.333333, 0.666667]
     """
-    C = _as_risk_covariance(cov, False)
+    C = _as_risk_covariance(cov)
+    C = _validated(C, *_check_cov(C), False)
     inv = 1.0 / np.sqrt(np.diag(C))
     return inv / inv.sum()

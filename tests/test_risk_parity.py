@@ -65,8 +65,10 @@ def test_published_erc_examples(example):
 
 def test_two_assets_closed_form():
     # two assets: equal contributions <=> w1 sigma1 = w2 sigma2 whatever the correlation
-    res = risk_parity([[0.09, -0.02], [-0.02, 0.01]])
+    # tol=1e-15: the default (1e-12 on the budget error) allows weights off by about 5e-13
+    res = risk_parity([[0.09, -0.02], [-0.02, 0.01]], tol=1e-15)
     np.testing.assert_allclose(res.weights, [0.25, 0.75], rtol=1e-14)
+    np.testing.assert_allclose(risk_parity([[0.09, -0.02], [-0.02, 0.01]]).weights, [0.25, 0.75], rtol=1e-12)
 
 
 def test_equal_correlations_give_inverse_volatility():
@@ -408,6 +410,16 @@ def test_kernels_match_their_python_versions(rng):
     x, u, ld = outs[0]
     np.testing.assert_allclose(ld + np.diag(cov) * x + u, cov @ x, rtol=1e-13)
 
+    # the small-matrix sweep (whole rows, C x kept up to date) makes the same coordinate steps
+    for f in (rp_module._sweep_rows, rp_module._sweep_rows.py_func):
+        x, cx = x0.copy(), cov @ x0
+        f(cov, b, x, cx)
+        np.testing.assert_allclose(x, outs[0][0], rtol=1e-13)
+        np.testing.assert_allclose(cx, cov @ x, rtol=1e-13)
+    cx = np.empty(n)
+    rp_module._exact_products(cov, x0, cx)
+    np.testing.assert_allclose(cx, cov @ x0, rtol=1e-14)
+
     # the one reassociated (fast-math) sum agrees with the sequential Python sum to rounding
     for m in (0, 1, 5, n):
         assert rp_module._dot_head(cov[3], x0, m) == pytest.approx(rp_module._dot_head.py_func(cov[3], x0, m), rel=1e-14)
@@ -458,8 +470,18 @@ def test_kernels_match_their_python_versions(rng):
     np.testing.assert_allclose(dx, np.linalg.solve(big + np.diag(d_new), rhs), rtol=1e-9)
     assert not rp_module._pcg_direction(big, d_new * 50, L_old, rhs, dx, 1e-14, 1)  # too few iterations
 
-    A = big[:4, :4] + np.eye(4)
-    np.testing.assert_allclose(rp_module._small_cholesky(A), np.linalg.cholesky(A), rtol=1e-13)
+    # the compiled Cholesky factorisation (lower triangle, in place) against LAPACK's
+    for f in (rp_module._cholesky_in_place, rp_module._cholesky_in_place.py_func):
+        for A in (big[:4, :4] + np.eye(4), cov, big[:70, :70]):
+            L = A.copy()
+            L[np.triu_indices(len(A), 1)] = np.nan  # the upper triangle is not read
+            assert f(L)
+            np.testing.assert_allclose(np.tril(L), np.linalg.cholesky(A), rtol=1e-12, atol=1e-15)
+        assert not f(np.array([[1.0, 2.0], [2.0, 1.0]]))  # indefinite
+    y = r.copy()
+    L = np.linalg.cholesky(cov)
+    rp_module._cholesky_solve_in_place(L, 1 / np.diag(L), y)
+    np.testing.assert_allclose(y, np.linalg.solve(cov, r), rtol=1e-9)
 
     bad = cov.copy()
     bad[0, 1] = 1.0
@@ -470,6 +492,46 @@ def test_kernels_match_their_python_versions(rng):
         lam = np.linalg.eigvalsh(cov)
         shifted = cov + (shift - lam[0]) * np.eye(n)  # smallest eigenvalue = shift
         assert rp_module._is_positive_definite(shifted) == rp_module._is_positive_definite.py_func(shifted) == (shift > 0)
+
+
+def test_chord_newton_steps_and_hand_over(rng):
+    n = 12
+    cov = random_cov(rng, n)
+    beta = rng.uniform(0.2, 1.0, n)
+    beta /= beta.sum()
+    zero, inf = np.zeros(n), np.full(n, np.inf)
+    # from a point near the solution: converges, compiled and as Python alike, to the barrier minimiser
+    ref = risk_parity(cov, beta, tol=1e-15).weights
+    x_star = ref * np.sqrt(1.0 / (ref @ cov @ ref))  # f is minimised along the ray at x'Cx = sum(beta) = 1
+    x0 = x_star * (1 + 1e-3 * rng.standard_normal(n))
+    outs = []
+    for f in (rp_module._chord_newton, rp_module._chord_newton.py_func):
+        x = x0.copy()
+        cx = cov @ x
+        err = rp_module._kkt_error(cov, beta, zero, inf, x, cx)
+        outs.append((f(cov, beta, zero, inf, x, cx, err, 1e-13, 50), x, cx))
+    (s1, x1, c1), (s2, x2, c2) = outs
+    assert s1[0] == s2[0] == rp_module._OK and s1[1] == s2[1] and s1[1] <= 6
+    np.testing.assert_allclose(x1, x_star, rtol=1e-12)
+    np.testing.assert_allclose(x1, x2, rtol=1e-13)
+    np.testing.assert_allclose(c1, cov @ x1, rtol=1e-13)
+    np.testing.assert_allclose(c2, cov @ x2, rtol=1e-13)
+    # one weight 100 times too large, positive correlations: the first Newton step (fresh factor) leaves
+    # the positive orthant, so it hands over (-1) and leaves the point it started from (the line-search
+    # Newton in _solve_barrier takes over; the ill-conditioned cvxpy oracle cases go through that too)
+    vols = np.array([0.1, 0.2, 0.15, 0.3])
+    cov = np.full((4, 4), 0.5) * np.outer(vols, vols)
+    np.fill_diagonal(cov, vols**2)
+    beta, zero, inf = np.full(4, 0.25), np.zeros(4), np.full(4, np.inf)
+    w = (1 / vols) / np.sum(1 / vols)  # equal correlations: inverse volatility
+    x = w / np.sqrt(w @ cov @ w)
+    x[1] *= 100.0
+    cx = cov @ x
+    err = rp_module._kkt_error(cov, beta, zero, inf, x, cx)
+    start = x.copy()
+    assert rp_module._chord_newton(cov, beta, zero, inf, x, cx, err, 1e-13, 50) == (-1, 1, err)
+    np.testing.assert_array_equal(x, start)
+    np.testing.assert_allclose(cx, cov @ start, rtol=1e-15)
 
 
 # ----------------------------------------------------------------------------- bad input
