@@ -601,8 +601,7 @@ def _chord_newton(C, beta, lo, hi, x, cx, err, tol, max_steps):
         steps += 1
         new = np.inf
         if positive:
-            for i in range(n):
-                cxn[i] = _dot_head(C[i], xn, n)
+            _exact_products(C, xn, cxn)
             new = _kkt_error(C, beta, lo, hi, xn, cxn)
         if not new < err:
             if factor_at_x:
@@ -1004,16 +1003,16 @@ def _as_risk_covariance(cov: ArrayLike) -> NDArray[np.float64]:
 
 
 def _validated(C: NDArray[np.float64], code: int, i: int, j: int, check: bool) -> NDArray[np.float64]:
-    """Act on a :func:`_check_cov` code: raise the message, average a slightly asymmetric ``cov``,
-    or settle a failed compiled PD test with :func:`check_psd` (eigenvalues). Returns ``cov`` to solve."""
+    """Act on a :func:`_check_cov` code: raise its message, average a slightly asymmetric ``cov``,
+    then settle positive definiteness when asked (``check``) or when the compiled test already failed
+    (``_CODE_NOT_PD``): compiled Cholesky up to ``_SMALL`` assets, else :func:`check_psd` (LAPACK,
+    eigenvalues if singular), which raises unless ``cov`` is PSD. Returns ``cov`` to solve."""
     if code > 0 and code != _CODE_NOT_PD:
         raise InputError(_COV_MESSAGES[code].format(i=i + 1, j=j + 1))
     if code < 0:
         C = 0.5 * (C + C.T)  # asymmetry within SYMMETRY_RTOL: average, as as_square_matrix does
-        if check and not (C.shape[0] <= _SMALL and _is_positive_definite(C)):
-            _psd_check(C, "cov", what="covariance")
-    elif code == _CODE_NOT_PD:
-        _psd_check(C, "cov", what="covariance")  # raises unless PSD and singular
+    if code == _CODE_NOT_PD or (check and not (C.shape[0] <= _SMALL and _is_positive_definite(C))):
+        _psd_check(C, "cov", what="covariance")
     return C
 
 
@@ -1131,10 +1130,7 @@ def risk_parity(
     validate, check_pd = True, check_psd
     if check_psd and n > _SMALL:
         # LAPACK's Cholesky after the entry checks, before the compiled solve
-        code, i, j = _check_cov(C)
-        C = _validated(C, code, i, j, check_psd)
-        if code == 0:
-            _psd_check(C, "cov", what="covariance")
+        C = _validated(C, *_check_cov(C), check_psd)
         validate = check_pd = False
     out = np.empty((4, n))
     binding = np.zeros(n, dtype=np.int64)
