@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings, strategies as st
 
 from kernels import InfeasibleError, InputError, inverse_volatility, risk_parity
+from kernels._validate import SYMMETRY_RTOL
 from tests.conftest import random_cov
 
 rp_module = importlib.import_module("kernels.risk_parity")
@@ -343,6 +344,75 @@ def test_larger_problem_converges(rng):
     np.testing.assert_allclose(_relative(res.weights, cov), 1 / 300, rtol=1e-11)
 
 
+def _factor_cov(rng, n, n_factors=5, n_obs=1000):
+    """Sample covariance of five factors with loadings of both signs: coordinate descent crawls on it,
+    so Newton does the work (from _SINGLE_FACTOR_FROM assets with a single-precision factor)."""
+    loadings = rng.normal(0.0, 1.0, (n_factors, n))
+    returns = rng.normal(0.0, 0.008, (n_obs, n_factors)) @ loadings
+    returns += rng.normal(0.0, 1.0, (n_obs, n)) * rng.uniform(0.005, 0.02, n)
+    return np.cov(returns, rowvar=False) * 252
+
+
+def test_newton_with_a_single_precision_factor_is_as_exact(rng):
+    n = 200
+    assert n >= rp_module._SINGLE_FACTOR_FROM
+    cov = _factor_cov(rng, n)
+    budgets = rng.uniform(0.5, 1.5, n)
+    budgets /= budgets.sum()
+    res = risk_parity(cov, budgets)
+    assert res.converged and res.max_error <= 1e-12, res.status
+    np.testing.assert_allclose(_relative(res.weights, cov), budgets, rtol=1e-11)
+    x = _cvxpy_barrier(cov, budgets)
+    np.testing.assert_allclose(res.weights, x / x.sum(), atol=ATOL_CVXPY)
+    x_ours = res.weights / np.sqrt(res.weights @ cov @ res.weights)  # the barrier minimiser has x'Cx = 1
+    assert _spinu(x_ours, cov, budgets) <= _spinu(x, cov, budgets) + 1e-9
+
+
+def test_single_precision_factor_and_its_fallback(rng, monkeypatch):
+    n = 160
+    cov = _factor_cov(rng, n)
+    d = rng.uniform(0.1, 1.0, n)
+    for f in (rp_module._single_factor, rp_module._single_factor.py_func):
+        ok, L = f(cov, d)
+        assert ok and L.dtype == np.float32
+        exact = np.linalg.cholesky(cov + np.diag(d))
+        assert np.max(np.abs(L - exact)) <= 1e-5 * np.max(np.abs(exact))
+        rank_2 = np.outer(d, d) + np.outer(d[::-1], d[::-1])  # positive semi-definite, not definite
+        assert not f(rank_2, np.full(n, 1e-12))[0]
+
+    beta = np.full(n, 1 / n)
+    zero, inf = np.zeros(n), np.full(n, np.inf)
+    ref = risk_parity(cov, tol=1e-15).weights
+    x_star = ref / np.sqrt(ref @ cov @ ref)
+    x0 = x_star * np.exp(0.3 * rng.standard_normal(n))
+    real = rp_module._single_factor
+    calls = []
+
+    def spy(C, dvec):
+        calls.append(1)
+        return real(C, dvec)
+
+    def single_fails(C, dvec):
+        calls.append(1)
+        return False, np.empty((0, 0), dtype=np.float32)
+
+    outs = []
+    # the compiled Newton, its Python version with the real factor (counted), and with the factor failing
+    for f, factor in ((rp_module._newton, None), (rp_module._newton.py_func, spy),
+                      (rp_module._newton.py_func, single_fails)):
+        if factor is not None:
+            monkeypatch.setattr(rp_module, "_single_factor", factor)
+        calls.clear()
+        x = x0.copy()
+        cx = cov @ x
+        outs.append((f(cov, beta, zero, inf, False, x, cx, 1e-12, 50), x, len(calls)))
+    (s1, x1, _), (s2, x2, n_single), (s3, x3, n_failed) = outs
+    assert s1[0] == s2[0] == s3[0] == rp_module._OK and s1[1] == s2[1]
+    assert n_single >= 1 and n_failed == 1  # after one failure, double precision for the rest
+    for x in (x1, x2, x3):
+        np.testing.assert_allclose(x, x_star, rtol=1e-10)
+
+
 # ----------------------------------------------------------------------------- non-convergence
 
 
@@ -492,6 +562,61 @@ def test_kernels_match_their_python_versions(rng):
         lam = np.linalg.eigvalsh(cov)
         shifted = cov + (shift - lam[0]) * np.eye(n)  # smallest eigenvalue = shift
         assert rp_module._is_positive_definite(shifted) == rp_module._is_positive_definite.py_func(shifted) == (shift > 0)
+
+
+def _check_cov_rules(C):
+    """:func:`_check_cov`'s documented rules in their order, with NumPy: (code, i, j)."""
+    n = len(C)
+    lower = np.tril_indices(n, -1)  # pairs (i, j < i), row by row
+    nonfinite = np.argwhere(~np.isfinite(C))
+    if len(nonfinite):
+        return 1, *nonfinite[0]
+    asym = np.abs(C - C.T)[lower] > SYMMETRY_RTOL * np.abs(C).max()
+    if asym.any():
+        k = np.argmax(asym)
+        return 2, lower[0][k], lower[1][k]
+    diag = np.diag(C)
+    for i in range(n):
+        if diag[i] <= 0.0:
+            return (3 if diag[i] < 0.0 else 4), i, i
+    mid = 0.5 * C + 0.5 * C.T
+    beyond = (mid * mid - np.outer(diag * (1.0 + 1e-10), diag) > 0.0)[lower]
+    if beyond.any():
+        k = np.argmax(beyond)
+        return 5, lower[0][k], lower[1][k]
+    return (0 if np.array_equal(C, C.T) else -1), 0, 0
+
+
+def test_entry_checks_follow_their_rules(rng):
+    # the fast pass (pairs of rows, a tolerance from the largest variance) hands anything it flags to
+    # the exact pass: together they must give the first problem by the rules, at odd and even sizes
+    codes = set()
+    for trial in range(400):
+        n = int(rng.integers(1, 30)) if trial < 380 else int(rng.choice([101, 150]))
+        C = random_cov(rng, n) if n > 1 else np.array([[0.04]])
+        i, j = (int(k) for k in rng.integers(0, n, 2))
+        kind = trial % 9
+        if kind == 1:
+            C[i, j] = rng.choice([np.nan, np.inf, -np.inf])
+        elif kind == 2:
+            C[i, j] *= 1 + rng.choice([1e-9, 1e-7, 1e-5])
+        elif kind == 3:
+            C[i, i] = -C[i, i]
+        elif kind == 4:
+            C[i, i] = 0.0
+        elif kind == 5:
+            C[i, j] = C[j, i] = rng.choice([-1.01, 1.01]) * np.sqrt(C[i, i] * C[j, j])
+        elif kind == 6:
+            C[i, j] = C[j, i] = 50 * C.max()  # an entry above every variance
+        elif kind == 7:
+            C[i, j] = C[j, i] = (1 + 0.6e-10) * np.sqrt(C[i, i] * C[j, j])  # within the 1e-10 slack
+        elif kind == 8:
+            C[i, j] += 5e-9 * np.abs(C).max()  # asymmetric within the tolerance, and a bad variance
+            C[j, j] = 0.0 if rng.random() < 0.5 else np.nan
+        expected = tuple(int(v) for v in _check_cov_rules(C))
+        assert tuple(rp_module._check_cov(C)) == tuple(rp_module._check_cov.py_func(C)) == expected
+        codes.add(expected[0])
+    assert codes == {-1, 0, 1, 2, 3, 4, 5}
 
 
 def test_chord_newton_steps_and_hand_over(rng):
