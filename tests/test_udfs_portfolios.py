@@ -13,6 +13,7 @@ import pytest
 import kernels
 from addin import cells
 from tests import xlwings_windows as xlw
+from tests.cell_values import column, kernel_message, row
 from tests.conftest import random_cov
 
 M = xlw.MISSING
@@ -23,29 +24,6 @@ MU2, COV2 = [0.10, 0.05], [[0.04, 0.0], [0.0, 0.01]]
 @pytest.fixture(scope="module", autouse=True)
 def windows_xlwings():
     xlw.udf_module()
-
-
-def column(x):
-    return [[float(v)] for v in x]
-
-
-def kernel_message(func, *args, renames=None, **kwargs):
-    """What the cell must show for an input the kernel refuses: its own message, behind the prefix.
-
-    Kernel messages belong to the kernels' owners; the cell layer passes them through (renaming
-    the argument where the Excel name differs), so the tests compare with the kernel, not a copy.
-    """
-    with pytest.raises(kernels.PortfolioError) as info:
-        func(*args, **kwargs)
-    text = str(info.value)
-    for old, new in (renames or {}).items():
-        if text.startswith(f"{old}:"):
-            text = new + text[len(old):]
-    return E + text
-
-
-def row(x):
-    return [[float(v) for v in x]]
 
 
 @pytest.fixture

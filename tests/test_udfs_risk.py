@@ -9,6 +9,7 @@ import pytest
 import kernels
 from addin import cells
 from tests import xlwings_windows as xlw
+from tests.cell_values import column, kernel_message, row
 from tests.conftest import random_cov, random_returns
 
 M = xlw.MISSING
@@ -20,25 +21,6 @@ RTOL_ORACLE = 1e-12
 @pytest.fixture(scope="module", autouse=True)
 def windows_xlwings():
     xlw.udf_module()
-
-
-def column(x):
-    return [[float(v)] for v in x]
-
-
-def kernel_message(func, *args, renames=None, **kwargs):
-    """The kernel's own message for an input it refuses, behind the prefix, argument renamed to the Excel name."""
-    with pytest.raises(kernels.PortfolioError) as info:
-        func(*args, **kwargs)
-    text = str(info.value)
-    for old, new in (renames or {}).items():
-        if text.startswith(f"{old}:"):
-            text = new + text[len(old):]
-    return cells.ERROR_PREFIX + text
-
-
-def row(x):
-    return [[float(v) for v in x]]
 
 
 @pytest.fixture
