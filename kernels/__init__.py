@@ -26,7 +26,14 @@ from .risk import (
     risk_contributions,
 )
 # --- covariance (issue 2)
-from .estimators import CovarianceEstimate, ExpectedReturnsEstimate, covariance, expected_returns
+from .estimators import (
+    COVARIANCE_METHODS,
+    EXPECTED_RETURN_METHODS,
+    CovarianceEstimate,
+    ExpectedReturnsEstimate,
+    covariance,
+    expected_returns,
+)
 # --- frontier (issue 3)
 from .frontier import (
     FrontierResult,
@@ -51,7 +58,16 @@ from .allocation_models import (
     hierarchical_allocation,
     sixty_forty,
 )
-from .rebalance import DriftResult, RebalanceResult, drift, needs_rebalancing, rebalance_trades
+from .rebalance import (
+    REBALANCE_MODES,
+    STATUS_MESSAGES as REBALANCE_STATUS_MESSAGES,
+    TARGET_SUM_ATOL,
+    DriftResult,
+    RebalanceResult,
+    drift,
+    needs_rebalancing,
+    rebalance_trades,
+)
 from .rebalance_batch import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here

@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 
 from kernels import PortfolioError, rebalance_batch
-from kernels.rebalance import REBALANCE_MODES, STATUS_MESSAGES, TARGET_SUM_ATOL
+from kernels import REBALANCE_MODES, TARGET_SUM_ATOL
+from kernels import REBALANCE_STATUS_MESSAGES as STATUS_MESSAGES
 from workbook.sample_data import DATA_DIR
 
 SAMPLE_HOLDINGS = DATA_DIR / "sample_holdings.csv"

@@ -16,7 +16,7 @@ from kernels import (
     portfolio_return,
     risk_contributions,
 )
-from kernels.estimators import COVARIANCE_METHODS
+from kernels import COVARIANCE_METHODS
 from workbook.sample_data import DATA_DIR, load_sample_prices
 
 SAMPLE_PORTFOLIO = DATA_DIR / "sample_portfolio.csv"

@@ -6,7 +6,7 @@ import numpy as np
 
 import kernels
 from kernels import InputError
-from kernels.estimators import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS
+from kernels import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS
 
 from ._run import Book, Macro, MacroResult, Outcome, column, matrix, run, table, text
 

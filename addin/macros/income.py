@@ -6,7 +6,7 @@ import numpy as np
 
 import kernels
 from kernels import InputError
-from kernels.income_portfolios import min_volatility_for_income
+from kernels import min_volatility_for_income
 
 from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
 from ._run import Book, Macro, MacroResult, Outcome, column, integer, number, run, table

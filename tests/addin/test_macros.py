@@ -9,7 +9,7 @@ import addin.macros as m
 import kernels
 from addin.book import ExcelBook, FileBook
 from kernels.income_portfolios import min_volatility_for_income
-from test_workbook_support import (
+from tests.workbook.template_support import (
     package,
     source_assumptions,
     source_class_weights,

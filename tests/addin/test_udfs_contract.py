@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from addin import cells, warmup
-from tests import xlwings_windows as xlw
+from tests.addin import xlwings_windows as xlw
 
 UDF = xlw.udf_module()
 FUNCTIONS = warmup.excel_functions(UDF)

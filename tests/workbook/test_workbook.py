@@ -20,7 +20,7 @@ with warnings.catch_warnings():  # oletools 0.60 calls pyparsing's deprecated en
 import addin.macros
 import kernels
 from addin.book import FileBook
-from test_workbook_support import (
+from tests.workbook.template_support import (
     package,
     source_assumptions,
     source_class_weights,

@@ -8,8 +8,8 @@ import pytest
 import kernels
 from addin.book import FileBook
 from addin.cli import main
-from test_macros import fresh
-from test_workbook_support import package, source_assumptions, source_class_weights, source_cov, template_bytes
+from tests.addin.test_macros import fresh
+from tests.workbook.template_support import package, source_assumptions, source_class_weights, source_cov, template_bytes
 from workbook import layout as L
 
 UNTOUCHED = ("xl/vbaProject.bin", "customUI/customUI14.xml", "_rels/.rels", "[Content_Types].xml",

@@ -1,6 +1,6 @@
 """Shared by the template tests: one build of the template per test session, and independent readers.
 
-Named ``test_workbook_*`` to sit with the tests it serves; it holds no tests itself.
+It holds no tests itself.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import pytest
 
 from addin import cells, function_reference, numba_cache, warmup
 from kernels import InputError
-from tests import xlwings_windows as xlw
+from tests.addin import xlwings_windows as xlw
 
 UDF = xlw.udf_module()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ----------------------------------------------------------------------------- function reference

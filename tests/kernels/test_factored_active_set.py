@@ -16,10 +16,10 @@ from threadpoolctl import threadpool_limits
 from kernels import max_sharpe, min_variance
 from kernels import min_variance_box as box
 from kernels._validate import as_factored_covariance, check_psd
-from tests.test_max_sharpe_fast import _exact as _exact_sharpe
-from tests.test_max_sharpe_fast import _random_problem as _random_sharpe_problem
-from tests.test_min_variance_box import _exact as _exact_min_variance
-from tests.test_min_variance_box import _kkt_violation, _random_box_problem
+from tests.kernels.test_max_sharpe_fast import _exact as _exact_sharpe
+from tests.kernels.test_max_sharpe_fast import _random_problem as _random_sharpe_problem
+from tests.kernels.test_min_variance_box import _exact as _exact_min_variance
+from tests.kernels.test_min_variance_box import _kkt_violation, _random_box_problem
 
 #: Against the exact general path, weights and variance, absolute (the issue's bar).
 ATOL_EXACT = 1e-10

@@ -8,8 +8,8 @@ import pytest
 
 import kernels
 from addin import cells
-from tests import xlwings_windows as xlw
-from tests.cell_values import column, kernel_message, row
+from tests.addin import xlwings_windows as xlw
+from tests.addin.cell_values import column, kernel_message, row
 from tests.conftest import random_cov, random_returns
 
 M = xlw.MISSING

@@ -12,7 +12,7 @@ from addin.cli import main
 from addin.commands.rebalance import SAMPLE_HOLDINGS, SAMPLE_MODELS
 from kernels import rebalance_trades
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 MODELS = """model,symbol,target,price
 balanced,STOCKS,0.6,100
