@@ -9,6 +9,7 @@ import addin.macros as m
 import kernels
 from addin.book import ExcelBook, FileBook
 from kernels.income_portfolios import min_volatility_for_income
+from tests.tolerances import RTOL_CELLS
 from tests.workbook.template_support import (
     package,
     source_assumptions,
@@ -20,7 +21,6 @@ from tests.workbook.template_support import (
 from workbook import layout as L
 from workbook.sample_data import load_sample_prices
 
-RTOL = 1e-12
 CLOCK = "2026-01-02 03:04:05"
 
 OUTPUTS = {
@@ -71,9 +71,9 @@ def test_frontier_equals_the_kernels(ran):
     mu, rf = _mu_rf()
     cov = source_cov()
     front = kernels.efficient_frontier(mu, cov, L.FRONTIER_POINTS, 0.0, 1.0)
-    np.testing.assert_allclose(col(ran, "Frontier_Returns"), front.returns, rtol=RTOL)
-    np.testing.assert_allclose(col(ran, "Frontier_Vols"), front.volatilities, rtol=RTOL)
-    np.testing.assert_allclose(grid(ran, "Frontier_Weights"), front.weights, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(col(ran, "Frontier_Returns"), front.returns, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(col(ran, "Frontier_Vols"), front.volatilities, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(grid(ran, "Frontier_Weights"), front.weights, rtol=RTOL_CELLS, atol=1e-15)
     w = grid(ran, "Frontier_Weights")
     np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-9)
     # the table's numbers are consistent among themselves (NumPy, not the kernels)
@@ -83,13 +83,13 @@ def test_frontier_equals_the_kernels(ran):
                                rtol=1e-9)
     stats, weights = grid(ran, "Optimal_Stats"), grid(ran, "Optimal_Weights")
     best = kernels.max_sharpe(mu, cov, risk_free=rf)
-    np.testing.assert_allclose(weights[0], best.weights, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(weights[0], best.weights, rtol=RTOL_CELLS, atol=1e-15)
     assert stats[0, 2] >= col(ran, "Frontier_Sharpe").max() - 1e-9  # max Sharpe beats every frontier point
     safest = kernels.min_variance(cov, expected_returns=mu)
-    np.testing.assert_allclose(weights[1], safest.weights, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(weights[1], safest.weights, rtol=RTOL_CELLS, atol=1e-15)
     assert stats[1, 1] <= col(ran, "Frontier_Vols").min() + 1e-12
     w_now = source_class_weights()
-    np.testing.assert_allclose(weights[2], w_now, rtol=RTOL)
+    np.testing.assert_allclose(weights[2], w_now, rtol=RTOL_CELLS)
     np.testing.assert_allclose(stats[2], [w_now @ mu, np.sqrt(w_now @ cov @ w_now),
                                           (w_now @ mu - rf) / np.sqrt(w_now @ cov @ w_now)], rtol=1e-10)
 
@@ -100,11 +100,11 @@ def test_rebalance_equals_the_kernel(ran):
     res = kernels.rebalance_trades(c.value.to_numpy(), c.target_weight.to_numpy(), cash_flow=cash_flow, band=band,
                                    min_trade=min_trade, prices=c.price.to_numpy())
     table = np.array([r[:7] for r in ran.read("Rebalance_Table")], dtype=float)
-    np.testing.assert_allclose(table[:, 0], c.value, rtol=RTOL)
-    np.testing.assert_allclose(table[:, 1], c.value / c.value.sum(), rtol=RTOL)
-    np.testing.assert_allclose(table[:, 3], res.trades, rtol=RTOL)
-    np.testing.assert_allclose(table[:, 4], res.shares, rtol=RTOL)
-    np.testing.assert_allclose(table[:, 5], res.values, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 0], c.value, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 1], c.value / c.value.sum(), rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 3], res.trades, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 4], res.shares, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 5], res.values, rtol=RTOL_CELLS)
     # independent bookkeeping: value after = value before + trade; trades are whole shares
     np.testing.assert_allclose(table[:, 5], table[:, 0] + table[:, 3], rtol=1e-12)
     np.testing.assert_allclose(table[:, 3], table[:, 4] * c.price, rtol=1e-12)
@@ -136,13 +136,13 @@ def test_income_equals_the_kernels(ran):
                                      price_growth=float(w @ mu) - y, inflation=0.025)
     table = grid(ran, "Income_Table")
     np.testing.assert_allclose(table[:, 0], np.arange(1, L.INCOME_YEARS + 1))
-    np.testing.assert_allclose(table[:, 1], proj.start_value, rtol=RTOL)
-    np.testing.assert_allclose(table[:, 2], proj.income, rtol=RTOL)
-    np.testing.assert_allclose(table[:, 3], proj.income_real, rtol=RTOL)
+    np.testing.assert_allclose(table[:, 1], proj.start_value, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 2], proj.income, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(table[:, 3], proj.income_real, rtol=RTOL_CELLS)
     np.testing.assert_allclose(table[:, 4], np.cumsum(proj.cash_income), rtol=1e-12)
     np.testing.assert_allclose(table[0, 2], c.value.sum() * y, rtol=1e-12)  # year 1: value x yield
     best = min_volatility_for_income(source_cov(), a["yield"].to_numpy(), 0.03, expected_returns=mu)
-    np.testing.assert_allclose(col(ran, "IncomeTarget_Weights"), best.weights, rtol=RTOL, atol=1e-15)
+    np.testing.assert_allclose(col(ran, "IncomeTarget_Weights"), best.weights, rtol=RTOL_CELLS, atol=1e-15)
     stats = col(ran, "IncomeTarget_Stats")
     assert stats[0] >= 0.03 - 1e-9  # reaches the income target
     np.testing.assert_allclose(stats[0], col(ran, "IncomeTarget_Weights") @ a["yield"].to_numpy(), rtol=1e-9)
@@ -151,9 +151,9 @@ def test_income_equals_the_kernels(ran):
 def test_estimates_equal_the_kernels(ran):
     prices = load_sample_prices().to_numpy()
     est = kernels.covariance(prices, "ledoit_wolf", data_kind="prices")
-    np.testing.assert_allclose(grid(ran, "Est_Cov"), est.matrix, rtol=RTOL)
-    np.testing.assert_allclose(col(ran, "Est_Vols"), np.sqrt(np.diag(est.matrix)), rtol=RTOL)
-    np.testing.assert_allclose(col(ran, "Est_Returns"), kernels.expected_returns(prices).values, rtol=RTOL)
+    np.testing.assert_allclose(grid(ran, "Est_Cov"), est.matrix, rtol=RTOL_CELLS)
+    np.testing.assert_allclose(col(ran, "Est_Vols"), np.sqrt(np.diag(est.matrix)), rtol=RTOL_CELLS)
+    np.testing.assert_allclose(col(ran, "Est_Returns"), kernels.expected_returns(prices).values, rtol=RTOL_CELLS)
     # mean daily simple return x 252, from pandas (an independent oracle for the default method)
     mean = load_sample_prices().pct_change().dropna().mean().to_numpy() * 252
     np.testing.assert_allclose(col(ran, "Est_Returns"), mean, rtol=1e-9)
@@ -171,7 +171,7 @@ def test_risk_parity_equals_the_kernel_or_says_it_is_missing():
     assert result.ok, result.message
     cov = source_cov()
     w = col(book, "RP_Weights")
-    np.testing.assert_allclose(w, kernels.risk_parity(cov, np.full(len(w), 1.0 / len(w))).weights, rtol=RTOL)
+    np.testing.assert_allclose(w, kernels.risk_parity(cov, np.full(len(w), 1.0 / len(w))).weights, rtol=RTOL_CELLS)
     np.testing.assert_allclose(col(book, "RP_Contrib"), w * (cov @ w) / np.sqrt(w @ cov @ w), rtol=1e-9)
     assert book.read("RP_Stats")[2][0] == "yes"
     np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-9)

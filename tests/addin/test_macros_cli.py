@@ -9,7 +9,13 @@ import kernels
 from addin.book import FileBook
 from addin.cli import main
 from tests.addin.test_macros import fresh
-from tests.workbook.template_support import package, source_assumptions, source_class_weights, source_cov, template_bytes
+from tests.workbook.template_support import (
+    package,
+    source_assumptions,
+    source_class_weights,
+    source_cov,
+    template_bytes,
+)
 from workbook import layout as L
 
 UNTOUCHED = ("xl/vbaProject.bin", "customUI/customUI14.xml", "_rels/.rels", "[Content_Types].xml",

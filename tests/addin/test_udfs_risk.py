@@ -11,11 +11,11 @@ from addin import cells
 from tests.addin import xlwings_windows as xlw
 from tests.addin.cell_values import column, kernel_message, row
 from tests.conftest import random_cov, random_returns
+from tests.tolerances import RTOL_UDF_ORACLE
 
 M = xlw.MISSING
 #: Excel receives what xlwings hands back; the cell layer adds no arithmetic, so equality is exact.
 #: Oracles written independently (NumPy/pandas) agree to rounding.
-RTOL_ORACLE = 1e-12
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -36,7 +36,7 @@ def test_portfolio_return(problem):
     w, cov, mu = problem
     got = xlw.call("PORTFOLIO_RETURN", xlw.column(w), xlw.row(mu))
     assert got == [[kernels.portfolio_return(w, mu)]]
-    assert got[0][0] == pytest.approx(float(w @ mu), rel=RTOL_ORACLE)
+    assert got[0][0] == pytest.approx(float(w @ mu), rel=RTOL_UDF_ORACLE)
 
 
 @pytest.mark.parametrize("orient", [xlw.column, xlw.row])
@@ -44,7 +44,7 @@ def test_portfolio_risk_from_covariance(problem, orient):
     w, cov, _ = problem
     got = xlw.call("PORTFOLIO_RISK", orient(w), xlw.table(cov), M)
     assert got == [[kernels.portfolio_volatility(w, cov)]]
-    assert got[0][0] == pytest.approx(np.sqrt(w @ cov @ w), rel=RTOL_ORACLE)
+    assert got[0][0] == pytest.approx(np.sqrt(w @ cov @ w), rel=RTOL_UDF_ORACLE)
 
 
 def test_portfolio_risk_from_vols_and_correlation(problem):
@@ -98,7 +98,7 @@ def test_diversification_ratio(problem):
     w, cov, _ = problem
     got = xlw.call("DIVERSIFICATION_RATIO", xlw.column(w), xlw.table(cov))
     assert got == [[kernels.diversification_ratio(w, cov)]]
-    assert got[0][0] == pytest.approx(w @ np.sqrt(np.diag(cov)) / np.sqrt(w @ cov @ w), rel=RTOL_ORACLE)
+    assert got[0][0] == pytest.approx(w @ np.sqrt(np.diag(cov)) / np.sqrt(w @ cov @ w), rel=RTOL_UDF_ORACLE)
 
 
 def test_effective_assets():

@@ -12,8 +12,7 @@ from kernels import (
     rebalance_trades,
     sixty_forty,
 )
-
-ATOL = 1e-12
+from tests.tolerances import ATOL
 
 
 @pytest.mark.parametrize(

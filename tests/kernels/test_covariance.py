@@ -11,15 +11,13 @@ from sklearn.covariance import OAS, LedoitWolf
 from kernels import InputError, covariance, expected_returns
 from kernels import estimators as cov_module
 from tests.conftest import random_returns
-
-RTOL_CLOSED_FORM = 1e-10  # closed-form estimators agree with their oracles to rounding
-ATOL_CLOSED_FORM = 1e-16  # entries near zero (daily covariances are ~1e-4)
+from tests.tolerances import ATOL_ESTIMATOR, RTOL_ESTIMATOR
 
 SHAPES = [(30, 3), (252, 20), (100, 80), (60, 120)]  # includes n_assets > n_obs for shrinkage
 
 
 def close(a, b):
-    np.testing.assert_allclose(a, b, rtol=RTOL_CLOSED_FORM, atol=ATOL_CLOSED_FORM)
+    np.testing.assert_allclose(a, b, rtol=RTOL_ESTIMATOR, atol=ATOL_ESTIMATOR)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -36,8 +34,8 @@ def test_ledoit_wolf_equals_sklearn(shape, seed):
     x = random_returns(np.random.default_rng(seed), *shape)
     est = covariance(x, "ledoit_wolf", periods_per_year=1)
     ref = LedoitWolf().fit(x)
-    np.testing.assert_allclose(est.matrix, ref.covariance_, rtol=RTOL_CLOSED_FORM, atol=1e-18)
-    assert est.shrinkage == pytest.approx(ref.shrinkage_, rel=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(est.matrix, ref.covariance_, rtol=RTOL_ESTIMATOR, atol=1e-18)
+    assert est.shrinkage == pytest.approx(ref.shrinkage_, rel=RTOL_ESTIMATOR)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -46,8 +44,8 @@ def test_oas_equals_sklearn(shape, seed):
     x = random_returns(np.random.default_rng(seed), *shape)
     est = covariance(x, "oas", periods_per_year=1)
     ref = OAS().fit(x)
-    np.testing.assert_allclose(est.matrix, ref.covariance_, rtol=RTOL_CLOSED_FORM, atol=1e-18)
-    assert est.shrinkage == pytest.approx(ref.shrinkage_, rel=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(est.matrix, ref.covariance_, rtol=RTOL_ESTIMATOR, atol=1e-18)
+    assert est.shrinkage == pytest.approx(ref.shrinkage_, rel=RTOL_ESTIMATOR)
 
 
 @pytest.mark.parametrize("halflife", [None, 5.0, 30.0, 250.0])

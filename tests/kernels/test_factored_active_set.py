@@ -20,9 +20,9 @@ from tests.kernels.test_max_sharpe_fast import _exact as _exact_sharpe
 from tests.kernels.test_max_sharpe_fast import _random_problem as _random_sharpe_problem
 from tests.kernels.test_min_variance_box import _exact as _exact_min_variance
 from tests.kernels.test_min_variance_box import _kkt_violation, _random_box_problem
+from tests.tolerances import ATOL_EXACT
 
 #: Against the exact general path, weights and variance, absolute (the issue's bar).
-ATOL_EXACT = 1e-10
 N_RANDOM = 80
 #: "range": always through Y = L^-1 E_B; "free": always factorise C_FF; "auto": by flop count.
 FORMS = {"range": lambda *a: False, "free": lambda *a: True, "auto": box._prefer_free_set}

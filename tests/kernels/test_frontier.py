@@ -1,7 +1,7 @@
 """Tests for kernels/frontier.py (and the kernels in kernels/cla.py, kernels/qp.py).
 
 Oracles: the published Bailey & Lopez de Prado (2013) turning points; cvxpy with Clarabel at tight
-tolerances, one point at a time (tests/frontier_oracles.py); properties of the frontier.
+tolerances, one point at a time (tests/naive.py); properties of the frontier.
 """
 
 from __future__ import annotations
@@ -22,15 +22,12 @@ from kernels import (
 )
 from kernels.cla import _critical_line
 from kernels.frontier import _problem, _standard_form
-
-from tests.frontier_oracles import cvxpy_min_variance, random_problem, solve_quietly
+from tests.naive import cvxpy_min_variance, random_problem, solve_quietly
+from tests.tolerances import ATOL_FEASIBLE, ATOL_PUBLISHED, RTOL_ORACLE
 
 #: Sampled frontier variance against the oracle's minimum at the same return (the issue's bar).
-RTOL_ORACLE = 1e-8
 #: Weights must satisfy every constraint to this absolute accuracy.
-ATOL_FEASIBLE = 1e-10
 #: The published turning points are printed with ~15 significant digits from a float64 run.
-ATOL_PUBLISHED = 1e-9
 
 # ----------------------------------------------------------------------------- published case
 

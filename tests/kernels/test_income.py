@@ -16,8 +16,8 @@ from kernels.income import (
     portfolio_income,
     portfolio_yield,
 )
+from tests.tolerances import RTOL_CLOSED_FORM
 
-RTOL_CLOSED_FORM = 1e-12
 N_SEEDS = 20
 
 

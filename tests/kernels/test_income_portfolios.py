@@ -16,15 +16,12 @@ from kernels.income_portfolios import (
     max_yield_for_volatility,
     min_volatility_for_income,
 )
-
 from tests.conftest import random_cov
+from tests.tolerances import ATOL_FEASIBLE_INCOME, ATOL_WEIGHTS, RTOL_OBJECTIVE
 
 #: Clarabel's default tolerances give objectives to ~1e-8 relative; weights of a strictly convex
 #: problem agree to ~1e-5 (the square root of the objective's tolerance).
-RTOL_OBJECTIVE = 1e-6
-ATOL_WEIGHTS = 5e-5
 #: Constraint slack allowed for our (exact, active-set) solutions.
-ATOL_FEASIBLE = 1e-9
 N_SEEDS = 12
 
 
@@ -105,15 +102,15 @@ def linprog_max_yield(yields, kw, min_return=None):
 
 def assert_feasible(p: IncomePortfolio, yields, kw, min_return=None):
     w = p.weights
-    assert w.sum() == pytest.approx(1.0, abs=ATOL_FEASIBLE)
-    assert np.all(w >= np.asarray(kw.get("lower", 0.0)) - ATOL_FEASIBLE)
-    assert np.all(w <= np.asarray(kw.get("upper", 1.0)) + ATOL_FEASIBLE)
+    assert w.sum() == pytest.approx(1.0, abs=ATOL_FEASIBLE_INCOME)
+    assert np.all(w >= np.asarray(kw.get("lower", 0.0)) - ATOL_FEASIBLE_INCOME)
+    assert np.all(w <= np.asarray(kw.get("upper", 1.0)) + ATOL_FEASIBLE_INCOME)
     assert p.yield_ == pytest.approx(float(yields @ w), abs=1e-12)
     if min_return is not None:
-        assert float(kw["expected_returns"] @ w) >= min_return - ATOL_FEASIBLE
+        assert float(kw["expected_returns"] @ w) >= min_return - ATOL_FEASIBLE_INCOME
     if "classes" in kw:
         G, caps = class_matrix(kw["classes"], kw["class_caps"], len(w))
-        assert np.all(G @ w <= caps + ATOL_FEASIBLE)
+        assert np.all(G @ w <= caps + ATOL_FEASIBLE_INCOME)
 
 
 # ---------------------------------------------------------------- hand-worked
@@ -162,7 +159,7 @@ def test_min_volatility_for_income_matches_cvxpy(seed, variant):
     target = float(rng.uniform(0.2, 0.95)) * top
     p = min_volatility_for_income(cov, yields, target, **kw)
     assert_feasible(p, yields, kw_oracle, min_return)
-    assert p.yield_ >= target - ATOL_FEASIBLE
+    assert p.yield_ >= target - ATOL_FEASIBLE_INCOME
     w_ref, vol_ref = cvxpy_min_vol(cov, yields, target, kw_oracle, min_return)
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
     assert p.volatility <= vol_ref * (1 + 1e-9)  # exact solution: never worse than the interior-point one
@@ -205,7 +202,7 @@ def test_income_frontier_is_monotone_convex_and_on_the_oracle(seed):
     for k in (0, 7, 14):
         _, vol_ref = cvxpy_min_vol(cov, yields, f.yields[k], kw)
         assert f.volatilities[k] == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
-        np.testing.assert_allclose(f.weights[k].sum(), 1.0, atol=ATOL_FEASIBLE)
+        np.testing.assert_allclose(f.weights[k].sum(), 1.0, atol=ATOL_FEASIBLE_INCOME)
         np.testing.assert_allclose(f.weights[k] @ yields, f.yields[k], atol=1e-12)
 
 
@@ -372,7 +369,7 @@ def test_singular_covariance_asset_listed_twice(seed):
     p = min_volatility_for_income(cov, yields, target, upper=0.35)
     _, vol_ref = cvxpy_min_vol(cov + 1e-14 * np.eye(6), yields, target, {"upper": 0.35})
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
-    assert p.yield_ >= target - ATOL_FEASIBLE
+    assert p.yield_ >= target - ATOL_FEASIBLE_INCOME
     assert_feasible(p, yields, {"upper": 0.35})
 
 

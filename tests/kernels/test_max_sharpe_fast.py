@@ -21,16 +21,13 @@ from kernels.min_variance_box import (
     _equality_active_set,
     _max_sharpe_box,
 )
-from tests.frontier_oracles import solve_quietly
+from tests.naive import solve_quietly
+from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_KKT, RTOL_LAMBDA
 
 #: Fast path against the exact path (the issue's bar): weights and Sharpe ratio, absolute.
-ATOL_EXACT = 1e-10
 #: risk_tolerance (lam of the path) against the exact path, relative.
-RTOL_LAMBDA = 1e-8
 #: Clarabel is an interior-point solution: weights agree to its accuracy only.
-ATOL_ORACLE_WEIGHTS = 1e-6
 #: KKT residuals relative to max|C| * max(1, lam * max|mu|) (roundoff on a well-conditioned C).
-RTOL_KKT = 1e-10
 N_RANDOM = 220
 
 

@@ -18,15 +18,17 @@ from kernels.min_variance_box import (
     _equality_active_set,
     _min_variance_box,
 )
-from tests.frontier_oracles import cvxpy_min_variance, random_problem
+from tests.naive import cvxpy_min_variance, random_problem
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_ORACLE_WEIGHTS,
+    RTOL_KKT,
+    RTOL_ORACLE_VARIANCE,
+)
 
 #: Fast path against the exact general path (the issue's bar), weights and variance, absolute.
-ATOL_EXACT = 1e-10
 #: Clarabel at tight tolerances is an interior-point solution: weights agree to its accuracy only.
-ATOL_ORACLE_WEIGHTS = 1e-6
-RTOL_ORACLE_VARIANCE = 1e-8
 #: KKT residuals relative to max|C| * max(1, max|w|) (roundoff of a solve on a well-conditioned C).
-RTOL_KKT = 1e-10
 N_RANDOM = 240
 
 

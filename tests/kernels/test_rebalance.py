@@ -6,11 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kernels import InfeasibleError, InputError, drift, needs_rebalancing, rebalance_trades
+from kernels import (
+    InfeasibleError,
+    InputError,
+    drift,
+    needs_rebalancing,
+    rebalance_trades,
+)
 from kernels import rebalance as rb
+from tests.tolerances import ATOL_MONEY, RTOL_QP
 
-ATOL_MONEY = 1e-8  # currency units: exact arithmetic up to float rounding on ~1e5 amounts
-RTOL_QP = 1e-7  # Clarabel with tightened tolerances (its defaults give ~1e-5 here)
 CLARABEL_TIGHT = dict(tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
 
 

@@ -8,8 +8,8 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kernels import InfeasibleError, InputError, rebalance_trades, round_to_lots
 from kernels import whole_shares as ws
+from tests.tolerances import RTOL_MILP
 
-RTOL_MILP = 1e-6  # HiGHS' default MIP gap tolerances are ~1e-6 relative; distances here are a few hundred dollars
 PRICE_MENU = np.array([5.0, 12.5, 37.0, 80.0, 150.0, 420.0])
 
 

@@ -19,8 +19,7 @@ from kernels import (
 )
 from kernels import risk as risk_module
 from tests.conftest import random_cov
-
-RTOL_CLOSED_FORM = 1e-12
+from tests.tolerances import RTOL_CLOSED_FORM
 
 # Hand-worked 60/40: stocks 15% vol, bonds 5% vol, correlation 0.2.
 # var = 0.6^2 0.15^2 + 0.4^2 0.05^2 + 2 0.6 0.4 0.15 0.05 0.2 = 0.0081 + 0.0004 + 0.00072 = 0.00922

@@ -6,22 +6,20 @@ import re
 import cvxpy as cp
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from kernels import InfeasibleError, InputError, inverse_volatility, risk_parity
 from kernels._validate import SYMMETRY_RTOL
 from tests.conftest import random_cov
+from tests.tolerances import ATOL_CVXPY, ATOL_PRINTED, RTOL_BUDGET, RTOL_BUDGET_ILL
 
 rp_module = importlib.import_module("kernels.risk_parity")
 
 #: Our own stopping rule: contributions match budgets to this relative error.
-RTOL_BUDGET = 1e-10
 #: Clarabel (gap tolerances 1e-10) gives the weights to a few 1e-6; the objective comparison is the sharp check.
-ATOL_CVXPY = 1e-5
 #: On condition numbers 1e4..1e8 the rounding error of C w alone is up to ~1e-8 relative: budgets to 1e-7 there.
-RTOL_BUDGET_ILL = 1e-7
 #: The published tables print weights in percent with one decimal.
-ATOL_PRINTED = 0.05 + 1e-9
 
 
 def _cov(vols, corr):

@@ -17,10 +17,9 @@ from kernels.tax import (
     tax_equivalent_yield,
     yearly_tax_drag,
 )
+from tests.tolerances import RTOL_CLOSED_FORM, RTOL_LP
 
-RTOL_CLOSED_FORM = 1e-12
 #: HiGHS and Clarabel stop at ~1e-8 relative feasibility/optimality; objectives compared at this level.
-RTOL_LP = 1e-6
 
 
 # ---------------------------------------------------------------- tax-equivalent yield

@@ -19,7 +19,12 @@ import numpy as np
 import pytest
 
 import kernels
-from tests.workbook.template_support import source_assumptions, source_class_weights, source_cov, template_bytes
+from tests.workbook.template_support import (
+    source_assumptions,
+    source_class_weights,
+    source_cov,
+    template_bytes,
+)
 from workbook import layout as L
 from workbook.build import METRICS
 from workbook.formulas import calls, udf_catalogue

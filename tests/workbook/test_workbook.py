@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
 import olefile
 import openpyxl
 import pytest
-import warnings
 from lxml import etree
 
 with warnings.catch_warnings():  # oletools 0.60 calls pyparsing's deprecated enablePackrat at import
@@ -20,6 +20,7 @@ with warnings.catch_warnings():  # oletools 0.60 calls pyparsing's deprecated en
 import addin.macros
 import kernels
 from addin.book import FileBook
+from tests.tolerances import RTOL_CELLS
 from tests.workbook.template_support import (
     package,
     source_assumptions,
@@ -33,7 +34,6 @@ from workbook import layout as L
 from workbook.formulas import EXCEL_BUILTINS, calls, udf_catalogue
 from workbook.grid import parse_ref
 
-RTOL = 1e-12
 RIBBON_NS = {"ui": "http://schemas.microsoft.com/office/2009/07/customui"}
 CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
 MAIN_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
@@ -217,7 +217,7 @@ def test_stored_formula_values_equal_the_kernels(book):
     c = source_client()
     mu = a.expected_return.to_numpy()
     value = lambda n: book.read(n)[0][0]  # noqa: E731
-    np.testing.assert_allclose(value("Current_Return"), kernels.portfolio_return(w, mu), rtol=RTOL)
+    np.testing.assert_allclose(value("Current_Return"), kernels.portfolio_return(w, mu), rtol=RTOL_CELLS)
     np.testing.assert_allclose(value("Current_Risk"), np.sqrt(w @ cov @ w), rtol=1e-10)
     rf = float(a.expected_return[a.asset_class == "Cash"].iloc[0])
     np.testing.assert_allclose(value("Current_Sharpe"), (w @ mu - rf) / np.sqrt(w @ cov @ w), rtol=1e-10)
@@ -228,8 +228,8 @@ def test_stored_formula_values_equal_the_kernels(book):
     np.testing.assert_allclose(value("Current_EffectiveN"), 1.0 / np.sum(hw ** 2), rtol=1e-10)
     vols = np.sqrt(np.diag(cov))
     np.testing.assert_allclose(value("Current_Diversification"), w @ vols / np.sqrt(w @ cov @ w), rtol=1e-10)
-    np.testing.assert_allclose(np.array(book.read("Cov"), dtype=float), cov, rtol=RTOL)
-    np.testing.assert_allclose([r[0] for r in book.read("Class_Weights")], w, rtol=RTOL)
+    np.testing.assert_allclose(np.array(book.read("Cov"), dtype=float), cov, rtol=RTOL_CELLS)
+    np.testing.assert_allclose([r[0] for r in book.read("Class_Weights")], w, rtol=RTOL_CELLS)
 
 
 def test_chart_series_point_at_filled_ranges(data, book):
