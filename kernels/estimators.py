@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit
+from ._jit import jit, prange
 from ._validate import as_scalar, check_choice
 from .errors import InputError
 
@@ -210,7 +209,7 @@ def _pairwise_covariance(x, ddof):
     n_obs, n_assets = x.shape
     cov = np.empty((n_assets, n_assets))
     counts = np.empty((n_assets, n_assets), dtype=np.int64)
-    for i in numba.prange(n_assets):
+    for i in prange(n_assets):
         for j in range(i, n_assets):
             m = 0
             si = 0.0

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit
-from ._validate import _to_float_array, _check_finite, as_matrix, as_scalar
+from ._jit import jit, prange
+from ._validate import _check_finite, _to_float_array, as_matrix, as_scalar
 from .errors import InputError
 from .rebalance import TARGET_SUM_ATOL, _rebalance_one, check_bands, check_mode
 
@@ -67,7 +66,7 @@ def _rebalance_batch(values, targets, cash, cash_flow, band_abs, band_rel, has_b
     are shared by all accounts when those arrays have one row (entry)."""
     m, n = values.shape
     n_chunks = (m + chunk - 1) // chunk
-    for c in numba.prange(n_chunks):
+    for c in prange(n_chunks):
         fixed = np.empty(n, np.bool_)
         prev = np.empty(n)
         tau = np.empty(n)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit
+from ._jit import jit, prange
 from ._validate import PSD_RTOL, as_covariance, as_matrix, as_vector, check_psd
 from .errors import InputError
 
@@ -86,7 +85,7 @@ def _batch_variance(weights, cov, out):
     # contiguous and free of reductions, it vectorises without fastmath.
     k, n = weights.shape
     n_blocks = (k + _BATCH_BLOCK - 1) // _BATCH_BLOCK
-    for blk in numba.prange(n_blocks):
+    for blk in prange(n_blocks):
         start = blk * _BATCH_BLOCK
         m = min(_BATCH_BLOCK, k - start)
         wt = np.empty((n, m))
