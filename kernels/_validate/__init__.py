@@ -17,6 +17,7 @@ from .arrays import (
     as_scalar,
     as_vector,
     check_choice,
+    check_ordered,
 )
 from .covariance import (
     PSD_RTOL,
@@ -46,6 +47,7 @@ __all__ = [
     "as_square_matrix",
     "as_vector",
     "check_choice",
+    "check_ordered",
     "check_psd",
     "smallest_eigenvalue",
 ]

@@ -141,6 +141,28 @@ def as_bounds(bound: ArrayLike, n_assets: int, name: str) -> NDArray[np.float64]
     return as_vector(arr, name, size=n_assets)
 
 
+def check_ordered(lower: NDArray[np.float64], upper: NDArray[np.float64], *, lower_name: str = "lower",
+                  item: str = "asset") -> None:
+    """Raise :class:`InputError` at the first ``item`` whose lower limit is above its upper limit.
+
+    The one rule (and message) for every pair of limits: weight bounds, group limits, linear rows.
+
+    Parameters
+    ----------
+    lower, upper : ndarray of shape (n_items,)
+        Limits, same units (weights are decimal fractions).
+    lower_name : str
+        Name of the lower limits as the user sees them (``"lower"``, ``"group_lower"``).
+    item : str
+        What one entry is (``"asset"``, ``"row"``, ``"group"``).
+    """
+    bad = np.flatnonzero(lower > upper)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"{lower_name}: {lower[i]:.4g} for {item} {i + 1} is above its upper limit "
+                         f"{upper[i]:.4g}; make lower <= upper.")
+
+
 def check_choice(value: str, name: str, choices) -> str:
     """A string option from ``choices`` (case-insensitive; spaces and dashes read as underscores)."""
     if not isinstance(value, str):
