@@ -2,9 +2,9 @@
 
 Numba compiles a kernel on its first call and, with ``cache=True``, keeps the machine code
 on disk (:mod:`addin.numba_cache` makes sure the folder is writable). :func:`warm_up` calls
-every Excel function of :mod:`addin.udfs` once on a small example, exactly as a cell would
-(through the same conversion code), which compiles or loads from the cache every kernel
-they use. Run it at install time (``xlfolio warmup``) or from the ribbon.
+every Excel function of the catalogue (:data:`addin.functions.FUNCTIONS`) once on a small example,
+exactly as a cell would (through the same conversion code), which compiles or loads from the cache
+every kernel they use. Run it at install time (``xlfolio warmup``) or from the ribbon.
 """
 
 from __future__ import annotations
@@ -77,9 +77,13 @@ def example_inputs() -> dict[str, tuple[Any, ...]]:
 
 
 def excel_functions(module=None) -> dict[str, Callable]:
-    """The Excel functions of ``module`` (default :mod:`addin.udfs`), by name."""
+    """The Excel functions by name: those of a front-end ``module`` (its functions carrying ``__xlfolio__``, as
+    :mod:`addin.udfs`), or by default every catalogue entry called as a cell calls it (COM's value form)."""
     if module is None:
-        from addin import udfs as module
+        from addin.cells.guard import cell_callable
+        from addin.functions import FUNCTIONS
+
+        return {function.name: cell_callable(function) for function in FUNCTIONS}
     return {name: f for name, f in vars(module).items() if hasattr(f, "__xlfolio__")}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_reference_lists_every_function_with_the_wizard_texts():
-    entries = function_reference.function_entries(UDF)
+    entries = function_reference.function_entries()
     assert [e.name for e in entries] == list(warmup.excel_functions(UDF))
     text = function_reference.render_markdown(entries)
     for name, func in warmup.excel_functions(UDF).items():
@@ -35,7 +36,7 @@ def test_reference_lists_every_function_with_the_wizard_texts():
 
 
 def test_reference_signature_brackets_optional_arguments():
-    entry = next(e for e in function_reference.function_entries(UDF) if e.name == "PORTFOLIO_RISK")
+    entry = next(e for e in function_reference.function_entries() if e.name == "PORTFOLIO_RISK")
     assert function_reference.signature(entry) == "PORTFOLIO_RISK(weights, cov_or_vols, [correlation])"
 
 
@@ -111,6 +112,7 @@ def test_user_cache_dir_is_per_user():
     assert str(Path.home()) in str(folder) or "XDG_CACHE_HOME" in os.environ or "LOCALAPPDATA" in os.environ
 
 
+@pytest.mark.slow
 def test_fresh_process_with_unwritable_kernels_folder_uses_the_user_folder(tmp_path):
     """A real import of addin.udfs in a fresh process, as Excel's UDF server does it."""
     code = (
@@ -176,7 +178,7 @@ def test_fast_and_slow_paths_agree(rng):
     x = rng.normal(size=(30, 4))
     grid = tuple(tuple(map(float, r)) for r in x)
     np.testing.assert_array_equal(cells.matrix(grid, "m"), x)
-    with_decimal = (tuple(cells.Decimal(str(v)) for v in grid[0]),) + grid[1:]
+    with_decimal = (tuple(Decimal(str(v)) for v in grid[0]),) + grid[1:]
     np.testing.assert_allclose(cells.matrix(with_decimal, "m"), x, rtol=1e-15)
 
 

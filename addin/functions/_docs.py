@@ -1,0 +1,10 @@
+"""Argument help shared by several cell functions (the function wizard shows it, the README lists it)."""
+
+WEIGHTS_DOC = "Portfolio weights: one row or one column, one value per asset (0.25 is 25%)."
+COV_DOC = "Covariance matrix of returns: a square range, one row and one column per asset."
+MU_DOC = "Expected returns: one row or one column, one per asset (0.07 is 7% a year)."
+LOWER_DOC = "Optional lowest weight: one number for all assets or one per asset. Default 0 (no short sales)."
+UPPER_DOC = "Optional highest weight: one number for all assets or one per asset. Default 1."
+YIELDS_DOC = "Yearly cash yield of each asset: one row or one column (0.03 is 3%)."
+VALUES_DOC = "Value of each holding in currency: one row or one column."
+HEADER_DOC = "Optional TRUE/FALSE: put a header row above the table. Default TRUE."
