@@ -15,6 +15,8 @@ import numpy as np
 
 from addin import cells
 from addin.book import Book, ExcelBook
+from addin.cells.messages import rename_argument
+from addin.cells.normalise import book_value
 from kernels import InputError, PortfolioError
 
 Rows = list[list[Any]]
@@ -36,10 +38,6 @@ class MacroResult(NamedTuple):
     wrote: tuple[str, ...]
 
 
-class Unavailable(PortfolioError):
-    """The kernel a button needs is not part of this build."""
-
-
 class Macro(NamedTuple):
     name: str
     label: str
@@ -51,37 +49,24 @@ class Macro(NamedTuple):
     renames: dict[str, str] = {}
 
 
-def user_message(message: str, renames: dict[str, str]) -> str:
-    """A kernel's message with its leading argument name replaced by the workbook's name for it."""
-    head, sep, rest = message.partition(":")
-    return renames[head] + sep + rest if sep and head in renames else message
-
-
-def raw(rows: Rows) -> Any:
-    """Rows as COM would pass them: a bare value for one cell, else a tuple of row tuples."""
-    if len(rows) == 1 and len(rows[0]) == 1:
-        return rows[0][0]
-    return tuple(tuple(r) for r in rows)
-
-
 def vector(inputs: dict[str, Rows], name: str) -> np.ndarray:
-    return cells.vector(raw(inputs[name]), name).values
+    return cells.vector(book_value(inputs[name]), name).values
 
 
 def matrix(inputs: dict[str, Rows], name: str) -> np.ndarray:
-    return cells.matrix(raw(inputs[name]), name)
+    return cells.matrix(book_value(inputs[name]), name)
 
 
 def number(inputs: dict[str, Rows], name: str) -> float:
-    return cells.number(raw(inputs[name]), name)
+    return cells.number(book_value(inputs[name]), name)
 
 
 def integer(inputs: dict[str, Rows], name: str) -> int:
-    return cells.integer(raw(inputs[name]), name)
+    return cells.integer(book_value(inputs[name]), name)
 
 
 def text(inputs: dict[str, Rows], name: str) -> str:
-    return cells.text(raw(inputs[name]), name)
+    return cells.text(book_value(inputs[name]), name)
 
 
 def labels(inputs: dict[str, Rows], name: str) -> list[str]:
@@ -141,9 +126,8 @@ def run(macro: Macro, book: Book | None = None) -> MacroResult:
             if stray:
                 raise RuntimeError(f"{macro.name} tried to write {stray}, outside its output blocks")
         except PortfolioError as exc:
-            status = "unavailable" if isinstance(exc, Unavailable) else "error"
-            message = user_message(str(exc), macro.renames)
-            book.append_log([book.now(), macro.name, status, ", ".join(macro.reads), "nothing", message])
+            message = rename_argument(str(exc), macro.renames)
+            book.append_log([book.now(), macro.name, "error", ", ".join(macro.reads), "nothing", message])
             book.alert(f"{macro.label}: {message}")
             return MacroResult(macro.name, False, message, ())
         except Exception as exc:

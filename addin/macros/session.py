@@ -27,15 +27,12 @@ def _warm_kernels() -> list[str]:
     kernels.max_sharpe(mu, cov, risk_free=0.01)
     kernels.rebalance_trades([50.0, 30.0, 20.0], [0.4, 0.4, 0.2], band=0.05)
     kernels.income_projection(1000.0, 0.03, 5)
-    warmed = ["risk", "estimates", "frontier", "rebalance", "income"]
-    if hasattr(kernels, "risk_parity"):
-        kernels.risk_parity(cov)
-        warmed.append("risk parity")
-    return warmed
+    kernels.risk_parity(cov)
+    return ["risk", "estimates", "frontier", "rebalance", "income", "risk parity"]
 
 
 def compute_warm_up(inputs, shapes) -> Outcome:
-    from addin import udfs
+    from addin import udfs  # the functions Excel's UDF server calls, imported now in this process
     from addin.warmup import warm_up as warm_up_functions
 
     start = time.perf_counter()

@@ -6,23 +6,15 @@ import kernels
 from kernels import InputError
 
 from ._inputs import ASSUMPTION_NAMES, assumptions
-from ._run import Book, Macro, MacroResult, Outcome, Unavailable, column, run, vector
-
-
-def _kernel():
-    func = getattr(kernels, "risk_parity", None)
-    if func is None:
-        raise Unavailable("the risk-parity kernel is not part of this xlfolio build yet; nothing was written.")
-    return func
+from ._run import Book, Macro, MacroResult, Outcome, column, run, vector
 
 
 def compute(inputs, shapes) -> Outcome:
-    risk_parity = _kernel()
     a = assumptions(inputs)
     budgets = vector(inputs, "RP_Budgets")
     if budgets.size != len(a.classes):
         raise InputError(f"RP_Budgets: {budgets.size} budgets for {len(a.classes)} asset classes; give one each.")
-    res = risk_parity(a.cov, budgets)
+    res = kernels.risk_parity(a.cov, budgets)
     ret = kernels.portfolio_return(res.weights, a.expected_returns)
     message = (f"volatility {res.volatility:.2%}, expected return {ret:.2%}, largest budget error "
                f"{res.max_error:.1e} after {res.n_iter} iterations: {res.status}")
