@@ -2,16 +2,15 @@
 
 The build stores a value with every formula, so a reader without xlfolio (LibreOffice, a preview
 pane, Excel before Python is connected) shows numbers. For the formulas that call xlfolio's Excel
-functions the value comes from calling that function in :mod:`addin.udfs` with the cell values Excel
-would hand it (its arguments are read ``"raw"``: a tuple of row tuples for a range, a bare value for
-one cell); the other formulas use a handful of Excel's own functions whose values the build computes.
+functions the value comes from calling that function, as the add-in passes it to the build
+(:data:`Functions`: the workbook never imports the add-in), with the cell values of its arguments;
+the other formulas use a handful of Excel's own functions whose values the build computes.
 """
 
 from __future__ import annotations
 
-import inspect
 import re
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Mapping, NamedTuple
 
 #: Excel's own functions the template may use.
 EXCEL_BUILTINS = frozenset({"SUM", "SUMIF", "SUMPRODUCT", "INDEX", "MATCH"})
@@ -27,14 +26,20 @@ class Call(NamedTuple):
     args: tuple[str, ...]
 
 
-class UdfInfo(NamedTuple):
-    """An Excel function of :mod:`addin.udfs`."""
+class FormulaFunction(NamedTuple):
+    """An xlfolio Excel function as the build uses it: in formulas and on the Start sheet."""
 
     name: str
-    func: Callable
+    #: Called with one value per argument: rows (a list of row lists) for a reference, else the literal.
+    func: Callable[..., Any]
     min_args: int
     max_args: int
+    #: One line, for the Start sheet's function reference.
     description: str
+
+
+#: Excel name -> function: what the add-in gives the build.
+Functions = Mapping[str, FormulaFunction]
 
 
 def _split_args(text: str) -> tuple[str, ...]:
@@ -74,45 +79,18 @@ def calls(formula: str) -> list[Call]:
     return out
 
 
-def udf_catalogue() -> dict[str, UdfInfo]:
-    """Excel name -> :class:`UdfInfo` for every function of :mod:`addin.udfs` made for cells."""
-    import addin.udfs as udfs
-
-    out = {}
-    for attr in dir(udfs):
-        func = getattr(udfs, attr)
-        if not callable(func) or not hasattr(func, "__xlfolio__"):
-            continue
-        params = list(inspect.signature(func).parameters.values())
-        required = sum(p.default is inspect.Parameter.empty and p.kind == p.POSITIONAL_OR_KEYWORD for p in params)
-        varargs = any(p.kind == p.VAR_POSITIONAL for p in params)
-        total = 10**6 if varargs else len(params)
-        doc = inspect.getdoc(func) or ""
-        out[attr.upper()] = UdfInfo(attr.upper(), func, required, total, doc.split("\n", 1)[0])
-    return out
-
-
-def _raw(rows: list[list[Any]]) -> Any:
-    """What COM's ``Range.Value`` gives: a bare value for one cell, else a tuple of row tuples."""
-    if len(rows) == 1 and len(rows[0]) == 1:
-        return rows[0][0]
-    return tuple(tuple(r) for r in rows)
-
-
-def evaluate_udf(formula: str, read_ref: Callable[[str], list[list[Any]]],
-                 catalogue: dict[str, UdfInfo] | None = None) -> Any:
+def evaluate_udf(formula: str, read_ref: Callable[[str], list[list[Any]]], functions: Functions) -> Any:
     """Value of a formula that is one call of an xlfolio function, e.g. ``=PORTFOLIO_RISK(W, Cov)``.
 
     ``read_ref`` gives the cell values of a name or reference as rows. Arguments may be names,
     references, numbers, strings or TRUE/FALSE. Returns the function's result (a number, text, or rows).
     """
-    catalogue = catalogue if catalogue is not None else udf_catalogue()
     text = formula.lstrip("=").strip()
     found = calls(text)
     if len(found) != 1 or not re.fullmatch(rf"{re.escape(found[0].name)}\(.*\)", text, re.S):
         raise ValueError(f"{formula!r}: expected one call of an xlfolio function, nothing around it")
     call = found[0]
-    if call.name not in catalogue:
+    if call.name not in functions:
         raise ValueError(f"{formula!r}: {call.name} is not an xlfolio function")
     args = []
     for text in call.args:
@@ -123,5 +101,5 @@ def evaluate_udf(formula: str, read_ref: Callable[[str], list[list[Any]]],
         elif text.startswith('"') and text.endswith('"'):
             args.append(text[1:-1].replace('""', '"'))
         else:
-            args.append(_raw(read_ref(text)))
-    return catalogue[call.name].func(*args)
+            args.append(read_ref(text))
+    return functions[call.name].func(*args)

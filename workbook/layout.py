@@ -1,7 +1,8 @@
-"""Where everything sits in the template: sheets, their code names, and every named block.
+"""Where everything sits in the template: every named block, sized from the text sources.
 
-The build lays the sheets out from these positions; the macros only ever use the names. Sizes
-that depend on the data (asset classes, holdings, tickers, price rows) come from the text sources.
+The sheets (:mod:`workbook.sheets`) are laid out at these positions; the macros only ever use the
+names. Sizes that depend on the data (asset classes, holdings, tickers, price rows) come from the
+text sources, read once by :func:`read_sources`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from kernels import estimators as _estimators
+import pandas as pd
+
+from kernels import COVARIANCE_METHODS as _COVARIANCE_METHODS
+from kernels import EXPECTED_RETURN_METHODS as _EXPECTED_RETURN_METHODS
 
 from .grid import Block
 from .sample_data import load_sample_prices
@@ -22,24 +26,10 @@ SAMPLE_CLIENT_CSV = HERE / "data" / "sample_client.csv"
 RIBBON_XML = HERE / "ribbon" / "customUI14.xml"
 VBA_DIR = HERE / "vba"
 
-#: Sheet name -> VBA code name, in workbook order.
-SHEETS = {
-    "Start": "Sheet1",
-    "Assumptions": "Sheet2",
-    "Prices": "Sheet3",
-    "Portfolio": "Sheet4",
-    "Frontier": "Sheet5",
-    "Rebalance": "Sheet6",
-    "Risk Parity": "Sheet7",
-    "Income": "Sheet8",
-    "Log": "Sheet9",
-    "xlwings.conf": "Sheet10",
-}
-
 ACCOUNT_TYPES = ("Taxable", "IRA", "Roth IRA", "401(k)")
 # The dropdowns list the words the kernels take.
-COVARIANCE_METHODS = _estimators.COVARIANCE_METHODS
-RETURN_METHODS = _estimators.EXPECTED_RETURN_METHODS
+COVARIANCE_METHODS = _COVARIANCE_METHODS
+RETURN_METHODS = _EXPECTED_RETURN_METHODS
 FRONTIER_POINTS = 20
 INCOME_YEARS = 30
 LOG_COLUMNS = ("Time (UTC)", "Macro", "Status", "Read", "Wrote (overwritten)", "Message")
@@ -177,11 +167,37 @@ class Layout:
         return names
 
 
-def sizes() -> Layout:
+@dataclass(frozen=True)
+class Sources:
+    """The template's text sources, read and checked against each other, and the layout sized for them."""
+
+    assumptions: list[dict[str, str]]
+    correlations: list[dict[str, str]]
+    client: list[dict[str, str]]
+    prices: pd.DataFrame
+    layout: Layout
+
+    @property
+    def classes(self) -> list[str]:
+        return [a["asset_class"] for a in self.assumptions]
+
+
+def read_sources() -> Sources:
+    """Read ``assumptions.csv``, ``correlations.csv``, the sample client and the sample prices."""
+    assumptions = read_csv(ASSUMPTIONS_CSV)
+    correlations = read_csv(CORRELATIONS_CSV)
+    client = read_csv(SAMPLE_CLIENT_CSV)
     prices = load_sample_prices()
-    return Layout(
-        n_classes=len(read_csv(ASSUMPTIONS_CSV)),
-        n_holdings=len(read_csv(SAMPLE_CLIENT_CSV)),
-        n_tickers=prices.shape[1],
-        n_days=prices.shape[0],
-    )
+    classes = [a["asset_class"] for a in assumptions]
+    if [r["asset_class"] for r in correlations] != classes:
+        raise ValueError("correlations.csv: its rows must list the asset classes of assumptions.csv in order")
+    unknown = sorted({h["asset_class"] for h in client} - set(classes))
+    if unknown:
+        raise ValueError(f"sample_client.csv: asset classes {unknown} are not in assumptions.csv")
+    layout = Layout(len(assumptions), len(client), prices.shape[1], prices.shape[0])
+    return Sources(assumptions, correlations, client, prices, layout)
+
+
+def sizes() -> Layout:
+    """The layout of the template built from the text sources."""
+    return read_sources().layout

@@ -25,20 +25,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run-macro", help="run one button's macro on a workbook file, write a new file",
                               description="Run one ribbon macro headless on WORKBOOK and write the result to a new "
                                           "file (the input file is never changed).")
-    p.add_argument("name", help="macro: " + ", ".join(_buttons()))
+    p.add_argument("name", help="macro: " + ", ".join(_button_names()))
     p.add_argument("workbook", type=Path, help="an xlfolio workbook (.xlsm)")
     p.add_argument("--out", type=Path, default=None,
                    help="result file (default: WORKBOOK's name with .NAME before the extension)")
     p.set_defaults(func=run_macro)
 
 
-def _buttons() -> tuple[str, ...]:
-    return ("rebalance", "check_drift", "efficient_frontier", "risk_parity", "income_plan", "refresh_estimates",
-            "warm_up", "show_help")
+def _button_names() -> tuple[str, ...]:
+    from addin.macros.buttons import BUTTONS
+
+    return BUTTONS
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from workbook.build import build_template
+    from addin.template import build_template
 
     out = Path(args.out)
     data = build_template(out)
@@ -50,8 +51,8 @@ def run_macro(args: argparse.Namespace) -> int:
     from addin import macros
     from addin.book import FileBook
 
-    if args.name not in _buttons():
-        print(f"run-macro: unknown macro {args.name!r}; pick one of {', '.join(_buttons())}.", file=sys.stderr)
+    if args.name not in macros.BUTTONS:
+        print(f"run-macro: unknown macro {args.name!r}; pick one of {', '.join(macros.BUTTONS)}.", file=sys.stderr)
         return 2
     src = args.workbook
     if not src.is_file():
@@ -64,7 +65,7 @@ def run_macro(args: argparse.Namespace) -> int:
         return 2
     try:
         book = FileBook(src)
-        result = getattr(macros, args.name)(book)
+        result = macros.button(args.name).function(book)
     except KeyError as exc:
         print(f"run-macro: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -77,14 +78,14 @@ def run_macro(args: argparse.Namespace) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from addin import macros
     from addin.book import FileBook
-    from workbook.build import build_template
+    from addin.template import build_template
 
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     template = out_dir / DEFAULT_TEMPLATE
     build_template(template)
     book = FileBook(template)
-    results = [getattr(macros, name)(book) for name in macros.COMPUTING]
+    results = [macros.button(name).function(book) for name in macros.COMPUTING]
     result_path = book.save(out_dir / "xlfolio-demo.xlsm")
     png = frontier_png(book, out_dir / "frontier.png")
     report = _risk_report()

@@ -18,7 +18,7 @@ from workbook import layout as L
 @functools.lru_cache(maxsize=1)
 def template_bytes() -> bytes:
     """The template as ``xlfolio build-template`` writes it (built once per session)."""
-    from workbook.build import build_template
+    from addin.template import build_template
 
     return build_template()
 

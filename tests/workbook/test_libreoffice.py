@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import kernels
+from addin.template import formula_functions
 from tests.workbook.template_support import (
     source_assumptions,
     source_class_weights,
@@ -26,9 +27,12 @@ from tests.workbook.template_support import (
     template_bytes,
 )
 from workbook import layout as L
-from workbook.build import METRICS
-from workbook.formulas import calls, udf_catalogue
+from workbook.formulas import calls
 from workbook.sample_data import load_sample_prices
+from workbook.sheets import SHEETS
+from workbook.sheets.portfolio import METRICS
+
+pytestmark = pytest.mark.slow  # one LibreOffice start for the module
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 NAMES = ("Current_Return", "Current_Risk", "Current_Sharpe", "Current_Yield", "Cov", "Frontier_Returns",
@@ -145,14 +149,14 @@ def lo(tmp_path_factory):
 
 
 def test_opens_with_every_sheet(lo):
-    assert lo["sheets"] == list(L.SHEETS)
+    assert lo["sheets"] == list(SHEETS)
 
 
 def test_converts_to_pdf(lo):
     data = lo["pdf"].read_bytes()
     assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
     pages = re.findall(rb"/Type\s*/Page(?![s\w])", data)
-    assert len(pages) > len(L.SHEETS)  # every sheet prints; Prices takes many pages
+    assert len(pages) > len(SHEETS)  # every sheet prints; Prices takes many pages
 
 
 def test_lists_the_basic_modules_imported_from_vba(lo):
@@ -192,7 +196,7 @@ def test_values_shown_equal_the_kernels(lo):
 def test_libreoffice_recomputes_the_stored_values_of_excel_formulas(lo):
     """Every formula built from Excel's own functions (Value, Weight, Yield lookups, SUMIF class weights,
     the covariance block, totals): LibreOffice's recalculation gives the value the build stored."""
-    udf_names = set(udf_catalogue())
+    udf_names = set(formula_functions())
     # cells holding an xlfolio function, by name: formulas reading them cannot be recomputed without Python
     from_udf = {name for _, name, formula, _ in METRICS if any(c.name in udf_names for c in calls(formula))}
     builtin, udf = 0, 0

@@ -20,6 +20,7 @@ with warnings.catch_warnings():  # oletools 0.60 calls pyparsing's deprecated en
 import addin.macros
 import kernels
 from addin.book import FileBook
+from addin.template import BUILD_CLOCK, formula_functions, vba_sources
 from tests.tolerances import RTOL_CELLS
 from tests.workbook.template_support import (
     package,
@@ -29,10 +30,12 @@ from tests.workbook.template_support import (
     source_cov,
     template_bytes,
 )
-from workbook import build as B
 from workbook import layout as L
-from workbook.formulas import EXCEL_BUILTINS, calls, udf_catalogue
+from workbook import package as P
+from workbook import vba_project as V
+from workbook.formulas import EXCEL_BUILTINS, calls
 from workbook.grid import parse_ref
+from workbook.sheets import SHEETS
 
 RIBBON_NS = {"ui": "http://schemas.microsoft.com/office/2009/07/customui"}
 CHART_NS = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
@@ -61,18 +64,18 @@ def openpyxl_book(data, tmp_path_factory):
 def test_olevba_extracts_every_module_with_the_source_text(data):
     parser = olevba.VBA_Parser("xlfolio.xlsm", data=data, relaxed=False)
     extracted = {vba_filename: code for _, _, vba_filename, code in parser.extract_macros()}
-    sources = B.vba_sources()
+    sources = vba_sources()
     for name, (kind, source) in sources.items():
         filename = name + (".cls" if kind == "class" else ".bas")
         assert extracted[filename] == source, name
-    documents = {f"{code}.cls" for code in L.SHEETS.values()} | {"ThisWorkbook.cls"}
+    documents = {f"{code}.cls" for code in SHEETS.values()} | {"ThisWorkbook.cls"}
     expected = documents | {n + (".cls" if k == "class" else ".bas") for n, (k, _) in sources.items()}
     assert set(extracted) == expected
 
 
 def test_vba_sources_come_from_the_installed_xlwings_and_the_repo(data):
-    xlwings_bas = (B.xlwings_dir() / "xlwings.bas").read_text(encoding="utf-8")
-    sources = B.vba_sources()
+    xlwings_bas = (V.xlwings_dir() / "xlwings.bas").read_text(encoding="utf-8")
+    sources = vba_sources()
     assert sources["xlwings"][1].replace("\r\n", "\n") == xlwings_bas.replace("\r\n", "\n")
     import xlwings
 
@@ -89,7 +92,7 @@ def test_dir_stream_parses_strictly_and_modules_carry_no_compiled_cache(data):
     project = olevba.VBA_Project(ole, "", "PROJECT", "VBA/dir", relaxed=False)
     project.parse_project_stream()
     modules = list(project.parse_modules())
-    assert len(modules) == len(L.SHEETS) + 1 + len(B.vba_sources())
+    assert len(modules) == len(SHEETS) + 1 + len(vba_sources())
     assert all(m.textoffset == 0 for m in project.modules)  # source only: no p-code before the text
 
 
@@ -104,9 +107,9 @@ def test_project_references_the_office_library_for_iribboncontrol(data):
 def test_vba_project_stream_is_the_write_form_xlwings_ships(data):
     ole = olefile.OleFileIO(io.BytesIO(package(data).read("xl/vbaProject.bin")))
     stream = ole.openstream("VBA/_VBA_PROJECT").read()
-    assert stream == B.VBA_PROJECT_WRITE_FORM
+    assert stream == V.VBA_PROJECT_WRITE_FORM
     assert stream[:2] == b"\xcc\x61" and stream[2:4] == b"\xff\xff"  # [MS-OVBA] 2.3.4.1: 0x61CC, version 0xFFFF
-    shipped = package((B.xlwings_dir() / "quickstart_standalone.xlsm").read_bytes()).read("xl/vbaProject.bin")
+    shipped = package((V.xlwings_dir() / "quickstart_standalone.xlsm").read_bytes()).read("xl/vbaProject.bin")
     ole_xw = olefile.OleFileIO(io.BytesIO(shipped))
     assert ole_xw.openstream("VBA/_VBA_PROJECT").read() == stream
 
@@ -124,15 +127,15 @@ def test_package_is_macro_enabled_with_code_names(data):
 # ----------------------------------------------------------------------------- ribbon
 
 def _ribbon(data):
-    return etree.fromstring(package(data).read(B.CUSTOM_UI_PART))
+    return etree.fromstring(package(data).read(P.CUSTOM_UI_PART))
 
 
 def test_ribbon_part_and_its_extensibility_relationship(data):
     rels = etree.fromstring(package(data).read("_rels/.rels"))
-    found = [r for r in rels if r.get("Type") == B.EXTENSIBILITY_REL]
-    assert B.EXTENSIBILITY_REL == "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
-    assert len(found) == 1 and found[0].get("Target") == B.CUSTOM_UI_PART
-    assert package(data).read(B.CUSTOM_UI_PART) == L.RIBBON_XML.read_bytes()
+    found = [r for r in rels if r.get("Type") == P.EXTENSIBILITY_REL]
+    assert P.EXTENSIBILITY_REL == "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+    assert len(found) == 1 and found[0].get("Target") == P.CUSTOM_UI_PART
+    assert package(data).read(P.CUSTOM_UI_PART) == L.RIBBON_XML.read_bytes()
 
 
 def test_ribbon_has_the_portfolio_tab_and_every_button(data):
@@ -148,7 +151,7 @@ def test_ribbon_has_the_portfolio_tab_and_every_button(data):
 
 
 def test_every_onaction_is_a_callback_sub_running_an_existing_macro(data):
-    source = B.vba_sources()["XlfolioRibbon"][1]
+    source = vba_sources()["XlfolioRibbon"][1]
     subs = dict(re.findall(r'Public Sub (\w+)\(control As IRibbonControl\)\r\n\s+RunPython "([^"]+)"', source))
     actions = [b.get("onAction") for b in _ribbon(data).iterfind(".//ui:button", RIBBON_NS)]
     assert set(actions) == set(subs)
@@ -164,7 +167,7 @@ def test_every_onaction_is_a_callback_sub_running_an_existing_macro(data):
 # ----------------------------------------------------------------------------- sheets, names, formulas
 
 def test_sheets_in_order_with_xlwings_conf(openpyxl_book):
-    assert openpyxl_book.sheetnames == list(L.SHEETS)
+    assert openpyxl_book.sheetnames == list(SHEETS)
     conf = {r[0]: r[1] for r in openpyxl_book["xlwings.conf"].iter_rows(values_only=True)}
     assert conf["UDF Modules"] == "addin.udfs"
     assert conf["Use UDF Server"] is True
@@ -189,7 +192,7 @@ def test_every_named_range_resolves(openpyxl_book, book):
 
 
 def test_every_formula_calls_known_functions_with_valid_arguments(book):
-    catalogue = udf_catalogue()
+    catalogue = formula_functions()
     formulas = book.formulas()
     assert len(formulas) > 50
     udf_calls = 0
@@ -265,7 +268,7 @@ def test_validation_formats_and_frozen_headers(openpyxl_book):
                 decimals.append((ws.title, str(dv.sqref), float(dv.formula1), float(dv.formula2)))
     cov_method = L.sizes().names()["Est_CovMethod"]
     formula = lists[("Prices", cov_method.ref(with_sheet=False).replace("$", ""))]
-    assert formula.strip('"').split(",") == list(kernels.estimators.COVARIANCE_METHODS)
+    assert formula.strip('"').split(",") == list(kernels.COVARIANCE_METHODS)
     holdings_class = L.sizes().names()["Holdings_Class"]
     assert lists[("Portfolio", holdings_class.ref(False).replace("$", ""))] == "AssetClasses"
     assert ("Assumptions", "B5:B9", 0.0, 1.0) in decimals  # expected returns limited to 0..100%
@@ -275,7 +278,7 @@ def test_validation_formats_and_frozen_headers(openpyxl_book):
 def test_start_sheet_lists_every_excel_function(book):
     start = book.sheet("Start")
     texts = {start.value(r, 0) for (r, c) in start.cells if c == 0}
-    assert set(udf_catalogue()) <= texts
+    assert set(formula_functions()) <= texts
 
 
 def test_text_sources_are_consistent():
@@ -297,7 +300,7 @@ def test_vba_dir_of_repo_holds_only_bas_sources():
 def test_template_ships_filled_by_the_macros_and_logs_it(book):
     rows = book.log_rows()
     assert [r[1] for r in rows] == list(addin.macros.COMPUTING)
-    assert all(r[0] == B.BUILD_CLOCK and r[2] == "ok" for r in rows)
+    assert all(r[0] == BUILD_CLOCK and r[2] == "ok" for r in rows)
     for name in ("Frontier_Returns", "Optimal_Weights", "Rebalance_Table", "Drift_Table", "RP_Weights",
                  "Income_Table", "IncomeTarget_Weights", "Est_Cov"):
         assert all(v is not None for row in book.read(name) for v in row[:1]), name
