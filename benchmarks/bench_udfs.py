@@ -31,7 +31,7 @@ import pytest
 
 import kernels
 from benchmarks.conftest import factor_returns
-from tests import xlwings_windows as xlw
+from tests.addin import xlwings_windows as xlw
 
 SIZES = [10, 100, 500]
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,7 +103,7 @@ def test_udf_call(benchmark, function, n_assets, implementation):
 COLD_START = textwrap.dedent("""
     import json, time
     t0 = time.perf_counter()
-    from tests import xlwings_windows as xlw
+    from tests.addin import xlwings_windows as xlw
     xlw.install()
     t1 = time.perf_counter()
     import addin.udfs

@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -28,6 +30,7 @@ def test_readme_main_job_is_an_xlfolio_subcommand():
     assert subcommand in choices
 
 
+@pytest.mark.slow
 def test_readme_function_reference_is_generated_from_the_udf_metadata():
     import subprocess
     import sys

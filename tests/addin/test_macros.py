@@ -8,7 +8,8 @@ import pytest
 import addin.macros as m
 import kernels
 from addin.book import ExcelBook, FileBook
-from kernels.income_portfolios import min_volatility_for_income
+from kernels import min_volatility_for_income
+from tests.addin.macro_support import ALL_OUTPUTS, CLOCK, fresh
 from tests.tolerances import RTOL_CELLS
 from tests.workbook.template_support import (
     package,
@@ -20,29 +21,7 @@ from tests.workbook.template_support import (
 )
 from workbook import layout as L
 from workbook.sample_data import load_sample_prices
-
-CLOCK = "2026-01-02 03:04:05"
-
-OUTPUTS = {
-    "efficient_frontier": ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights",
-                           "Optimal_Stats", "Optimal_Weights", "Frontier_Info"),
-    "rebalance": ("Rebalance_Assets", "Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"),
-    "check_drift": ("Drift_Assets", "Drift_Table", "Drift_Info"),
-    "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),
-    "refresh_estimates": ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"),
-    "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
-}
-ALL_OUTPUTS = {n for names in OUTPUTS.values() for n in names}
-
-
-def fresh() -> FileBook:
-    """The template with every output block blanked, so each test sees what its macro writes."""
-    book = FileBook(template_bytes(), clock=lambda: CLOCK)
-    for name in ALL_OUTPUTS:
-        n_rows, n_cols = book.shape(name)
-        book.write(name, [[None] * n_cols for _ in range(n_rows)])
-    return book
-
+from workbook.sheets import SHEETS
 
 def col(book, name):
     return np.array([r[0] for r in book.read(name)], dtype=float)
@@ -159,15 +138,9 @@ def test_estimates_equal_the_kernels(ran):
     np.testing.assert_allclose(col(ran, "Est_Returns"), mean, rtol=1e-9)
 
 
-def test_risk_parity_equals_the_kernel_or_says_it_is_missing():
+def test_risk_parity_equals_the_kernel():
     book = fresh()
     result = m.risk_parity(book)
-    if not hasattr(kernels, "risk_parity"):
-        assert not result.ok
-        assert result.message == "the risk-parity kernel is not part of this xlfolio build yet; nothing was written."
-        assert all(v is None for n in OUTPUTS["risk_parity"] for row in book.read(n) for v in row)
-        assert book.log_rows()[-1][2] == "unavailable"
-        return
     assert result.ok, result.message
     cov = source_cov()
     w = col(book, "RP_Weights")
@@ -184,7 +157,7 @@ def test_risk_parity_equals_the_kernel_or_says_it_is_missing():
 
 def _cells(book: FileBook) -> dict:
     out = {}
-    for sheet in L.SHEETS:
+    for sheet in SHEETS:
         part = book.sheet(sheet)
         for (r, c) in part.cells:
             out[(sheet, r, c)] = (part.value(r, c), part.formula(r, c))
@@ -377,7 +350,7 @@ def test_file_book_runs_on_a_workbook_another_writer_saved(tmp_path):
     same numbers; it also drops the ribbon relationship, which is why FileBook edits the package in place."""
     import openpyxl
 
-    from workbook.build import EXTENSIBILITY_REL
+    from workbook.package import EXTENSIBILITY_REL
 
     src = tmp_path / "t.xlsm"
     src.write_bytes(template_bytes())

@@ -8,7 +8,7 @@ import pytest
 import kernels
 from addin.book import FileBook
 from addin.cli import main
-from tests.addin.test_macros import fresh
+from tests.addin.macro_support import fresh
 from tests.workbook.template_support import (
     package,
     source_assumptions,
@@ -79,6 +79,7 @@ def test_run_macro_refuses(argv, message, tmp_path, capsys):
     assert src.read_bytes() == template_bytes()
 
 
+@pytest.mark.slow
 def test_demo(tmp_path, capsys):
     out_dir = tmp_path / "demo"
     assert main(["demo", "--out-dir", str(out_dir)]) == 0
