@@ -8,7 +8,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Grid, col_letter
 
-from ._validation import pct_validation
+from ._parts import pct_validation
 
 NAME = "Assumptions"
 CODE_NAME = "Sheet2"

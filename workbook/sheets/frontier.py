@@ -6,7 +6,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Block, Grid
 
-from ._validation import pct_validation
+from ._parts import pct_validation, put_inputs
 
 NAME = "Frontier"
 CODE_NAME = "Sheet5"
@@ -19,10 +19,7 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
     grid.put(S, 0, 0, "Efficient frontier", "title")
     grid.put(S, 1, 0, "Click Efficient Frontier on the Portfolio tab. Long-only, fully invested, per-class bounds below; "
                       "inputs: the Assumptions sheet.", "note")
-    grid.put(S, 3, 0, "Min weight per class", "label")
-    grid.put(S, 3, 1, 0.0, "in_pct")
-    grid.put(S, 4, 0, "Max weight per class", "label")
-    grid.put(S, 4, 1, 1.0, "in_pct")
+    put_inputs(grid, S, 3, 0, [("Min weight per class", 0.0, "in_pct"), ("Max weight per class", 1.0, "in_pct")])
     grid.put(S, 5, 0, "Status", "label")
     sh.validations.append((grid.names["Frontier_MinWeight"], pct_validation("Min weight")))
     sh.validations.append((grid.names["Frontier_MaxWeight"], pct_validation("Max weight")))

@@ -6,7 +6,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Block, Grid
 
-from ._validation import pct_validation
+from ._parts import pct_validation, put_inputs
 
 NAME = "Income"
 CODE_NAME = "Sheet8"
@@ -20,14 +20,8 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
     grid.put(S, 0, 0, "Income plan", "title")
     grid.put(S, 1, 0, "Projected yearly income of the current portfolio, and the lowest-risk portfolio that "
                       "reaches the income target. Inputs: here, the Portfolio and Assumptions sheets.", "note")
-    grid.put(S, 3, 0, "Years", "label")
-    grid.put(S, 3, 1, L.INCOME_YEARS, "in_int")
-    grid.put(S, 4, 0, "Income growth a year", "label")
-    grid.put(S, 4, 1, 0.02, "in_pct")
-    grid.put(S, 5, 0, "Inflation a year", "label")
-    grid.put(S, 5, 1, 0.025, "in_pct")
-    grid.put(S, 6, 0, "Income target (yield)", "label")
-    grid.put(S, 6, 1, 0.03, "in_pct")
+    put_inputs(grid, S, 3, 0, [("Years", L.INCOME_YEARS, "in_int"), ("Income growth a year", 0.02, "in_pct"),
+                               ("Inflation a year", 0.025, "in_pct"), ("Income target (yield)", 0.03, "in_pct")])
     grid.put(S, 7, 0, "Status", "label")
     sh.validations.append((grid.names["Income_Years"], {
         "validate": "integer", "criteria": "between", "minimum": 1, "maximum": L.INCOME_YEARS,

@@ -8,7 +8,7 @@ from workbook import layout as L
 from workbook.formulas import Functions, evaluate_udf
 from workbook.grid import Grid
 
-from ._validation import list_validation, pct_validation
+from ._parts import list_validation, pct_validation, put_inputs
 
 NAME = "Portfolio"
 CODE_NAME = "Sheet4"
@@ -22,10 +22,8 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
     grid.put(S, 0, 0, "Client portfolio", "title")
     grid.put(S, 1, 0, "Yellow cells are inputs. Sample client: illustrative holdings and prices, not a quote. "
                       "Insert rows inside the table to add holdings.", "note")
-    grid.put(S, 2, 0, "Client", "label")
-    grid.put(S, 2, 1, "Sample client", "in_text")
-    grid.put(S, 3, 0, "New cash (+ deposit / - withdrawal)", "label")
-    grid.put(S, 3, 1, 10000.0, "in_money")
+    put_inputs(grid, S, 2, 0, [("Client", "Sample client", "in_text"),
+                               ("New cash (+ deposit / - withdrawal)", 10000.0, "in_money")])
     headers = ["Asset", "Asset class", "Account", "Shares", "Price", "Value", "Weight", "Target weight",
                "Yield", "Cost basis", "Unrealised gain"]
     grid.put_row(S, hr - 1, 0, headers, "header")

@@ -6,7 +6,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Grid
 
-from ._validation import list_validation
+from ._parts import list_validation, put_inputs
 
 NAME = "Prices"
 CODE_NAME = "Sheet3"
@@ -33,10 +33,8 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
     c0 = t + 2
     grid.put(S, 3, c0, "Estimates (Refresh Estimates)", "header")
     grid.put(S, 3, c0 + 1, "", "header")
-    grid.put(S, 4, c0, "Covariance method", "label")
-    grid.put(S, 4, c0 + 1, "ledoit_wolf", "in_text")
-    grid.put(S, 5, c0, "Expected-return method", "label")
-    grid.put(S, 5, c0 + 1, "mean", "in_text")
+    put_inputs(grid, S, 4, c0, [("Covariance method", "ledoit_wolf", "in_text"),
+                                ("Expected-return method", "mean", "in_text")])
     sh.validations.append((grid.names["Est_CovMethod"], list_validation("Covariance method", L.COVARIANCE_METHODS)))
     sh.validations.append((grid.names["Est_ReturnMethod"], list_validation("Expected-return method",
                                                                             L.RETURN_METHODS)))

@@ -6,7 +6,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Block, Grid
 
-from ._validation import pct_validation
+from ._parts import pct_validation, put_inputs
 
 NAME = "Rebalance"
 CODE_NAME = "Sheet6"
@@ -20,10 +20,7 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
     grid.put(S, 0, 0, "Rebalance", "title")
     grid.put(S, 1, 0, "Click Rebalance for trades back to the target weights of the Portfolio sheet (new cash "
                       "included); Check Drift flags holdings outside the band without trading.", "note")
-    grid.put(S, 3, 0, "Drift band (+/- weight)", "label")
-    grid.put(S, 3, 1, 0.05, "in_pct")
-    grid.put(S, 4, 0, "Minimum trade", "label")
-    grid.put(S, 4, 1, 100.0, "in_money")
+    put_inputs(grid, S, 3, 0, [("Drift band (+/- weight)", 0.05, "in_pct"), ("Minimum trade", 100.0, "in_money")])
     grid.put(S, 5, 0, "Status", "label")
     sh.validations.append((grid.names["Rebalance_Band"], pct_validation("Drift band")))
     sh.validations.append((grid.names["Rebalance_MinTrade"], {

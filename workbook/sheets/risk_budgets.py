@@ -6,7 +6,7 @@ from workbook import layout as L
 from workbook.formulas import Functions
 from workbook.grid import Block, Grid
 
-from ._validation import pct_validation
+from ._parts import pct_validation
 
 NAME = "Risk Parity"
 CODE_NAME = "Sheet7"
