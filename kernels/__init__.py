@@ -88,3 +88,11 @@ from .tax import (
     tax_equivalent_yield,
     yearly_tax_drag,
 )
+# --- views, estimators and cash allocation (issue 16)
+from .views import (
+    OMEGA_METHODS,
+    BlackLittermanResult,
+    black_litterman,
+    market_implied_returns,
+    market_implied_risk_aversion,
+)
