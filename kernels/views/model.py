@@ -186,6 +186,7 @@ def black_litterman(
     w_mkt = None if market_weights is None else as_market_weights(market_weights, n)
     delta = _risk_aversion(risk_aversion, market_sharpe, w_mkt, C)
     pi = delta * (C @ w_mkt) + rf if w_mkt is not None else as_vector(prior_returns, "prior_returns", size=n)
+    pi = np.ascontiguousarray(pi, dtype=np.float64)
     views = as_views(P, Q, absolute_views, n)
     k = views.Q.size
     scale = np.ones(k)
@@ -207,19 +208,24 @@ def black_litterman(
         method = "given"
         given = as_omega(omega, k)
         scale = np.zeros(k)
-    keep = np.flatnonzero(np.isfinite(scale))
-    Pk = np.ascontiguousarray(views.P[keep])
-    post = _posterior(C, np.ascontiguousarray(pi, dtype=np.float64), Pk, np.ascontiguousarray(Pk.T),
-                      np.ascontiguousarray(views.Q[keep]), np.ascontiguousarray(given[np.ix_(keep, keep)]),
-                      np.ascontiguousarray(scale[keep]), t)
+    finite = np.isfinite(scale)
+    everything = bool(finite.all())
+    keep = np.flatnonzero(finite)
+    Pk = views.P if everything else np.ascontiguousarray(views.P[keep])
+    post = _posterior(C, pi, Pk, np.ascontiguousarray(Pk.T), views.Q if everything else views.Q[keep],
+                      given if everything else np.ascontiguousarray(given[np.ix_(keep, keep)]),
+                      scale if everything else scale[keep], t)
     if post.status != STATUS_OK:
         raise InputError("P: the views repeat each other (a view is a combination of others) and Omega gives them "
                          "no uncertainty; remove the repeated view or raise its omega.")
-    omega_used = np.diag(np.full(k, np.inf)) if keep.size < k else np.zeros((k, k))
-    omega_used[np.ix_(keep, keep)] = post.omega
+    if everything:
+        omega_used = post.omega
+    else:
+        omega_used = np.diag(np.full(k, np.inf))
+        omega_used[np.ix_(keep, keep)] = post.omega
     weights = np.full(n, np.nan)
     if np.isfinite(delta):
-        tilt = (t / delta) * (Pk.T @ post.view_shift)  # C^-1 (returns - pi) / delta = tau P' A^-1 (Q - P pi) / delta
+        tilt = (t / delta) * (post.view_shift @ Pk)  # C^-1 (returns - pi) / delta = tau P' A^-1 (Q - P pi) / delta
         if w_mkt is not None:
             weights = w_mkt + tilt  # C^-1 (pi - r_f) / delta = w_mkt
         elif chol is not None:
@@ -227,7 +233,7 @@ def black_litterman(
     return BlackLittermanResult(
         returns=post.returns,
         cov=post.cov,
-        implied_returns=np.asarray(pi, dtype=np.float64),
+        implied_returns=pi,
         weights=weights,
         omega=omega_used,
         P=views.P,
