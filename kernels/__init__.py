@@ -96,3 +96,4 @@ from .views import (
     market_implied_returns,
     market_implied_risk_aversion,
 )
+from .share_allocation import ALLOCATION_MODES, ALLOCATION_STATUS_MESSAGES, CashAllocation, allocate_cash

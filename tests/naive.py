@@ -159,3 +159,32 @@ def idzorek_omega_by_search(cov, pi, P, Q, confidences, tau, delta):
         base = tau * p @ cov @ p
         out.append(brentq(lambda o: (weights(o) - w_mkt)[j] - target, 0.0, base * 1e6, xtol=1e-16, rtol=1e-15))
     return np.array(out)
+
+
+def milp_invest_fully(target, lot_value, cash):
+    """The ``invest_fully`` allocation by ``scipy.optimize.milp`` in two stages (HiGHS, default gaps).
+
+    Stage 1: maximise the covered target ``sum_i y_i`` with ``y_i <= x_i p_i``, ``y_i <= t_i``,
+    ``sum_i x_i p_i <= V``, ``x_i`` whole (``x_i = 0`` where ``t_i = 0``). Stage 2: with the cover held
+    at its optimum, maximise the amount spent. Returns ``(lots, covered, spent)``.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t = np.asarray(target, float)
+    p = np.asarray(lot_value, float)
+    n = t.size
+    eye = np.eye(n)
+    # variables: x (n, integer), y (n, continuous)
+    cons = [LinearConstraint(np.c_[-np.diag(p), eye], -np.inf, 0.0),  # y <= x p
+            LinearConstraint(np.r_[p, np.zeros(n)][None], -np.inf, cash)]  # budget
+    hi_x = np.where(t > 0, np.floor(cash / p), 0.0)
+    bounds = Bounds(np.zeros(2 * n), np.r_[hi_x, t])
+    integrality = np.r_[np.ones(n), np.zeros(n)]
+    opts = dict(mip_rel_gap=1e-12)
+    first = milp(np.r_[np.zeros(n), -np.ones(n)], constraints=cons, bounds=bounds, integrality=integrality,
+                 options=opts)
+    covered = -first.fun
+    cons.append(LinearConstraint(np.r_[np.zeros(n), np.ones(n)][None], covered - 1e-9 * cash, np.inf))
+    second = milp(np.r_[-p, np.zeros(n)], constraints=cons, bounds=bounds, integrality=integrality, options=opts)
+    x = np.round(second.x[:n])
+    return x, float(np.minimum(x * p, t).sum()), float(x @ p)
