@@ -188,3 +188,31 @@ def milp_invest_fully(target, lot_value, cash):
     second = milp(np.r_[-p, np.zeros(n)], constraints=cons, bounds=bounds, integrality=integrality, options=opts)
     x = np.round(second.x[:n])
     return x, float(np.minimum(x * p, t).sum()), float(x @ p)
+
+
+def ledoit_wolf_constant_correlation(x, ddof=0):
+    """Ledoit & Wolf's ``covCor.m`` line by line; ``ddof=1`` uses the unbiased sample covariance where they use
+    ``x'x / t`` (what PyPortfolioOpt's ``_ledoit_wolf_constant_correlation`` does). Returns ``(sigma, shrinkage)``."""
+    x = np.asarray(x, float)
+    t, n = x.shape
+    x = x - x.mean(axis=0)
+    sample = x.T @ x / (t - ddof)
+    var = np.diag(sample).reshape(-1, 1)
+    sqrtvar = np.sqrt(var)
+    r_bar = (np.sum(sample / (sqrtvar * sqrtvar.T)) - n) / (n * (n - 1))
+    prior = r_bar * sqrtvar * sqrtvar.T
+    prior[np.eye(n) == 1] = var.ravel()
+    y = x**2
+    phi_mat = y.T @ y / t - 2 * (x.T @ x) * sample / t + sample**2
+    phi = phi_mat.sum()
+    term1 = (x**3).T @ x / t
+    help_ = x.T @ x / t
+    term2 = np.diag(help_).reshape(-1, 1) * sample
+    term3 = help_ * var
+    term4 = var * sample
+    theta = term1 - term2 - term3 + term4
+    theta[np.eye(n) == 1] = 0.0
+    rho = np.trace(phi_mat) + r_bar * np.sum((1 / sqrtvar) @ sqrtvar.T * theta)
+    gamma = np.linalg.norm(sample - prior, "fro") ** 2
+    shrinkage = max(0.0, min(1.0, (phi - rho) / gamma / t))
+    return shrinkage * prior + (1 - shrinkage) * sample, shrinkage
