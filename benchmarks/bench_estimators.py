@@ -10,7 +10,6 @@ returns.
 
 import warnings
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -47,8 +46,8 @@ def test_covariance_estimators(benchmark, n_assets, method, impl):
         pytest.skip("PyPortfolioOpt's exp_cov loops over the pairs in pandas (5,050 at 100 assets: seconds a call)")
     x = factor_returns(N_OBS, n_assets)
     if impl == "xlfolio":
-        fn = lambda: covariance(x, method, span=180 if method == "exp_cov" else None)  # noqa: E731
+        fn = lambda: covariance(x, method, span=180 if method == "exp_cov" else None)
     else:
-        fn = lambda: _pypfopt(method, x)  # noqa: E731
+        fn = lambda: _pypfopt(method, x)
     fn()
     benchmark(fn)

@@ -44,7 +44,10 @@ def _xlfolio(cov, w, P, Q):
 
 
 def _pypfopt(cov, w, P, Q):
-    from pypfopt.black_litterman import BlackLittermanModel, market_implied_prior_returns
+    from pypfopt.black_litterman import (
+        BlackLittermanModel,
+        market_implied_prior_returns,
+    )
 
     names = [f"A{i}" for i in range(w.size)]
     S = pd.DataFrame(cov, index=names, columns=names)

@@ -46,7 +46,13 @@ from .data import (
     _complete_rows,
     _decay,
 )
-from .moments import _centered, _downside, _pairwise_covariance, _row_square_norms_squared_sum, _scaled_rows
+from .moments import (
+    _centered,
+    _downside,
+    _pairwise_covariance,
+    _row_square_norms_squared_sum,
+    _scaled_rows,
+)
 from .shrinkage import (
     _constant_correlation_shrinkage,
     _constant_correlation_target,

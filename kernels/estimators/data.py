@@ -49,9 +49,9 @@ def _first_constant_column(x):
     for t in range(n_obs):
         for j in range(n_assets):
             v = x[t, j]
-            if v < lo[j]:
+            if v < lo[j]:  # noqa: PLR1730 (a comparison skips NaN gaps; min() would propagate them)
                 lo[j] = v
-            if v > hi[j]:
+            if v > hi[j]:  # noqa: PLR1730
                 hi[j] = v
     for j in range(n_assets):
         if not hi[j] > lo[j]:

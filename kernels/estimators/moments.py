@@ -47,7 +47,7 @@ def _downside(x, benchmark):
     for t in range(n_obs):
         for j in range(n_assets):
             d = x[t, j] - benchmark
-            out[t, j] = d if d < 0.0 else 0.0
+            out[t, j] = d if d < 0.0 else 0.0  # noqa: FURB136
     return out
 
 

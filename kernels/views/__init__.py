@@ -6,7 +6,13 @@ Modules: :mod:`.model` (the public :func:`black_litterman` and its result), :mod
 """
 
 from .market import market_implied_returns, market_implied_risk_aversion
-from .model import DEFAULT_TAU, OMEGA_METHODS, BlackLittermanResult, OmegaMethod, black_litterman
+from .model import (
+    DEFAULT_TAU,
+    OMEGA_METHODS,
+    BlackLittermanResult,
+    OmegaMethod,
+    black_litterman,
+)
 
 __all__ = [
     "DEFAULT_TAU",

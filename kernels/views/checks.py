@@ -11,7 +11,14 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import _check_finite, _shape_text, _to_float_array, as_square_matrix, as_vector, check_psd
+from .._validate import (
+    _check_finite,
+    _shape_text,
+    _to_float_array,
+    as_square_matrix,
+    as_vector,
+    check_psd,
+)
 from ..errors import InputError
 
 

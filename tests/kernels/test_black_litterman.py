@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kernels import InputError, black_litterman, market_implied_returns, market_implied_risk_aversion
+from kernels import (
+    InputError,
+    black_litterman,
+    market_implied_returns,
+    market_implied_risk_aversion,
+)
 from kernels.views import posterior as posterior_module
 from tests.conftest import random_cov
 from tests.naive import idzorek_omega_by_search, peer_csv
@@ -164,12 +169,12 @@ def test_against_pypfopt_on_random_problems(seed, omega_kind):
     kwargs, peer = {}, {}
     if omega_kind == "idzorek":
         conf = rng.uniform(0.05, 1.0, k)
-        kwargs = dict(confidences=conf)
-        peer = dict(omega="idzorek", view_confidences=conf, risk_aversion=2.5)
+        kwargs = {"confidences": conf}
+        peer = {"omega": "idzorek", "view_confidences": conf, "risk_aversion": 2.5}
     elif omega_kind == "given":
         om = np.diag(rng.uniform(1e-4, 1e-2, k))
-        kwargs = dict(omega=om)
-        peer = dict(omega=om)
+        kwargs = {"omega": om}
+        peer = {"omega": om}
     r = black_litterman(cov, market_weights=w, risk_aversion=2.5, P=P, Q=Q, tau=tau, risk_free_rate=0.02, **kwargs)
     mu, post_cov, omega = _pypfopt_bl(cov, r.implied_returns, P, Q, tau=tau, **peer)
     np.testing.assert_allclose(r.returns, mu, rtol=RTOL_PEER_LINALG, atol=1e-15)

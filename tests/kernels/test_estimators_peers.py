@@ -1,14 +1,17 @@
 """The issue-16 estimators against PyPortfolioOpt, scikit-learn, skfolio, pandas and Ledoit & Wolf's own code."""
 
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from kernels import InputError, covariance, expected_returns
-from kernels.estimators import ALL_COVARIANCE_METHODS, COVARIANCE_METHODS
-from kernels.estimators import moments, shrinkage
+from kernels.estimators import (
+    ALL_COVARIANCE_METHODS,
+    COVARIANCE_METHODS,
+    moments,
+    shrinkage,
+)
 from tests.conftest import random_returns
 from tests.naive import ledoit_wolf_constant_correlation
 from tests.tolerances import ATOL_ESTIMATOR, RTOL_ESTIMATOR

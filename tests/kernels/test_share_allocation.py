@@ -28,7 +28,7 @@ def random_book(seed, n_max=6):
 def test_invest_fully_equals_the_two_stage_milp(seed):
     w, prices, cash = random_book(seed)
     a = allocate_cash(w, prices, cash)
-    x, covered, spent = milp_invest_fully(w * cash, prices, cash)
+    _, covered, spent = milp_invest_fully(w * cash, prices, cash)
     assert a.proven_optimal
     ours_covered = np.minimum(a.values, w * cash).sum()
     assert ours_covered == pytest.approx(covered, rel=RTOL_MILP, abs=1e-6 * cash)
@@ -66,7 +66,7 @@ def test_round_lots():
     w = np.array([0.5, 0.5])
     a = allocate_cash(w, [12.0, 7.0], 10_000.0, lot_size=100)
     np.testing.assert_array_equal(a.shares % 100, [0, 0])
-    x, covered, spent = milp_invest_fully(w * 10_000, [1200.0, 700.0], 10_000.0)
+    x, _, _ = milp_invest_fully(w * 10_000, [1200.0, 700.0], 10_000.0)
     np.testing.assert_array_equal(a.shares / 100, x)
 
 
@@ -139,7 +139,7 @@ def test_pypfopt_data_side_by_side(pypfopt_case):
     assert ours.distance <= distance(lp, lp_left) + 1e-6  # the LP's own objective, solved exactly here
     assert ours.distance <= distance(greedy, greedy_left) + 1e-6
     assert ours.cash_left <= min(lp_left, greedy_left) + 1e-6
-    x, covered, spent = milp_invest_fully(w * 10_000, p, 10_000.0)
+    _, _, spent = milp_invest_fully(w * 10_000, p, 10_000.0)
     assert ours.values.sum() == pytest.approx(spent, abs=1e-6)
 
 
