@@ -88,3 +88,21 @@ from .tax import (
     tax_equivalent_yield,
     yearly_tax_drag,
 )
+# --- views, estimators and cash allocation (issue 16)
+from .estimators import ALL_COVARIANCE_METHODS, CovarianceMethod, ReturnMethod
+from .share_allocation import (
+    ALLOCATION_MODES,
+    ALLOCATION_STATUS_MESSAGES,
+    AllocationMode,
+    AllocationStatus,
+    CashAllocation,
+    allocate_cash,
+)
+from .views import (
+    OMEGA_METHODS,
+    BlackLittermanResult,
+    OmegaMethod,
+    black_litterman,
+    market_implied_returns,
+    market_implied_risk_aversion,
+)

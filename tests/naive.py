@@ -102,3 +102,117 @@ def solve_quietly(problem) -> float:
         warnings.filterwarnings("ignore", message="Solution may be inaccurate")
         problem.solve(solver=cp.CLARABEL, **CLARABEL_TIGHT)
     return float(problem.value)
+
+
+# ----------------------------------------------------------------------------- views and allocation (issue 16)
+
+
+def peer_csv(name: str):
+    """A peer's published test data (PyPortfolioOpt ``tests/resources/<name>``) as a DataFrame, or None.
+
+    Looked for in ``$XLFOLIO_PEER_DATA``, in ``shared/peer-data/pypfopt`` beside the repository, and in
+    a fetched mirror of PyPortfolioOpt; the data are not committed here (a peer's files).
+    """
+    import io
+    import os
+    import subprocess
+
+    import pandas as pd
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder in (os.environ.get("XLFOLIO_PEER_DATA", ""), os.path.join(here, "..", "shared", "peer-data", "pypfopt"),
+                   "/work/shared/peer-data/pypfopt"):
+        path = os.path.join(folder, name)
+        if folder and os.path.isfile(path):
+            return pd.read_csv(path, parse_dates=True, index_col="date")
+    mirror = "/work/.mirror/robertmartin8+PyPortfolioOpt/repo"
+    if os.path.isdir(mirror):
+        out = subprocess.run(["git", "--git-dir", mirror, "show", f"HEAD:tests/resources/{name}"],
+                             capture_output=True, check=False)
+        if out.returncode == 0:
+            return pd.read_csv(io.BytesIO(out.stdout), parse_dates=True, index_col="date")
+    return None
+
+
+def idzorek_omega_by_search(cov, pi, P, Q, confidences, tau, delta):
+    """Idzorek's (2005) own steps, one view at a time, with a root finder instead of his closed form.
+
+    For view k alone: w_100 = weights with the view held with certainty, target tilt = c_k (w_100 - w_mkt),
+    and omega_k is the value whose unconstrained weights (delta C)^-1 E[R] show that tilt (the tilt is a
+    scalar multiple of w_100 - w_mkt, so the squared error has one zero).
+    """
+    from scipy.optimize import brentq
+
+    cov = np.asarray(cov, float)
+    pi = np.asarray(pi, float)
+    w_mkt = np.linalg.solve(delta * cov, pi)
+    out = []
+    for p, q, c in zip(np.atleast_2d(P), np.atleast_1d(Q), np.atleast_1d(confidences)):
+        def weights(omega, p=p, q=q):
+            a = tau * p @ cov @ p + omega
+            er = pi + tau * cov @ p * (q - p @ pi) / a
+            return np.linalg.solve(delta * cov, er)
+
+        full = weights(0.0) - w_mkt
+        j = int(np.argmax(np.abs(full)))
+        target = c * full[j]
+        base = tau * p @ cov @ p
+        out.append(brentq(lambda o: (weights(o) - w_mkt)[j] - target, 0.0, base * 1e6, xtol=1e-16, rtol=1e-15))
+    return np.array(out)
+
+
+def milp_invest_fully(target, lot_value, cash):
+    """The ``invest_fully`` allocation by ``scipy.optimize.milp`` in two stages (HiGHS, default gaps).
+
+    Stage 1: maximise the covered target ``sum_i y_i`` with ``y_i <= x_i p_i``, ``y_i <= t_i``,
+    ``sum_i x_i p_i <= V``, ``x_i`` whole (``x_i = 0`` where ``t_i = 0``). Stage 2: with the cover held
+    at its optimum, maximise the amount spent. Returns ``(lots, covered, spent)``.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    t = np.asarray(target, float)
+    p = np.asarray(lot_value, float)
+    n = t.size
+    eye = np.eye(n)
+    # variables: x (n, integer), y (n, continuous)
+    cons = [LinearConstraint(np.c_[-np.diag(p), eye], -np.inf, 0.0),  # y <= x p
+            LinearConstraint(np.r_[p, np.zeros(n)][None], -np.inf, cash)]  # budget
+    hi_x = np.where(t > 0, np.floor(cash / p), 0.0)
+    bounds = Bounds(np.zeros(2 * n), np.r_[hi_x, t])
+    integrality = np.r_[np.ones(n), np.zeros(n)]
+    opts = dict(mip_rel_gap=1e-12)
+    first = milp(np.r_[np.zeros(n), -np.ones(n)], constraints=cons, bounds=bounds, integrality=integrality,
+                 options=opts)
+    covered = -first.fun
+    cons.append(LinearConstraint(np.r_[np.zeros(n), np.ones(n)][None], covered - 1e-9 * cash, np.inf))
+    second = milp(np.r_[-p, np.zeros(n)], constraints=cons, bounds=bounds, integrality=integrality, options=opts)
+    x = np.round(second.x[:n])
+    return x, float(np.minimum(x * p, t).sum()), float(x @ p)
+
+
+def ledoit_wolf_constant_correlation(x, ddof=0):
+    """Ledoit & Wolf's ``covCor.m`` line by line; ``ddof=1`` uses the unbiased sample covariance where they use
+    ``x'x / t`` (what PyPortfolioOpt's ``_ledoit_wolf_constant_correlation`` does). Returns ``(sigma, shrinkage)``."""
+    x = np.asarray(x, float)
+    t, n = x.shape
+    x = x - x.mean(axis=0)
+    sample = x.T @ x / (t - ddof)
+    var = np.diag(sample).reshape(-1, 1)
+    sqrtvar = np.sqrt(var)
+    r_bar = (np.sum(sample / (sqrtvar * sqrtvar.T)) - n) / (n * (n - 1))
+    prior = r_bar * sqrtvar * sqrtvar.T
+    prior[np.eye(n) == 1] = var.ravel()
+    y = x**2
+    phi_mat = y.T @ y / t - 2 * (x.T @ x) * sample / t + sample**2
+    phi = phi_mat.sum()
+    term1 = (x**3).T @ x / t
+    help_ = x.T @ x / t
+    term2 = np.diag(help_).reshape(-1, 1) * sample
+    term3 = help_ * var
+    term4 = var * sample
+    theta = term1 - term2 - term3 + term4
+    theta[np.eye(n) == 1] = 0.0
+    rho = np.trace(phi_mat) + r_bar * np.sum((1 / sqrtvar) @ sqrtvar.T * theta)
+    gamma = np.linalg.norm(sample - prior, "fro") ** 2
+    shrinkage = max(0.0, min(1.0, (phi - rho) / gamma / t))
+    return shrinkage * prior + (1 - shrinkage) * sample, shrinkage

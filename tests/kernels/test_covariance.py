@@ -172,7 +172,7 @@ def test_expected_returns_pairwise_uses_each_assets_rows():
 @pytest.mark.parametrize(
     "kwargs, data, message",
     [
-        ({"method": "robust"}, None, r"method: expected one of sample, ewma, ledoit_wolf, oas, got 'robust'"),
+        ({"method": "robust"}, None, r"method: expected one of sample, ewma, ledoit_wolf, oas, semicovariance, exp_cov, ledoit_wolf_constant_correlation, ledoit_wolf_single_factor, got 'robust'"),
         ({"data_kind": "levels"}, None, r"data_kind: expected one of returns, prices"),
         ({"missing": "ignore"}, None, r"missing: expected one of drop, pairwise"),
         ({"method": "oas", "missing": "pairwise"}, None, r"missing: 'pairwise' works with method='sample' only"),
