@@ -9,6 +9,8 @@ from __future__ import annotations
 import warnings
 from typing import NamedTuple
 
+from pathlib import Path
+
 import numpy as np
 
 CLARABEL_TIGHT = dict(tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13, tol_ktratio=1e-10, max_iter=500)
@@ -108,30 +110,11 @@ def solve_quietly(problem) -> float:
 
 
 def peer_csv(name: str):
-    """A peer's published test data (PyPortfolioOpt ``tests/resources/<name>``) as a DataFrame, or None.
-
-    Looked for in ``$XLFOLIO_PEER_DATA``, in ``shared/peer-data/pypfopt`` beside the repository, and in
-    a fetched mirror of PyPortfolioOpt; the data are not committed here (a peer's files).
-    """
-    import io
-    import os
-    import subprocess
-
+    """A peer's published test data (PyPortfolioOpt ``tests/resources/<name>``, copied to tests/data/pypfopt) as a DataFrame."""
     import pandas as pd
 
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    for folder in (os.environ.get("XLFOLIO_PEER_DATA", ""), os.path.join(here, "..", "shared", "peer-data", "pypfopt"),
-                   "/work/shared/peer-data/pypfopt"):
-        path = os.path.join(folder, name)
-        if folder and os.path.isfile(path):
-            return pd.read_csv(path, parse_dates=True, index_col="date")
-    mirror = "/work/.mirror/robertmartin8+PyPortfolioOpt/repo"
-    if os.path.isdir(mirror):
-        out = subprocess.run(["git", "--git-dir", mirror, "show", f"HEAD:tests/resources/{name}"],
-                             capture_output=True, check=False)
-        if out.returncode == 0:
-            return pd.read_csv(io.BytesIO(out.stdout), parse_dates=True, index_col="date")
-    return None
+    path = Path(__file__).resolve().parent / "data" / "pypfopt" / name
+    return pd.read_csv(path, parse_dates=True, index_col="date")
 
 
 def idzorek_omega_by_search(cov, pi, P, Q, confidences, tau, delta):

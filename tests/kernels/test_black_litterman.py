@@ -203,8 +203,6 @@ def test_pypfopt_published_test_values():
     from pypfopt import expected_returns, risk_models
 
     df, spy = peer_csv("stock_prices.csv"), peer_csv("spy_prices.csv")
-    if df is None or spy is None:
-        pytest.skip("PyPortfolioOpt's test data are not available (see tests/naive.py peer_csv)")
     # test_market_risk_aversion: 2.68549 to 5 decimals
     assert round(market_implied_risk_aversion(spy.to_numpy().ravel(), risk_free_rate=0.02), 5) == 2.68549
     # test_market_implied_prior

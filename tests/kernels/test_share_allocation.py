@@ -109,8 +109,6 @@ def test_kernel_matches_its_python_version():
 @pytest.fixture(scope="module")
 def pypfopt_case():
     df = peer_csv("stock_prices.csv")
-    if df is None:
-        pytest.skip("PyPortfolioOpt's test data are not available (see tests/naive.py peer_csv)")
     from pypfopt import EfficientFrontier, expected_returns, risk_models
     from pypfopt.discrete_allocation import get_latest_prices
 
