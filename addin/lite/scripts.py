@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, NamedTuple
 
-from addin.book import LOG_SHEET
+from addin.book import LOG_SHEET, Book
 from addin.macros import CATALOGUE, button
 from addin.macros._run import Macro, MacroResult, Outcome, run
 from addin.macros.session import WARM_UP
@@ -107,9 +107,13 @@ LITE_WARM_UP: Macro = WARM_UP._replace(compute=compute_lite_warm_up)
 _LITE_MACROS = {LITE_WARM_UP.name: LITE_WARM_UP}
 
 
+def run_macro(name: str, book: Book) -> MacroResult:
+    """Run the button ``name`` of the catalogue as in Lite (its Warm Up: :data:`LITE_WARM_UP`) on any ``book``."""
+    if name in _LITE_MACROS:
+        return run(_LITE_MACROS[name], book)
+    return button(name).function(book)
+
+
 def run_script(name: str, book: Any) -> MacroResult:
     """Run the button ``name`` of the catalogue on the ``xw.Book`` a Lite script received."""
-    lite_book = LiteBook(book)
-    if name in _LITE_MACROS:
-        return run(_LITE_MACROS[name], lite_book)
-    return button(name).function(lite_book)
+    return run_macro(name, LiteBook(book))
