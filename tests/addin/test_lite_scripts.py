@@ -18,6 +18,7 @@ from addin.lite.adapter import LiteBook
 from addin.lite.scripts import scripts
 from addin.lite.source import main_py
 from tests.addin import lite_standin as lite
+from tests.addin import lite_standin_book as lite_book_standin
 from tests.addin.macro_support import ALL_OUTPUTS, OUTPUTS, fresh
 from tests.workbook.template_support import template_bytes
 from workbook.grid import parse_ref
@@ -27,7 +28,7 @@ LOG_TIME = 0  # the Log's first column: the time stamp
 
 @functools.lru_cache(maxsize=1)
 def _snapshot():
-    return lite.snapshot(template_bytes())
+    return lite_book_standin.snapshot(template_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def blocks():
     return {n: parse_ref(f"'{s}'!{a}") for n, (s, a) in names.items()}
 
 
-def lite_book(main, name, changes=None) -> lite.FakeBook:
+def lite_book(main, name, changes=None) -> lite_book_standin.FakeBook:
     """The template as Lite's script sees it after its outputs were cleared (and ``changes`` typed in)."""
     sheets, names = _snapshot()
     sheets = {s: [list(r) for r in rows] for s, rows in sheets.items()}
@@ -53,10 +54,10 @@ def lite_book(main, name, changes=None) -> lite.FakeBook:
     for name_, value in (changes or {}).items():
         sheets[b[name_].sheet][b[name_].row][b[name_].col] = value
     include = getattr(main, name).__xlscript__["include"]
-    return lite.FakeBook(sheets, names, include=include)
+    return lite_book_standin.FakeBook(sheets, names, include=include)
 
 
-def written_cells(book: lite.FakeBook) -> set[tuple[str, int, int]]:
+def written_cells(book: lite_book_standin.FakeBook) -> set[tuple[str, int, int]]:
     """Every cell the applied actions wrote (the book keeps its actions after a successful run)."""
     out = set()
     for action in book.actions:
@@ -71,7 +72,7 @@ def block_cells(names) -> set[tuple[str, int, int]]:
     return {(b[n].sheet, r, c) for n in names for r, c in b[n].cells()}
 
 
-def log_row(book: lite.FakeBook, row: int) -> list:
+def log_row(book: lite_book_standin.FakeBook, row: int) -> list:
     return [book.cell("Log", row, c) or None for c in range(6)]
 
 
@@ -232,7 +233,7 @@ def test_the_log_starts_under_its_header_when_empty(main):
     sheets, names = _snapshot()
     sheets = {s: [list(r) for r in rows] for s, rows in sheets.items()}
     sheets["Log"] = sheets["Log"][:4]  # title, note, blank, header
-    book = lite.FakeBook(sheets, names, include=["Log"])
+    book = lite_book_standin.FakeBook(sheets, names, include=["Log"])
     assert book.run(lambda b: LiteBook(b).append_log(["t", "x", "ok", "", "nothing", "first"]))
     assert book.cell("Log", 4, 5) == "first"
 
