@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import xlsxwriter
@@ -19,6 +20,8 @@ import xlsxwriter
 from . import layout as L
 from .charts import add_chart
 from .grid import Grid
+from .sheet_buttons import SheetButton
+from .sheet_buttons import draw as draw_buttons
 
 EXTENSIBILITY_REL = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 CUSTOM_UI_PART = "customUI/customUI14.xml"
@@ -52,8 +55,9 @@ FORMATS = {
 }
 
 
-def write_xlsm(grid: Grid, path: Path, vba_bin: bytes | None) -> None:
-    """Write ``grid`` as a workbook with XlsxWriter (``.xlsm`` with the VBA project when given)."""
+def write_xlsm(grid: Grid, path: Path, vba_bin: bytes | None, buttons: Sequence[SheetButton] = ()) -> None:
+    """Write ``grid`` as a workbook with XlsxWriter (``.xlsm`` with the VBA project when given; ``buttons``:
+    xlwings Lite's sheet buttons, :mod:`workbook.sheet_buttons`)."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
                                          "strings_to_urls": False})
     wb.set_properties({"title": "xlfolio template", "author": "xlfolio", "created": FIXED_TIME,
@@ -92,6 +96,8 @@ def write_xlsm(grid: Grid, path: Path, vba_bin: bytes | None) -> None:
             ws.fit_to_pages(1, 0)
         for kind, opts in sheet.charts:
             add_chart(wb, ws, grid, kind, opts["anchor"])
+        if buttons:
+            draw_buttons(ws, grid, buttons)
     for name, block in sorted(grid.names.items()):
         wb.define_name(name, "=" + block.ref())
     wb.close()
@@ -122,6 +128,19 @@ def add_ribbon(data: bytes, ribbon_xml: bytes) -> bytes:
                 continue
             zout.writestr(zipfile.ZipInfo(info.filename, ZIP_TIME), body, zipfile.ZIP_DEFLATED)
         zout.writestr(zipfile.ZipInfo(CUSTOM_UI_PART, ZIP_TIME), ribbon_xml, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def without_full_calc(data: bytes) -> bytes:
+    """The package ``data`` without XlsxWriter's ``fullCalcOnLoad`` flag (see :func:`add_ribbon`), for a
+    package without a ribbon; fixed entry time stamps."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info.filename)
+            if info.filename == "xl/workbook.xml":
+                body = _FULL_CALC.sub(b"", body)
+            zout.writestr(zipfile.ZipInfo(info.filename, ZIP_TIME), body, zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

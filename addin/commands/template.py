@@ -1,4 +1,5 @@
-"""``xlfolio build-template``, ``xlfolio demo`` and ``xlfolio run-macro``: the template workbook headless."""
+"""``xlfolio build-template``, ``xlfolio lite-files``, ``xlfolio demo`` and ``xlfolio run-macro``: the template
+workbooks headless."""
 
 from __future__ import annotations
 
@@ -7,14 +8,33 @@ import sys
 from pathlib import Path
 
 DEFAULT_TEMPLATE = "xlfolio.xlsm"
+DEFAULT_LITE_TEMPLATE = "xlfolio-lite.xlsx"
 DEFAULT_DEMO_DIR = "xlfolio-demo"
+DEFAULT_LITE_DIR = "."
+REQUIREMENT_HELP = ("the line installing xlfolio in Lite's requirements.txt (default xlfolio==<this version>), e.g. "
+                    "the URL of a pure-Python wheel on a host that sends CORS headers")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("build-template", help="build the template workbook xlfolio.xlsm",
-                              description="Build the template workbook from the text sources in workbook/.")
-    p.add_argument("--out", default=DEFAULT_TEMPLATE, help=f"where to write it (default {DEFAULT_TEMPLATE})")
+    p = subparsers.add_parser("build-template", help="build the template workbook xlfolio.xlsm (or, with --lite, "
+                                                     "xlfolio-lite.xlsx for xlwings Lite)",
+                              description="Build the template workbook from the text sources in workbook/. With "
+                                          "--lite: the xlwings Lite template (no VBA; Lite's main.py and "
+                                          "requirements.txt stored in it, and written beside it too).")
+    p.add_argument("--out", default=None,
+                   help=f"where to write it (default {DEFAULT_TEMPLATE}, with --lite {DEFAULT_LITE_TEMPLATE})")
+    p.add_argument("--lite", action="store_true", help="build the xlwings Lite template instead")
+    p.add_argument("--xlfolio-requirement", default=None, help=REQUIREMENT_HELP + " (with --lite)")
     p.set_defaults(func=run_build)
+
+    p = subparsers.add_parser("lite-files", help="write xlwings Lite's main.py and requirements.txt",
+                              description="Write the xlwings Lite code of xlfolio (main.py, requirements.txt) for "
+                                          "pasting into Lite's editor: the fallback when the stored code of "
+                                          "xlfolio-lite.xlsx cannot be used.")
+    p.add_argument("--out-dir", type=Path, default=Path(DEFAULT_LITE_DIR),
+                   help="folder to write them to (default: the current folder)")
+    p.add_argument("--xlfolio-requirement", default=None, help=REQUIREMENT_HELP)
+    p.set_defaults(func=run_lite_files)
 
     p = subparsers.add_parser("demo", help="build the template, run every button on the sample client, summarise",
                               description="Build the template, run every ribbon macro headless on the sample "
@@ -39,11 +59,41 @@ def _button_names() -> tuple[str, ...]:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from addin.template import build_template
+    from addin.template import build_lite_template, build_template
 
-    out = Path(args.out)
-    data = build_template(out)
-    print(f"wrote {out} ({len(data):,} bytes)")
+    if args.xlfolio_requirement and not args.lite:
+        print("build-template: --xlfolio-requirement goes with --lite.", file=sys.stderr)
+        return 2
+    if not args.lite:
+        out = Path(args.out or DEFAULT_TEMPLATE)
+        data = build_template(out)
+        print(f"wrote {out} ({len(data):,} bytes)")
+        return 0
+    out = Path(args.out or DEFAULT_LITE_TEMPLATE)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = build_lite_template(out, args.xlfolio_requirement)
+    written = write_lite_files(out.parent, args.xlfolio_requirement)
+    print(f"wrote {out} ({len(data):,} bytes; main.py and requirements.txt stored in it) and "
+          f"{', '.join(map(str, written))}")
+    return 0
+
+
+def write_lite_files(folder: Path, xlfolio_requirement: str | None = None) -> list[Path]:
+    """Write ``main.py`` and ``requirements.txt`` into ``folder``; return their paths."""
+    from addin.template import lite_files
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in lite_files(xlfolio_requirement).items():
+        path = folder / name
+        path.write_text(text, encoding="utf-8", newline="\n")
+        written.append(path)
+    return written
+
+
+def run_lite_files(args: argparse.Namespace) -> int:
+    written = write_lite_files(args.out_dir, args.xlfolio_requirement)
+    print("wrote " + ", ".join(map(str, written)))
     return 0
 
 
