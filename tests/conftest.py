@@ -9,6 +9,8 @@ settings.register_profile("deterministic", derandomize=True, database=None)
 settings.register_profile("explore")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
+# The cache root of the test runs (before any kernel is imported): kernels cache in the subfolder of their
+# sources' hash, <root>/xlfolio-<key> (kernels._jit.cache_folder), so a run never loads stale compiled code
 os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(os.path.dirname(__file__), "..", ".numba_cache"))
 
 
