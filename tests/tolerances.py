@@ -35,3 +35,8 @@ ATOL_CVXPY = 1e-5  # risk parity weights against cvxpy's log-barrier problem
 RTOL_BUDGET = 1e-10  # relative risk contributions against the budgets (the solver stops at 1e-12)
 RTOL_BUDGET_ILL = 1e-7  # condition numbers up to 1e8: the rounding limit of C x
 ATOL_PRINTED = 0.05 + 1e-9  # values printed to one decimal in a paper
+
+# One kernel, three ways: compiled, as Python loops (``.py_func``) and as its NumPy path (plain-Python mode)
+RTOL_PATHS = 1e-13  # the same steps; only the order of sums differs (and the one reassociated dot product)
+RTOL_SOLVE_PATHS = 1e-10  # a whole iterative solve: those roundings meet the 1e-12 stopping rule at other points
+RTOL_SINGLE = 1e-5  # float32 Cholesky factors from two LAPACK builds (SciPy's for compiled code, NumPy's)
