@@ -47,7 +47,7 @@ from .frontier import (
     min_variance,
 )
 # --- risk parity (issue 4)
-from .risk_parity import RiskParityResult, inverse_volatility, risk_parity
+from .risk_budgeting import RiskParityResult, inverse_volatility, risk_parity
 # --- rebalancing and models (issue 5)
 from .allocation_models import (
     DEFAULT_GLIDE_PATH,
@@ -68,7 +68,7 @@ from .rebalance import (
     needs_rebalancing,
     rebalance_trades,
 )
-from .rebalance_batch import BatchRebalanceResult, rebalance_batch
+from .book_rebalance import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
 from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield
