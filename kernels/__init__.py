@@ -62,12 +62,10 @@ from .rebalance import (
     REBALANCE_MODES,
     STATUS_MESSAGES as REBALANCE_STATUS_MESSAGES,
     TARGET_SUM_ATOL,
-    DriftResult,
     RebalanceResult,
-    drift,
-    needs_rebalancing,
     rebalance_trades,
 )
+from .weight_drift import DriftResult, drift, needs_rebalancing
 from .book_rebalance import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
