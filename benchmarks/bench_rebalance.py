@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import PlainPythonWorker, run_in_fresh_process
+from benchmarks.conftest import benchmark_mode, run_in_fresh_process
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from kernels import rebalance_batch, rebalance_trades, round_to_lots
@@ -211,16 +211,7 @@ def test_plain_python_mode(benchmark, mode, call):
     """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 holdings, beside compiled."""
     benchmark.group = f"plain-Python mode n=20: {call}"
     statement, run = PLAIN_CALLS[call]
-    if mode == "plain_python":
-        worker = PlainPythonWorker(PLAIN_SETUP, statement)
-        worker()  # imports done, first call made
-        try:
-            benchmark(worker)
-        finally:
-            worker.close()
-    else:
-        values, targets, prices, cash = _account(20)
-        book = np.tile(values, (100, 1)) * np.random.default_rng(1).uniform(0.8, 1.2, (100, 20))
-        args = (values, targets, prices, cash, book)
-        run(*args)  # warm-up: compilation
-        benchmark(run, *args)
+    values, targets, prices, cash = _account(20)
+    book = np.tile(values, (100, 1)) * np.random.default_rng(1).uniform(0.8, 1.2, (100, 20))
+    args = (values, targets, prices, cash, book)
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)

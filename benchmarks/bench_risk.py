@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import PlainPythonWorker, factor_returns, run_in_fresh_process
+from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
 from kernels import (
     batch_volatility,
     covariance,
@@ -181,18 +181,9 @@ def test_plain_python_mode(benchmark, mode, call):
     """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
     benchmark.group = f"plain-Python mode n=20: {call}"
     statement, run = PLAIN_CALLS[call]
-    if mode == "plain_python":
-        worker = PlainPythonWorker(PLAIN_SETUP, statement)
-        worker()  # imports done, first call made
-        try:
-            benchmark(worker)
-        finally:
-            worker.close()
-    else:
-        cov = np.cov(factor_returns(2520, 20, seed=20), rowvar=False) * 252
-        corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
-        corr[0, 1:4] = corr[1:4, 0] = 0.99
-        corr[1, 2] = corr[2, 1] = -0.99
-        args = (np.full(20, 0.05), np.random.default_rng(0).dirichlet(np.ones(20), 1000), cov, corr)
-        run(*args)  # warm-up: compilation
-        benchmark(run, *args)
+    cov = np.cov(factor_returns(2520, 20, seed=20), rowvar=False) * 252
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    corr[0, 1:4] = corr[1:4, 0] = 0.99
+    corr[1, 2] = corr[2, 1] = -0.99
+    args = (np.full(20, 0.05), np.random.default_rng(0).dirichlet(np.ones(20), 1000), cov, corr)
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)

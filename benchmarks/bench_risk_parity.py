@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import PlainPythonWorker, factor_returns
+from benchmarks.conftest import benchmark_mode, factor_returns
 from kernels import inverse_volatility, risk_parity
 
 N_OBS = 2520
@@ -180,7 +180,7 @@ def test_risk_parity(benchmark, dataset, n_assets, implementation):
     assert np.all(np.isfinite(weights))
 
 
-# ----------------------------------------------------------------------------- the one fast-math sum
+# ----------------------------------------------------------------------------- risk budgeting's reassociated sum
 
 
 def _sweep_with_sequential_dot():
@@ -236,14 +236,5 @@ def test_plain_python_mode(benchmark, mode, call):
     """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
     benchmark.group = f"plain-Python mode n=20: {call}"
     statement, run = PLAIN_CALLS[call]
-    if mode == "plain_python":
-        worker = PlainPythonWorker(PLAIN_SETUP, statement)
-        worker()  # imports done, first call made
-        try:
-            benchmark(worker)
-        finally:
-            worker.close()
-    else:
-        cov = np.cov(factor_returns(2520, 20), rowvar=False) * 252
-        run(cov)  # warm-up: compilation
-        benchmark(run, cov)
+    cov = np.cov(factor_returns(2520, 20), rowvar=False) * 252
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, cov)

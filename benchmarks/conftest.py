@@ -56,3 +56,18 @@ class PlainPythonWorker:
     def close(self) -> None:
         self._process.stdin.close()
         self._process.wait(timeout=60)
+
+
+def benchmark_mode(benchmark, mode, setup, statement, run, *args):
+    """Time one call after a warm-up: ``statement`` in a :class:`PlainPythonWorker` (``mode`` "plain_python",
+    after ``setup``), or ``run(*args)`` in this process (``mode`` "compiled": the warm-up compiles)."""
+    if mode == "plain_python":
+        worker = PlainPythonWorker(setup, statement)
+        worker()
+        try:
+            benchmark(worker)
+        finally:
+            worker.close()
+    else:
+        run(*args)
+        benchmark(run, *args)

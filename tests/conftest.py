@@ -29,3 +29,12 @@ def random_returns(rng, n_obs, n_assets, n_factors=3):
 
 def random_cov(rng, n_assets):
     return np.cov(random_returns(rng, max(3 * n_assets, 60), n_assets), rowvar=False) * 252
+
+
+def factor_cov(rng, n_assets, n_factors=5, n_obs=1000):
+    """Annualised sample covariance of five factors with loadings of both signs (risk parity's coordinate
+    descent crawls on it, so Newton does the work)."""
+    loadings = rng.normal(0.0, 1.0, (n_factors, n_assets))
+    returns = rng.normal(0.0, 0.008, (n_obs, n_factors)) @ loadings
+    returns += rng.normal(0.0, 1.0, (n_obs, n_assets)) * rng.uniform(0.005, 0.02, n_assets)
+    return np.cov(returns, rowvar=False) * 252

@@ -195,10 +195,11 @@ def risk_parity(
         failure = RiskParityStatus.UNBOUNDED if check_psd else RiskParityStatus.NOT_PSD
         return _failed(out[3], 0, STATUS_MESSAGES[failure], note)
     weights, contributions, relative, b = out[0], out[1], out[2], out[3]  # (unpacking is slower)
-    status, variance, max_error, n_bind = res.status, res.variance, res.max_error, res.n_binding
+    solve = res.solve
+    status, variance, max_error, n_bind = solve.status, solve.variance, solve.max_error, solve.n_binding
     if status == RiskParityStatus.NO_BOUNDED_SOLUTION or not variance > 0.0:
         failure = RiskParityStatus.NO_BOUNDED_SOLUTION if variance > 0.0 else RiskParityStatus.UNBOUNDED
-        return _failed(b, res.n_iter, STATUS_MESSAGES[failure], note)
+        return _failed(b, solve.n_iter, STATUS_MESSAGES[failure], note)
     if status == RiskParityStatus.OK and max_error > tol:
         # the final w / sum(w) (or rescale of the free weights) moved it past tol
         status = RiskParityStatus.OK_ROUNDING
@@ -213,7 +214,7 @@ def risk_parity(
             notes.append(f"{n_bind} bound(s) bind; those assets miss their budgets")
         text = "; ".join(notes)
     return RiskParityResult(
-        weights, contributions, relative, math.sqrt(variance), res.n_iter, converged, max_error, binding, b, text
+        weights, contributions, relative, math.sqrt(variance), solve.n_iter, converged, max_error, binding, b, text
     )
 
 

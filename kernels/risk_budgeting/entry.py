@@ -9,7 +9,7 @@ import numpy as np
 from .._jit import jit
 from .._validate.covariance import CovarianceProblem
 from .._validate.covariance_pass import check_entries
-from .bounds import _risk_parity_kernel
+from .bounds import KernelResult, _risk_parity_kernel
 from .linalg import _is_positive_definite
 from .status import _OK
 
@@ -26,12 +26,8 @@ class EntryResult(NamedTuple):
     """Row (0-based) of the problem."""
     j: int
     """Column (0-based) of the problem."""
-    status: int
-    """A :class:`.status.RiskParityStatus` code."""
-    n_iter: int
-    variance: float
-    max_error: float
-    n_binding: int
+    solve: KernelResult
+    """How the solve ended (``status`` OK and nothing else meaningful when nothing was solved)."""
 
 
 @jit
@@ -50,7 +46,7 @@ def _risk_parity_entry(C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, o
         if problem == _FINE and check_pd and not _is_positive_definite(C):
             problem = _NOT_POSITIVE_DEFINITE
         if problem != _FINE:
-            return EntryResult(problem, i, j, _OK, 0, np.nan, np.inf, 0)
+            return EntryResult(problem, i, j, KernelResult(_OK, 0, np.nan, np.inf, 0))
     budgets = out[3]
     if b.shape[0] == 0:
         budgets[:] = 1.0 / n
@@ -62,5 +58,4 @@ def _risk_parity_entry(C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, o
     vol = np.sqrt(solved.variance)
     for i in range(n):
         out[1, i] = out[2, i] * vol
-    return EntryResult(_FINE, 0, 0, solved.status, solved.n_iter, solved.variance, solved.max_error,
-                       solved.n_binding)
+    return EntryResult(_FINE, 0, 0, solved)

@@ -8,7 +8,7 @@ from kernels import risk_parity
 from kernels._jit import PURE_PYTHON
 from kernels.risk_budgeting import barrier, bounds, descent, linalg, newton
 from kernels.risk_budgeting.status import RiskParityStatus
-from tests.conftest import random_cov
+from tests.conftest import factor_cov, random_cov
 from tests.naive import risk_parity_sweep
 from tests.tolerances import RTOL_PATHS, RTOL_SINGLE, RTOL_SOLVE_PATHS
 
@@ -174,19 +174,10 @@ def test_accelerated_solve_matches_its_python_version(rng):
     np.testing.assert_allclose(c1, big @ x1, rtol=1e-12)
 
 
-def _factor_cov(rng, n, n_factors=5, n_obs=1000):
-    """Sample covariance of five factors with loadings of both signs: coordinate descent crawls on it,
-    so Newton does the work (from _SINGLE_FACTOR_FROM assets with a single-precision factor)."""
-    loadings = rng.normal(0.0, 1.0, (n_factors, n))
-    returns = rng.normal(0.0, 0.008, (n_obs, n_factors)) @ loadings
-    returns += rng.normal(0.0, 1.0, (n_obs, n)) * rng.uniform(0.005, 0.02, n)
-    return np.cov(returns, rowvar=False) * 252
-
-
 @pytest.mark.slow
 def test_single_precision_factor_and_its_fallback(rng, monkeypatch):
     n = 160
-    cov = _factor_cov(rng, n)
+    cov = factor_cov(rng, n)
     d = rng.uniform(0.1, 1.0, n)
     for f in (newton._single_factor, newton._single_factor.py_func):
         ok, L = f(cov, d)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from kernels import InfeasibleError, InputError, inverse_volatility, risk_parity
 from kernels.risk_budgeting import STATUS_MESSAGES, RiskParityStatus
 from kernels.risk_budgeting.newton import _SINGLE_FACTOR_FROM
-from tests.conftest import random_cov
+from tests.conftest import factor_cov, random_cov
 from tests.naive import cvxpy_spinu_minimiser as _cvxpy_barrier
 from tests.naive import relative_risk_contributions as _relative
 from tests.naive import spinu_objective as _spinu
@@ -321,20 +321,11 @@ def test_larger_problem_converges(rng):
     np.testing.assert_allclose(_relative(res.weights, cov), 1 / 300, rtol=1e-11)
 
 
-def _factor_cov(rng, n, n_factors=5, n_obs=1000):
-    """Sample covariance of five factors with loadings of both signs: coordinate descent crawls on it,
-    so Newton does the work (from _SINGLE_FACTOR_FROM assets with a single-precision factor)."""
-    loadings = rng.normal(0.0, 1.0, (n_factors, n))
-    returns = rng.normal(0.0, 0.008, (n_obs, n_factors)) @ loadings
-    returns += rng.normal(0.0, 1.0, (n_obs, n)) * rng.uniform(0.005, 0.02, n)
-    return np.cov(returns, rowvar=False) * 252
-
-
 @pytest.mark.slow
 def test_newton_with_a_single_precision_factor_is_as_exact(rng):
     n = 200
     assert n >= _SINGLE_FACTOR_FROM
-    cov = _factor_cov(rng, n)
+    cov = factor_cov(rng, n)
     budgets = rng.uniform(0.5, 1.5, n)
     budgets /= budgets.sum()
     res = risk_parity(cov, budgets)
