@@ -33,9 +33,12 @@ Without Numba (Pyodide, a Python release Numba does not support yet), or with th
 returns the function unchanged (with ``.py_func`` pointing at itself, as a compiled kernel has) and
 :data:`prange` is ``range``: the same code runs as plain Python and gives the same answers. Kernels are
 written so that this holds (no Numba-only semantics: integer overflow, typed containers, ``numba.*``
-calls); loops far too slow as plain Python at advisor sizes have a NumPy path taken when ``PURE_PYTHON``.
-Numba features not offered here (``objmode``, ``vectorize``, typed containers, signatures) cannot be
-imported from this module: a kernel that needs one fails at import, not with wrong numbers.
+calls). Loops far too slow as plain Python at advisor sizes have a NumPy path, put in the kernel's place
+by :func:`vectorised` (the loops stay reachable as ``kernel.py_func``, and the tests compare the two).
+Public functions call kernels inside :func:`kernel_errstate` where compiled code relies on
+``error_model="numpy"`` (inf/nan without a warning). Numba features not offered here (``objmode``,
+``vectorize``, typed containers, signatures) cannot be imported from this module: a kernel that needs
+one fails at import, not with wrong numbers. CI runs the kernels' tests in both modes.
 """
 
 from __future__ import annotations
