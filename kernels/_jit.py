@@ -81,16 +81,19 @@ prange = range if PURE_PYTHON else numba.prange
 def source_key(package_dir: Path = PACKAGE_DIR) -> str:
     """16 hex digits of a SHA-256 over the relative path and bytes of every ``*.py`` under ``package_dir``.
 
-    Any edit of any kernel source (or a file added, removed or renamed) changes the key.
+    Any edit of any kernel source (or a file added, removed or renamed) changes the key. About a
+    millisecond for the ~35 files (``os.walk`` and plain reads: pathlib's glob costs four times more).
     """
     digest = hashlib.sha256()
-    for path in sorted(package_dir.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(package_dir).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+    start = len(str(package_dir)) + 1
+    for folder, subfolders, names in os.walk(package_dir):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                digest.update(path[start:].replace(os.sep, "/").encode() + b"\0")
+                with open(path, "rb") as source:
+                    digest.update(source.read() + b"\0")
     return digest.hexdigest()[:16]
 
 
