@@ -56,6 +56,7 @@ class PlainPythonWorker:
     def close(self) -> None:
         self._process.stdin.close()
         self._process.wait(timeout=60)
+        self._process.stdout.close()
 
 
 def benchmark_mode(benchmark, mode, setup, statement, run, *args):
