@@ -150,9 +150,10 @@ def risk_parity(
     ------
     InputError
         Bad ``cov`` (not square, missing values, not symmetric, a variance <= 0, not PSD), a budget
-        <= 0 or missing, sizes that differ, bad ``tol``/``max_iter``, negative ``lower``.
+        <= 0 or missing, sizes that differ, bad ``tol``/``max_iter``, negative ``lower``, ``lower > upper``
+        for an asset.
     InfeasibleError
-        ``lower > upper`` for an asset, ``sum(lower) > 1`` or ``sum(upper) < 1``.
+        ``sum(lower) > 1`` or ``sum(upper) < 1``.
 
     Examples
     --------
