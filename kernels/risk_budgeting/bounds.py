@@ -81,7 +81,7 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
     last_step = 0.0
     last_width = np.inf
     found = False
-    for outer in range(_MAX_OUTER):
+    for _ in range(_MAX_OUTER):
         lam = np.exp(mu)
         for i in range(n):
             beta[i] = lam * b[i]
