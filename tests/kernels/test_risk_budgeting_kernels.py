@@ -159,6 +159,7 @@ def test_newton_directions_by_preconditioned_conjugate_gradients(rng):
     assert not newton._pcg_direction(big, d_new * 50, L_old, rhs, dx, 1e-14, 1)  # too few iterations
 
 
+@pytest.mark.slow
 def test_accelerated_solve_matches_its_python_version(rng):
     # from 150 assets the sweeps are Anderson-accelerated
     big = random_cov(rng, 160)

@@ -36,6 +36,7 @@ def _corrupt(rng, C, kind):
     return C
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("positive_variances", [True, False])
 def test_compiled_pass_follows_the_rules(rng, positive_variances):
     # the fast pass (pairs of rows, a tolerance from the largest variance) hands anything it flags to
