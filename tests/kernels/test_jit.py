@@ -245,11 +245,13 @@ def test_prune_keeps_the_current_and_recent_folders(tmp_path):
                                                                  "not-ours"])
 
 
-# rebalance._rebalance_one calls whole_shares._round_to_lots, in another file
-_FIRST_CALL = ("import kernels; r = kernels.rebalance_trades([0.0, 0.0], [0.6, 0.4], cash=1000.0, "
-               "prices=[70.0, 30.0]); from kernels.rebalance import _rebalance_one as k; "
-               "print(round(r.cash, 6), sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))")
-_CALLEE = ("    return LotsResult(residual, STATUS_OK)", "    return LotsResult(residual + 1000.0, STATUS_OK)")
+# descent._sweep (risk budgeting's coordinate sweep) calls linalg._dot_head, in another file; a small
+# chain to compile (the example, rebalance -> whole_shares._round_to_lots, costs ten times more)
+_FIRST_CALL = ("import numpy as np; from kernels.risk_budgeting.descent import _sweep as k; "
+               "x = np.ones(2); k(np.array([[2.0, 0.5], [0.5, 1.0]]), np.full(2, 0.5), np.zeros(2), np.full(2, np.inf), "
+               "x, np.array([0.5, 0.0]), np.empty(2), np.empty(2)); "
+               "print(round(x[1], 6), sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))")
+_CALLEE = ("    return acc\n", "    return acc + 1000.0\n")
 
 
 def _copy_of_kernels(tmp_path, name):
@@ -270,17 +272,19 @@ def test_an_edited_callee_in_another_file_is_seen(tmp_path):
     cache = tmp_path / "cache"
 
     def first_call(root):
-        cash, hits, misses = _python(_FIRST_CALL, root, NUMBA_CACHE_DIR=str(cache))
-        return float(cash), int(hits), int(misses)
+        x, hits, misses = _python(_FIRST_CALL, root, NUMBA_CACHE_DIR=str(cache))
+        return float(x), int(hits), int(misses)
 
     ruled = _copy_of_kernels(tmp_path, "ruled")
-    assert first_call(ruled) == (50.0, 0, 1)  # compiled and cached
-    _edit(ruled / "kernels" / "whole_shares.py", *_CALLEE)
-    assert first_call(ruled) == (1050.0, 0, 1)  # new sources, new folder: compiled with the edit
-    assert first_call(ruled) == (1050.0, 1, 0)  # and cached there
+    before = first_call(ruled)
+    assert before[1:] == (0, 1)  # compiled and cached
+    _edit(ruled / "kernels" / "risk_budgeting" / "linalg.py", *_CALLEE)
+    after = first_call(ruled)
+    assert after[0] != before[0] and after[1:] == (0, 1)  # new sources, new folder: compiled with the edit
+    assert first_call(ruled) == (after[0], 1, 0)  # and cached there
     # without the rule (one folder whatever the sources) Numba loads the caller compiled with the old callee
     stale = _copy_of_kernels(tmp_path, "stale")
     _edit(stale / "kernels" / "_jit.py", "    return digest.hexdigest()[:16]", '    return "fixed"')
-    assert first_call(stale) == (50.0, 0, 1)
-    _edit(stale / "kernels" / "whole_shares.py", *_CALLEE)
-    assert first_call(stale) == (50.0, 1, 0)  # numba#1833: stale machine code
+    assert first_call(stale) == before
+    _edit(stale / "kernels" / "risk_budgeting" / "linalg.py", *_CALLEE)
+    assert first_call(stale) == (before[0], 1, 0)  # numba#1833: stale machine code
