@@ -1,13 +1,15 @@
-"""A writable place for Numba's on-disk cache, chosen before any kernel is compiled.
+"""A writable root for Numba's on-disk cache, chosen before any kernel is compiled.
 
-Numba caches compiled kernels next to their source (``kernels/__pycache__``). When the
-package is installed where the user cannot write (``Program Files``, a shared
-site-packages), every fresh Excel session would compile again. :func:`configure` then
-points ``NUMBA_CACHE_DIR`` at a per-user folder, so that the warm-up run at install time
-(``xlfolio warmup``) and every later Excel session share one cache.
+The kernels cache under a root, in the subfolder of their sources' hash
+(``<root>/xlfolio-<key>``, the rule of :func:`kernels._jit.cache_folder`: an upgrade or an
+edit never runs stale compiled code, and the folders of older versions are pruned). The root
+is ``kernels/__pycache__`` by default. When the package is installed where the user cannot
+write (``Program Files``, a shared site-packages), every fresh Excel session would compile
+again: :func:`configure` then points ``NUMBA_CACHE_DIR`` at a per-user root, so that the
+warm-up run at install time (``xlfolio warmup``) and every later Excel session share one cache.
 
 Call :func:`configure` before ``kernels`` is imported (``addin.udfs`` does so first thing):
-Numba picks the cache folder when a kernel is decorated.
+the kernels settle their cache folder when the first one is decorated.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ def kernels_source_dir() -> Path:
 
 
 def user_cache_dir() -> Path:
-    """The per-user cache folder: ``%LOCALAPPDATA%\\xlfolio\\numba`` on Windows, ``~/.cache/xlfolio/numba`` elsewhere."""
+    """The per-user cache root: ``%LOCALAPPDATA%\\xlfolio\\numba`` on Windows, ``~/.cache/xlfolio/numba`` elsewhere.
+
+    The kernels of one version of the sources cache in its subfolder ``xlfolio-<key>``.
+    """
     if sys.platform.startswith("win"):
         base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
     elif sys.platform == "darwin":
@@ -48,7 +53,7 @@ def is_writable(folder: Path) -> bool:
 
 
 def configure(default_dir: Path | None = None, fallback_dir: Path | None = None) -> str | None:
-    """Set ``NUMBA_CACHE_DIR`` to a user folder when the default cache folder is not writable.
+    """Set ``NUMBA_CACHE_DIR`` to a user root when the default cache root is not writable.
 
     Parameters
     ----------
@@ -60,8 +65,9 @@ def configure(default_dir: Path | None = None, fallback_dir: Path | None = None)
     Returns
     -------
     str or None
-        The cache folder set, or ``None`` when nothing needed changing (the default is
-        writable, or the user already set ``NUMBA_CACHE_DIR``).
+        The cache root set, or ``None`` when nothing needed changing (the default is
+        writable, or the user already set ``NUMBA_CACHE_DIR``). Either way the kernels cache
+        in the root's subfolder for their sources (:func:`kernels._jit.cache_folder`).
     """
     if os.environ.get("NUMBA_CACHE_DIR"):
         return None

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import run_in_fresh_process
+from benchmarks.conftest import benchmark_mode, run_in_fresh_process
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from kernels import rebalance_batch, rebalance_trades
+from kernels import rebalance_batch, rebalance_trades, round_to_lots
 
 SIZES = [10, 30, 100]
 N_ACCOUNTS, N_HOLDINGS = 100_000, 30
@@ -181,3 +181,37 @@ def test_first_call(benchmark, cache):
     result = benchmark.pedantic(run, rounds=5 if cache == "warm" else 1, iterations=1)
     import_s, single_s, batch_s = map(float, result.split())
     benchmark.extra_info.update(import_s=import_s, first_single_s=single_s, first_batch_s=batch_s)
+
+
+# ----------------------------------------------------------------------------- the plain-Python mode
+
+PLAIN_SETUP = """
+import numpy as np
+from kernels import rebalance_batch, rebalance_trades, round_to_lots
+from benchmarks.bench_rebalance import _account
+values, targets, prices, cash = _account(20)
+book = np.tile(values, (100, 1)) * np.random.default_rng(1).uniform(0.8, 1.2, (100, 20))
+"""
+#: name -> (the statement the plain-Python worker runs, the same call in this process)
+PLAIN_CALLS = {
+    "rebalance_trades": ("rebalance_trades(values, targets, cash=cash, band=0.02)",
+                         lambda v, t, p, c, b: rebalance_trades(v, t, cash=c, band=0.02)),
+    "rebalance_trades_whole_shares": ("rebalance_trades(values, targets, cash=cash, prices=prices, min_trade=50.0)",
+                                      lambda v, t, p, c, b: rebalance_trades(v, t, cash=c, prices=p, min_trade=50.0)),
+    "round_to_lots": ("round_to_lots(values, targets * (values.sum() + cash), prices, cash=cash)",
+                      lambda v, t, p, c, b: round_to_lots(v, t * (v.sum() + c), p, cash=c)),
+    "rebalance_batch_100_accounts": ("rebalance_batch(book, targets, prices=prices)",
+                                     lambda v, t, p, c, b: rebalance_batch(b, t, prices=p)),
+}
+
+
+@pytest.mark.parametrize("call", list(PLAIN_CALLS))
+@pytest.mark.parametrize("mode", ["compiled", "plain_python"])
+def test_plain_python_mode(benchmark, mode, call):
+    """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 holdings, beside compiled."""
+    benchmark.group = f"plain-Python mode n=20: {call}"
+    statement, run = PLAIN_CALLS[call]
+    values, targets, prices, cash = _account(20)
+    book = np.tile(values, (100, 1)) * np.random.default_rng(1).uniform(0.8, 1.2, (100, 20))
+    args = (values, targets, prices, cash, book)
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)

@@ -11,8 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import factor_returns, run_in_fresh_process
-from kernels import batch_volatility, covariance
+from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
+from kernels import (
+    batch_volatility,
+    covariance,
+    nearest_correlation,
+    portfolio_volatility,
+    risk_contributions,
+)
 
 N_OBS = 2520
 SIZES = [20, 100, 500]
@@ -145,3 +151,39 @@ def test_cold_start(benchmark, cache):
     result = benchmark.pedantic(run, rounds=5 if cache == "warm" else 3, iterations=1)
     import_s, first_call_s = map(float, result.split())
     benchmark.extra_info.update(import_s=import_s, first_call_s=first_call_s)
+
+
+# ----------------------------------------------------------------------------- the plain-Python mode
+
+PLAIN_SETUP = """
+import numpy as np
+from benchmarks.conftest import factor_returns
+from kernels import batch_volatility, nearest_correlation, portfolio_volatility, risk_contributions
+cov = np.cov(factor_returns(2520, 20, seed=20), rowvar=False) * 252
+w = np.full(20, 0.05)
+W = np.random.default_rng(0).dirichlet(np.ones(20), 1000)
+corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+corr[0, 1:4] = corr[1:4, 0] = 0.99
+corr[1, 2] = corr[2, 1] = -0.99  # not PSD: nearest_correlation repairs it
+"""
+#: name -> (the statement the plain-Python worker runs, the same call in this process)
+PLAIN_CALLS = {
+    "portfolio_volatility": ("portfolio_volatility(w, cov)", lambda w, W, cov, corr: portfolio_volatility(w, cov)),
+    "risk_contributions": ("risk_contributions(w, cov)", lambda w, W, cov, corr: risk_contributions(w, cov)),
+    "batch_volatility_1000": ("batch_volatility(W, cov)", lambda w, W, cov, corr: batch_volatility(W, cov)),
+    "nearest_correlation": ("nearest_correlation(corr)", lambda w, W, cov, corr: nearest_correlation(corr)),
+}
+
+
+@pytest.mark.parametrize("call", list(PLAIN_CALLS))
+@pytest.mark.parametrize("mode", ["compiled", "plain_python"])
+def test_plain_python_mode(benchmark, mode, call):
+    """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
+    benchmark.group = f"plain-Python mode n=20: {call}"
+    statement, run = PLAIN_CALLS[call]
+    cov = np.cov(factor_returns(2520, 20, seed=20), rowvar=False) * 252
+    corr = cov / np.sqrt(np.outer(np.diag(cov), np.diag(cov)))
+    corr[0, 1:4] = corr[1:4, 0] = 0.99
+    corr[1, 2] = corr[2, 1] = -0.99
+    args = (np.full(20, 0.05), np.random.default_rng(0).dirichlet(np.ones(20), 1000), cov, corr)
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)

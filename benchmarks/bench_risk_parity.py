@@ -38,8 +38,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.conftest import factor_returns
-from kernels import risk_parity
+from benchmarks.conftest import benchmark_mode, factor_returns
+from kernels import inverse_volatility, risk_parity
 
 N_OBS = 2520
 SIZES = [20, 100, 500, 1000, 2000]
@@ -178,3 +178,63 @@ def test_risk_parity(benchmark, dataset, n_assets, implementation):
     benchmark.extra_info["budget_error"] = _budget_error(weights, cov)
     benchmark.extra_info["dataset"] = dataset
     assert np.all(np.isfinite(weights))
+
+
+# ----------------------------------------------------------------------------- risk budgeting's reassociated sum
+
+
+def _sweep_with_sequential_dot():
+    """The coordinate sweep compiled against a sequential ``_dot_head`` (no reassociation), uncached."""
+    import types
+
+    from kernels._jit import jit
+    from kernels.risk_budgeting import descent, linalg
+
+    sequential_dot = jit(cache=False)(linalg._dot_head.py_func)
+    f = descent._sweep.py_func
+    return jit(cache=False)(types.FunctionType(f.__code__, {**f.__globals__, "_dot_head": sequential_dot}, f.__name__))
+
+
+@pytest.mark.parametrize("n_assets", [20, 2000])
+@pytest.mark.parametrize("dot", ["reassociated", "sequential"])
+def test_dot_head(benchmark, dot, n_assets):
+    """Why ``linalg._dot_head`` has ``fastmath={"reassoc"}``: one coordinate sweep, with and without it."""
+    from kernels.risk_budgeting import descent
+
+    benchmark.group = f"risk_parity sweep n={n_assets}: reassociated dot vs sequential"
+    _, cov = _data("factor", n_assets)
+    b = np.full(n_assets, 1.0 / n_assets)
+    x = np.sqrt(b / np.diag(cov))
+    u = np.tril(cov, -1).T @ x
+    sweep = descent._sweep if dot == "reassociated" else _sweep_with_sequential_dot()
+    args = (cov, b, np.zeros(n_assets), np.full(n_assets, np.inf), x.copy(), u.copy(), np.empty(n_assets),
+            np.empty(n_assets))
+    sweep(*args)  # warm-up: compilation
+    benchmark(sweep, *args)
+
+
+# ----------------------------------------------------------------------------- the plain-Python mode
+
+PLAIN_SETUP = """
+import numpy as np
+from benchmarks.conftest import factor_returns
+from kernels import inverse_volatility, risk_parity
+cov = np.cov(factor_returns(2520, 20), rowvar=False) * 252
+"""
+#: name -> (the statement the plain-Python worker runs, the same call in this process)
+PLAIN_CALLS = {
+    "risk_parity": ("risk_parity(cov)", lambda cov: risk_parity(cov)),
+    "risk_parity_budgets_bounds": ("risk_parity(cov, np.linspace(1, 2, 20), upper=0.08)",
+                                   lambda cov: risk_parity(cov, np.linspace(1, 2, 20), upper=0.08)),
+    "inverse_volatility": ("inverse_volatility(cov)", lambda cov: inverse_volatility(cov)),
+}
+
+
+@pytest.mark.parametrize("call", list(PLAIN_CALLS))
+@pytest.mark.parametrize("mode", ["compiled", "plain_python"])
+def test_plain_python_mode(benchmark, mode, call):
+    """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
+    benchmark.group = f"plain-Python mode n=20: {call}"
+    statement, run = PLAIN_CALLS[call]
+    cov = np.cov(factor_returns(2520, 20), rowvar=False) * 252
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, cov)

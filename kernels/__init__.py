@@ -47,7 +47,7 @@ from .frontier import (
     min_variance,
 )
 # --- risk parity (issue 4)
-from .risk_parity import RiskParityResult, inverse_volatility, risk_parity
+from .risk_budgeting import RiskParityResult, inverse_volatility, risk_parity
 # --- rebalancing and models (issue 5)
 from .allocation_models import (
     DEFAULT_GLIDE_PATH,
@@ -62,13 +62,11 @@ from .rebalance import (
     REBALANCE_MODES,
     STATUS_MESSAGES as REBALANCE_STATUS_MESSAGES,
     TARGET_SUM_ATOL,
-    DriftResult,
     RebalanceResult,
-    drift,
-    needs_rebalancing,
     rebalance_trades,
 )
-from .rebalance_batch import BatchRebalanceResult, rebalance_batch
+from .weight_drift import DriftResult, drift, needs_rebalancing
+from .book_rebalance import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
 from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield

@@ -42,6 +42,14 @@ class NearestCorrelationResult(NamedTuple):
     converged: bool
 
 
+class _Higham(NamedTuple):
+    """What the compiled alternating projections return."""
+
+    correlation: NDArray[np.float64]
+    n_iter: int
+    converged: bool
+
+
 def as_correlation(corr: ArrayLike, name: str = "correlation", *, size: int | None = None,
                    check_psd_: bool = True) -> NDArray[np.float64]:
     """Validate a correlation matrix: square, symmetric, unit diagonal, entries in [-1, 1], PSD."""
@@ -116,6 +124,7 @@ def correlation_from_covariance(cov: ArrayLike) -> NDArray[np.float64]:
 
 @jit
 def _higham_nearest_correlation(A, tol, max_iter, eig_floor):
+    """Higham's alternating projections (with Dykstra's correction) from ``A``: a :class:`_Higham`."""
     n = A.shape[0]
     Y = A.copy()
     dS = np.zeros_like(A)
@@ -138,7 +147,7 @@ def _higham_nearest_correlation(A, tol, max_iter, eig_floor):
         if max(rel_x, rel_y) < tol:
             converged = True
             break
-    return Y, it, converged
+    return _Higham(Y, it, converged)
 
 
 def nearest_correlation(corr: ArrayLike, *, tol: float = 1e-12, max_iter: int = 10_000,
@@ -176,6 +185,7 @@ def nearest_correlation(corr: ArrayLike, *, tol: float = 1e-12, max_iter: int = 
     lam_min = float(np.linalg.eigvalsh(R)[0])
     if lam_min >= min_eigenvalue:
         return NearestCorrelationResult(R, 0.0, lam_min, 0, True)
-    Y, n_iter, converged = _higham_nearest_correlation(R, float(tol), int(max_iter), float(min_eigenvalue))
-    Y = 0.5 * (Y + Y.T)
-    return NearestCorrelationResult(Y, float(np.linalg.norm(Y - R)), lam_min, int(n_iter), bool(converged))
+    higham = _higham_nearest_correlation(R, float(tol), int(max_iter), float(min_eigenvalue))
+    Y = 0.5 * (higham.correlation + higham.correlation.T)
+    return NearestCorrelationResult(Y, float(np.linalg.norm(Y - R)), lam_min, int(higham.n_iter),
+                                    bool(higham.converged))

@@ -14,8 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
-from ._validate import as_scalar, as_vector
-from .errors import InputError
+from ._validate import as_rate, as_scalar, as_vector, check_fractions, check_non_negative
 
 #: Longest projection, in years (a cell asking for more is almost surely a typo).
 MAX_YEARS = 200
@@ -94,40 +93,6 @@ class IncomeProjection(NamedTuple):
         return pd.DataFrame(self._asdict()).set_index("year")
 
 
-def check_fractions(arr: NDArray[np.float64], name: str, low: float = 0.0, high: float = 1.0,
-                    what: str = "rates") -> None:
-    """Raise unless every entry of ``arr`` lies in ``low..high`` (rates are decimal fractions)."""
-    bad = np.flatnonzero((arr < low) | (arr > high))
-    if bad.size:
-        i = int(bad[0])
-        if arr.ndim == 2:
-            r, c = divmod(i, arr.shape[1])
-            where = f" at row {r + 1}, column {c + 1}"
-        else:
-            where = f" at position {i + 1}" if arr.size > 1 else ""
-        raise InputError(
-            f"{name}: {arr.ravel()[i]:g}{where} is outside {low:g}..{high:g}; "
-            f"enter {what} as decimal fractions (0.03 for 3%)."
-        )
-
-
-def as_rate(x: object, name: str, low: float = 0.0, high: float = 1.0, *, low_inclusive: bool = True,
-            what: str = "rates") -> float:
-    """A single rate as a decimal fraction in ``low..high`` (``low`` excluded when ``low_inclusive=False``)."""
-    value = as_scalar(x, name)
-    if value < low or value > high or (value == low and not low_inclusive):
-        span = f"is outside {low:g}..{high:g}" if low_inclusive else f"must be > {low:g} and <= {high:g}"
-        raise InputError(f"{name}: {value:g} {span}; enter {what} as decimal fractions (0.03 for 3%).")
-    return value
-
-
-def _check_non_negative(arr: NDArray[np.float64], name: str, what: str = "values") -> None:
-    bad = np.flatnonzero(arr < 0)
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(f"{name}: {arr[i]:g} at position {i + 1} is negative; {what} must be >= 0.")
-
-
 def portfolio_yield(weights: ArrayLike, yields: ArrayLike) -> float:
     """Yield of a portfolio: ``sum_i w_i y_i``.
 
@@ -186,7 +151,7 @@ def portfolio_income(values: ArrayLike, yields: ArrayLike) -> PortfolioIncome:
     """
     v = as_vector(values, "values")
     y = as_vector(yields, "yields", size=v.size, size_name="len(values)")
-    _check_non_negative(v, "values", "holding values")
+    check_non_negative(v, "values", "holding values")
     check_fractions(y, "yields", what="yields")
     by_asset = v * y
     annual = float(by_asset.sum())

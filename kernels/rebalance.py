@@ -30,32 +30,49 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
-from ._validate import as_bounds, as_scalar, as_vector, check_choice
+from ._validate import as_scalar, check_choice
+from ._validate.holdings import (
+    TARGET_SUM_ATOL,
+    check_bands,
+    check_locked,
+    check_lot_size,
+    check_prices,
+    check_targets,
+    check_values,
+)
 from .errors import InfeasibleError, InputError
-from .whole_shares import STATUS_LOTS_CANNOT_RAISE_CASH, _round_to_lots, check_lot_size, check_prices
+from .rebalance_status import (
+    STATUS_LOTS_CANNOT_RAISE_CASH,
+    STATUS_MESSAGES,
+    STATUS_OK,
+    STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT,
+    STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED,
+    STATUS_WITHDRAWAL_NEEDS_SELLS,
+    RebalanceStatus,
+)
+from .whole_shares import _round_to_lots
 
-#: How far the targets' sum may be from 1 (weights typed into cells with a few decimals).
-TARGET_SUM_ATOL = 1e-6
+__all__ = [
+    "REBALANCE_MODES",
+    "STATUS_LOTS_CANNOT_RAISE_CASH",
+    "STATUS_MESSAGES",
+    "STATUS_OK",
+    "STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT",
+    "STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED",
+    "STATUS_WITHDRAWAL_NEEDS_SELLS",
+    "TARGET_SUM_ATOL",
+    "TRADE_RTOL",
+    "AccountResult",
+    "RebalanceResult",
+    "RebalanceStatus",
+    "rebalance_trades",
+]
 
 #: ``mode`` option -> "trade back to the band edge" (False: back to target).
 REBALANCE_MODES = {"to_target": False, "to_band": True}
 
 #: Relative slack (of the account value) under which a trade is rounding noise and a band is not crossed.
 TRADE_RTOL = 1e-12
-
-STATUS_OK = 0
-STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT = 1
-STATUS_WITHDRAWAL_NEEDS_SELLS = 2
-STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED = 3  # 4: STATUS_LOTS_CANNOT_RAISE_CASH, from whole_shares
-
-#: Status code -> what went wrong and the fix (one line; the batch reports these per account).
-STATUS_MESSAGES = {
-    STATUS_OK: "ok",
-    STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT: "cash_flow: the withdrawal exceeds the account's value; withdraw less.",
-    STATUS_WITHDRAWAL_NEEDS_SELLS: "cash_flow: the withdrawal exceeds the cash and allow_sells is False; allow sells.",
-    STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED: "cash_flow: the withdrawal exceeds cash plus unlocked holdings; unlock holdings.",
-    STATUS_LOTS_CANNOT_RAISE_CASH: "cash_flow: whole-lot sales cannot raise the withdrawal; use smaller lots.",
-}
 
 
 class RebalanceResult(NamedTuple):
@@ -94,31 +111,22 @@ class RebalanceResult(NamedTuple):
     n_trades: int
 
 
-class DriftResult(NamedTuple):
-    """How far holdings have drifted from their targets.
+class Continuous(NamedTuple):
+    """What :func:`_solve_continuous` returns beside the post-trade values it writes."""
 
-    Attributes
-    ----------
-    weights : ndarray of shape (n_assets,)
-        Current weights ``values / (sum(values) + cash)``.
-    drift : ndarray of shape (n_assets,)
-        ``weights - targets`` in weight points (0.06 is 6 points overweight).
-    relative_drift : ndarray of shape (n_assets,)
-        ``drift / targets`` (inf where the target is 0 and the holding is not).
-    max_abs_drift : float
-        Largest ``|drift|``.
-    outside_band : ndarray of shape (n_assets,), bool
-        Holdings outside their band (all False without bands).
-    needs_rebalancing : bool
-        Some holding is outside its band (without bands: some drift at all).
-    """
+    triggered: bool
+    status: int
 
-    weights: NDArray[np.float64]
-    drift: NDArray[np.float64]
-    relative_drift: NDArray[np.float64]
-    max_abs_drift: float
-    outside_band: NDArray[np.bool_]
-    needs_rebalancing: bool
+
+class AccountResult(NamedTuple):
+    """What :func:`_rebalance_one` returns beside the arrays it fills (the batch reads it per row)."""
+
+    cash_left: float
+    turnover: float
+    triggered: bool
+    max_drift: float
+    status: int
+    """A :class:`RebalanceStatus` code."""
 
 
 # ----------------------------------------------------------------------------------------- kernels
@@ -156,7 +164,7 @@ def _level(gaps, n, amount, idx):
 @jit
 def _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band, allow_sells,
                       fixed, trigger, x, tau, gaps, idx, tol):
-    """Post-trade values ``x`` (continuous); returns ``(triggered, status)``.
+    """Post-trade values ``x`` (continuous); returns a :class:`Continuous`.
 
     ``trigger``: -1 decide from the bands, 0/1 force (keeps the decision of the first pass).
     """
@@ -169,10 +177,10 @@ def _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, 
             v_free += values[i]
             t_free += targets[i]
     if not allow_sells and c0 < -tol:
-        return False, STATUS_WITHDRAWAL_NEEDS_SELLS
+        return Continuous(False, STATUS_WITHDRAWAL_NEEDS_SELLS)
     p_free = v_free + c0
     if p_free < -tol:
-        return False, STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED
+        return Continuous(False, STATUS_WITHDRAWAL_EXCEEDS_UNLOCKED)
     p_free = max(p_free, 0.0)
     for i in range(n):
         tau[i] = targets[i] / t_free * p_free if (t_free > 0.0 and not fixed[i]) else 0.0
@@ -193,13 +201,13 @@ def _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, 
         for i in range(n):
             if not fixed[i]:
                 x[i] = values[i] + max(gaps[i] - lam, 0.0)
-        return triggered, STATUS_OK
+        return Continuous(triggered, STATUS_OK)
 
     if triggered and not to_band:
         for i in range(n):
             if not fixed[i]:
                 x[i] = tau[i]
-        return triggered, STATUS_OK
+        return Continuous(triggered, STATUS_OK)
 
     s = 0.0
     for i in range(n):
@@ -218,7 +226,7 @@ def _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, 
             x[i] += sign * max(gaps[i] - lam, 0.0)
             if x[i] < 0.0:
                 x[i] = 0.0
-    return triggered, STATUS_OK
+    return Continuous(triggered, STATUS_OK)
 
 
 @jit
@@ -236,7 +244,7 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
                    trades, lots, post, weights, fixed, prev, tau, gaps, idx):
     """One account; fills ``trades``, ``lots``, ``post``, ``weights``.
 
-    Returns ``(cash_left, turnover, triggered, max_drift, status)``. Workspaces: ``fixed`` (bool),
+    Returns an :class:`AccountResult`. Workspaces: ``fixed`` (bool),
     ``prev``, ``tau``, ``gaps`` (float), ``idx`` (int), all of length n_assets.
     """
     n = values.shape[0]
@@ -252,17 +260,18 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
     total = invested + c0
     tol = TRADE_RTOL * max(1.0, invested + abs(cash) + abs(cash_flow))
     if total < -tol:
-        return 0.0, 0.0, False, 0.0, STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT
+        return AccountResult(0.0, 0.0, False, 0.0, STATUS_WITHDRAWAL_EXCEEDS_ACCOUNT)
     total = max(total, 0.0)
     max_drift = 0.0
     if total > 0.0:
         for i in range(n):
             max_drift = max(max_drift, abs(values[i] / total - targets[i]))
 
-    triggered, status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band,
-                                          allow_sells, fixed, -1, post, tau, gaps, idx, tol)
-    if status != STATUS_OK:
-        return 0.0, 0.0, False, max_drift, status
+    first = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band,
+                              allow_sells, fixed, -1, post, tau, gaps, idx, tol)
+    triggered = first.triggered
+    if first.status != STATUS_OK:
+        return AccountResult(0.0, 0.0, False, max_drift, first.status)
     if min_trade > 0.0:
         forced = 1 if triggered else 0
         mark = np.zeros(n, np.bool_)
@@ -279,8 +288,8 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
                 prev[i] = post[i]
                 if mark[i]:
                     fixed[i] = True
-            _, status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band,
-                                          allow_sells, fixed, forced, post, tau, gaps, idx, tol)
+            status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band, to_band,
+                                       allow_sells, fixed, forced, post, tau, gaps, idx, tol).status
             if status != STATUS_OK:
                 # the withdrawal needs the small sales: free them again and leave out only the small buys
                 # (always feasible: the cash those buys would have taken stays with the free holdings)
@@ -292,8 +301,8 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
                     elif mark[i]:
                         n_buys += 1
                 if n_buys > 0:
-                    _, status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band,
-                                                  to_band, allow_sells, fixed, forced, post, tau, gaps, idx, tol)
+                    status = _solve_continuous(values, targets, c0, total, band_abs, band_rel, has_band,
+                                               to_band, allow_sells, fixed, forced, post, tau, gaps, idx, tol).status
                 if n_buys == 0 or status != STATUS_OK:
                     for i in range(n):
                         post[i] = prev[i]
@@ -303,9 +312,10 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
     if whole:
         for i in range(n):
             fixed[i] = locked[i] or abs(post[i] - values[i]) <= tol
-        cash_left, status = _round_to_lots(values, post, lot_value, fixed, c0, allow_sells, min_trade, tol, lots)
-        if status != STATUS_OK:
-            return 0.0, 0.0, triggered, max_drift, status
+        rounded = _round_to_lots(values, post, lot_value, fixed, c0, allow_sells, min_trade, tol, lots)
+        if rounded.status != STATUS_OK:
+            return AccountResult(0.0, 0.0, triggered, max_drift, rounded.status)
+        cash_left = rounded.cash
         for i in range(n):
             trades[i] = lots[i] * lot_value[i]
             post[i] = values[i] + trades[i]
@@ -331,56 +341,10 @@ def _rebalance_one(values, targets, cash, cash_flow, band_abs, band_rel, has_ban
         for i in range(n):
             weights[i] = post[i] / end_total
     turnover = gross / (2.0 * total) if total > 0.0 else 0.0
-    return cash_left, turnover, triggered, max_drift, STATUS_OK
+    return AccountResult(cash_left, turnover, triggered, max_drift, STATUS_OK)
 
 
 # --------------------------------------------------------------------------------- public functions
-
-
-def check_values(values: ArrayLike, name: str = "values") -> NDArray[np.float64]:
-    """Market values: finite, >= 0."""
-    v = as_vector(values, name)
-    if np.any(v < 0):
-        i = int(np.flatnonzero(v < 0)[0])
-        raise InputError(f"{name}: holding {i + 1} is negative ({v[i]:g}); market values must be >= 0.")
-    return v
-
-
-def check_targets(targets: ArrayLike, n_assets: int, name: str = "targets") -> NDArray[np.float64]:
-    """Target weights: one per holding, each >= 0, summing to 1."""
-    t = as_vector(targets, name, size=n_assets, size_name="len(values)")
-    if np.any(t < 0):
-        i = int(np.flatnonzero(t < 0)[0])
-        raise InputError(f"{name}: holding {i + 1} has a negative target ({t[i]:g}); targets must be >= 0.")
-    total = float(t.sum())
-    if abs(total - 1.0) > TARGET_SUM_ATOL:
-        raise InputError(f"{name}: must sum to 1 (100%), got {total:.6g}; adjust the weights so they add up to 1.")
-    return t
-
-
-def check_bands(band, relative_band, n_assets: int) -> tuple[NDArray[np.float64], float, bool]:
-    """``(band_abs per holding, band_rel or -1, has_band)`` from the user's ``band`` and ``relative_band``."""
-    if band is None:
-        band_abs = np.full(n_assets, np.inf)
-    else:
-        band_abs = as_bounds(band, n_assets, "band")
-        if np.any(band_abs < 0) or np.any(band_abs > 1):
-            i = int(np.flatnonzero((band_abs < 0) | (band_abs > 1))[0])
-            raise InputError(
-                f"band: holding {i + 1} has band {band_abs[i]:g}; bands are weight points between 0 and 1 (0.05 = 5%)."
-            )
-    band_rel = -1.0 if relative_band is None else as_scalar(relative_band, "relative_band", low=0.0)
-    return band_abs, band_rel, band is not None or relative_band is not None
-
-
-def check_locked(locked, n_assets: int) -> NDArray[np.bool_]:
-    """Locked flags: one per holding (True/False or 1/0)."""
-    if locked is None:
-        return np.zeros(n_assets, np.bool_)
-    arr = as_vector(locked, "locked", size=n_assets, size_name="len(values)")
-    if not np.all((arr == 0) | (arr == 1)):
-        raise InputError("locked: expected True/False (or 1/0) per holding; mark holdings that must not trade.")
-    return arr.astype(np.bool_)
 
 
 def check_mode(mode: str, has_band: bool) -> bool:
@@ -477,82 +441,15 @@ def rebalance_trades(
             f"cash_flow: a withdrawal of {-flow:,.2f} exceeds the account's value {v.sum() + c:,.2f}; withdraw less."
         )
     trades, lots, post, weights = (np.empty(n) for _ in range(4))
-    cash_left, turnover, triggered, max_drift, status = _rebalance_one(
+    res = _rebalance_one(
         v, t, c, flow, band_abs, band_rel, has_band, to_band, mt, lot_value, whole, bool(allow_sells), lk,
         trades, lots, post, weights, np.empty(n, np.bool_), np.empty(n), np.empty(n), np.empty(n),
         np.empty(n, np.int64),
     )
-    if status != STATUS_OK:
-        raise InfeasibleError(STATUS_MESSAGES[status])
+    if res.status != STATUS_OK:
+        raise InfeasibleError(STATUS_MESSAGES[res.status])
     shares = lots * lot_shares if whole else np.full(n, np.nan)
     return RebalanceResult(
-        trades, shares, post, weights, float(cash_left), float(turnover), bool(triggered), float(max_drift),
-        int(np.count_nonzero(trades)),
+        trades, shares, post, weights, float(res.cash_left), float(res.turnover), bool(res.triggered),
+        float(res.max_drift), int(np.count_nonzero(trades)),
     )
-
-
-def drift(
-    values: ArrayLike,
-    targets: ArrayLike,
-    *,
-    cash: float = 0.0,
-    band: ArrayLike | None = None,
-    relative_band: float | None = None,
-) -> DriftResult:
-    """Current weights, their drift from the targets, and whether the bands call for a rebalance.
-
-    Parameters
-    ----------
-    values : array_like of shape (n_assets,)
-        Market values now (>= 0).
-    targets : array_like of shape (n_assets,)
-        Target weights summing to 1.
-    cash : float, default 0
-        Uninvested cash, counted in the account total.
-    band, relative_band : optional
-        As in :func:`rebalance_trades` (the narrower applies).
-
-    Returns
-    -------
-    DriftResult
-
-    Examples
-    --------
-    >>> d = drift([66_000, 41_200], [0.6, 0.4], band=0.05)
-    >>> d.drift.round(4).tolist(), d.needs_rebalancing
-    ([0.0157, -0.0157], False)
-    """
-    v = check_values(values)
-    t = check_targets(targets, v.size)
-    c = as_scalar(cash, "cash", low=0.0)
-    band_abs, band_rel, has_band = check_bands(band, relative_band, v.size)
-    total = float(v.sum()) + c
-    if total <= 0.0:
-        raise InputError("values: the account is empty (all values and cash are 0); weights are undefined.")
-    w = v / total
-    d = w - t
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.where(t > 0, d / np.where(t > 0, t, 1.0), np.where(d == 0, 0.0, np.inf))
-    width = np.minimum(band_abs, band_rel * t) if band_rel >= 0 else band_abs
-    tol = TRADE_RTOL * max(1.0, total)
-    outside = np.abs(v - t * total) > width * total + tol if has_band else np.zeros(v.size, np.bool_)
-    needs = bool(outside.any()) if has_band else bool(np.any(np.abs(v - t * total) > tol))
-    return DriftResult(w, d, rel, float(np.abs(d).max()), outside, needs)
-
-
-def needs_rebalancing(
-    values: ArrayLike,
-    targets: ArrayLike,
-    *,
-    cash: float = 0.0,
-    band: ArrayLike | None = None,
-    relative_band: float | None = None,
-) -> bool:
-    """Whether some holding is outside its band (without bands: whether anything drifted at all).
-
-    Examples
-    --------
-    >>> needs_rebalancing([66_000, 41_200], [0.6, 0.4], band=0.01)
-    True
-    """
-    return drift(values, targets, cash=cash, band=band, relative_band=relative_band).needs_rebalancing

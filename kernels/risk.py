@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit, prange
+from ._jit import jit, prange, vectorised
 from ._validate import PSD_RTOL, as_covariance, as_matrix, as_vector, check_psd
 from .errors import InputError
 
@@ -53,8 +53,14 @@ class Concentration(NamedTuple):
     effective_n: float
 
 
+def _quad_form_numpy(w, cov):
+    return float(w @ (np.diag(cov) * w + 2.0 * (np.triu(cov, 1) @ w)))
+
+
+@vectorised(_quad_form_numpy)
 @jit
 def _quad_form(w, cov):
+    """``w' C w`` from the upper triangle of ``C`` (symmetric)."""
     n = w.shape[0]
     total = 0.0
     for i in range(n):
@@ -65,8 +71,15 @@ def _quad_form(w, cov):
     return total
 
 
+def _cov_times_weights_numpy(cov, w, out):
+    out[:] = cov @ w
+    return out
+
+
+@vectorised(_cov_times_weights_numpy)
 @jit
 def _cov_times_weights(cov, w, out):
+    """``out = C w``."""
     n = w.shape[0]
     for i in range(n):
         acc = 0.0
@@ -79,8 +92,15 @@ def _cov_times_weights(cov, w, out):
 _BATCH_BLOCK = 64
 
 
+def _batch_variance_numpy(weights, cov, out):
+    out[:] = np.sum(weights * (weights * np.diag(cov) + 2.0 * (weights @ np.triu(cov, 1).T)), axis=1)
+    return out
+
+
+@vectorised(_batch_variance_numpy)
 @jit(parallel=True)
 def _batch_variance(weights, cov, out):
+    """``out_b = w_b' C w_b`` for every row ``w_b`` of ``weights`` (upper triangle of ``C``)."""
     # Blocks of portfolios are transposed so that the innermost loop runs over portfolios:
     # contiguous and free of reductions, it vectorises without fastmath.
     k, n = weights.shape

@@ -28,9 +28,8 @@ import numpy as np
 import scipy  # scipy.optimize and scipy.sparse load on first use (they cost ~0.8 s at import)
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import as_matrix, as_vector, check_choice
+from ._validate import as_matrix, as_rate, as_vector, check_choice, check_fractions, check_non_negative
 from .errors import InfeasibleError, InputError
-from .income import as_rate, check_fractions
 
 ACCOUNT_TYPES = ("taxable", "tax_deferred", "tax_free")
 #: Absolute tolerance (currency) when checking that the accounts can hold every holding.
@@ -405,14 +404,8 @@ def asset_location(
         raise InputError(
             f"account_capacities: {cap.size} values but tax_drag has {drag.shape[1]} columns; give one per account."
         )
-    bad = np.flatnonzero(v < 0)
-    if bad.size:
-        raise InputError(f"values: {v[bad[0]]:g} at position {bad[0] + 1} is negative; holdings must be >= 0.")
-    bad = np.flatnonzero(cap < 0)
-    if bad.size:
-        raise InputError(
-            f"account_capacities: {cap[bad[0]]:g} at position {bad[0] + 1} is negative; capacities must be >= 0."
-        )
+    check_non_negative(v, "values", "holdings")
+    check_non_negative(cap, "account_capacities", "capacities")
     check_fractions(drag, "tax_drag", what="tax drags")
     total, room = float(v.sum()), float(cap.sum())
     if room < total - CAPACITY_ATOL * max(1.0, total):

@@ -27,12 +27,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit
-from ._validate import as_bounds, as_scalar, as_vector
-from .errors import InfeasibleError, InputError
-
-#: Status codes of :func:`_round_to_lots` (shared with the rebalancing kernels).
-STATUS_OK = 0
-STATUS_LOTS_CANNOT_RAISE_CASH = 4
+from ._validate import as_scalar, as_vector
+from ._validate.holdings import check_lot_size, check_prices, check_values
+from .errors import InfeasibleError
+from .rebalance_status import STATUS_LOTS_CANNOT_RAISE_CASH, STATUS_OK
 
 #: Relative slack used for "fits in the cash" and "a lot removes distance" (fractions of the account value).
 LOT_RTOL = 1e-12
@@ -63,6 +61,15 @@ class LotRounding(NamedTuple):
     values: NDArray[np.float64]
     cash: float
     distance: float
+
+
+class LotsResult(NamedTuple):
+    """What :func:`_round_to_lots` returns beside the lots it writes."""
+
+    cash: float
+    """Cash left after trading (>= 0 when ``status`` is OK)."""
+    status: int
+    """A :class:`kernels.rebalance_status.RebalanceStatus` code (OK or LOTS_CANNOT_RAISE_CASH)."""
 
 
 @jit
@@ -140,7 +147,7 @@ def _knapsack_01(items, m, gain, weight, capacity, tol, take):
 
 @jit
 def _round_to_lots(values, ideal, lot_value, fixed, cash, allow_sells, min_trade, tol, k):
-    """Whole lots ``k`` (written in place) close to ``ideal``; returns ``(residual_cash, status)``.
+    """Whole lots ``k`` (written in place) close to ``ideal``; returns a :class:`LotsResult`.
 
     ``lot_value`` is price * lot size (> 0 wherever not fixed); ``tol`` an absolute slack in currency units.
     """
@@ -176,7 +183,7 @@ def _round_to_lots(values, ideal, lot_value, fixed, cash, allow_sells, min_trade
                 best_cost = cost
                 best = i
         if best < 0:
-            return residual, STATUS_LOTS_CANNOT_RAISE_CASH
+            return LotsResult(residual, STATUS_LOTS_CANNOT_RAISE_CASH)
         k[best] -= 1.0
         residual += lot_value[best]
 
@@ -216,7 +223,7 @@ def _round_to_lots(values, ideal, lot_value, fixed, cash, allow_sells, min_trade
                 residual -= lot_value[items[a]]
     if residual < 0.0:
         residual = 0.0  # within tol: rounding noise of the products k * lot_value
-    return residual, STATUS_OK
+    return LotsResult(residual, STATUS_OK)
 
 
 def round_to_lots(
@@ -264,14 +271,9 @@ def round_to_lots(
     >>> r.shares.tolist(), round(r.cash, 2)
     ([8.0, 13.0], 50.0)
     """
-    v = as_vector(values, "values")
-    if np.any(v < 0):
-        i = int(np.flatnonzero(v < 0)[0])
-        raise InputError(f"values: holding {i + 1} is negative ({v[i]:g}); market values must be >= 0.")
+    v = check_values(values)
     x = as_vector(ideal, "ideal", size=v.size, size_name="len(values)")
-    if np.any(x < 0):
-        i = int(np.flatnonzero(x < 0)[0])
-        raise InputError(f"ideal: holding {i + 1} is negative ({x[i]:g}); post-trade values must be >= 0.")
+    check_values(x, "ideal", what="post-trade values")
     p = check_prices(prices, v.size)
     lots = check_lot_size(lot_size, v.size)
     c = as_scalar(cash, "cash", low=0.0)
@@ -279,27 +281,10 @@ def round_to_lots(
     lot_value = p * lots
     k = np.empty(v.size)
     tol = LOT_RTOL * max(1.0, float(v.sum()) + c)
-    residual, status = _round_to_lots(v, x, lot_value, np.zeros(v.size, np.bool_), c, bool(allow_sells), mt, tol, k)
-    if status != STATUS_OK:
+    rounded = _round_to_lots(v, x, lot_value, np.zeros(v.size, np.bool_), c, bool(allow_sells), mt, tol, k)
+    if rounded.status != STATUS_OK:
         raise InfeasibleError("cash: whole-lot sales cannot raise the cash needed; allow sells or use smaller lots.")
     trades = k * lot_value
     post = v + trades
-    return LotRounding(k, k * lots, trades, post, float(residual), float(np.abs(post - x).sum()))
+    return LotRounding(k, k * lots, trades, post, float(rounded.cash), float(np.abs(post - x).sum()))
 
-
-def check_prices(prices: ArrayLike, n_assets: int) -> NDArray[np.float64]:
-    """Prices per share: one per holding, each > 0."""
-    p = as_vector(prices, "prices", size=n_assets, size_name="len(values)")
-    if np.any(p <= 0):
-        i = int(np.flatnonzero(p <= 0)[0])
-        raise InputError(f"prices: holding {i + 1} has price {p[i]:g}; prices must be > 0.")
-    return p
-
-
-def check_lot_size(lot_size: ArrayLike, n_assets: int) -> NDArray[np.float64]:
-    """Lot sizes: a scalar or one per holding, each > 0."""
-    lots = as_bounds(lot_size, n_assets, "lot_size")
-    if np.any(lots <= 0):
-        i = int(np.flatnonzero(lots <= 0)[0])
-        raise InputError(f"lot_size: holding {i + 1} has lot size {lots[i]:g}; lot sizes must be > 0 (1 = whole shares).")
-    return lots

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import warnings
 from typing import NamedTuple
-
 from pathlib import Path
 
 import numpy as np
@@ -199,3 +198,69 @@ def ledoit_wolf_constant_correlation(x, ddof=0):
     gamma = np.linalg.norm(sample - prior, "fro") ** 2
     shrinkage = max(0.0, min(1.0, (phi - rho) / gamma / t))
     return shrinkage * prior + (1 - shrinkage) * sample, shrinkage
+
+# ----------------------------------------------------------------------------- covariance rules, risk budgeting
+
+
+def covariance_rules(C, positive_variances=True, symmetry_rtol=1e-8, correlation_slack=1e-10):
+    """The covariance rules of :mod:`kernels._validate.covariance` in their order, with NumPy: (code, i, j).
+
+    Codes: 1 non-finite entry (first in row order), 2 not symmetric (the first largest |C_ij - C_ji|, i < j),
+    3 negative variance, 4 zero variance (with ``positive_variances``), 5 a correlation beyond +-1 (first
+    pair in row order, j < i); 0 fine, -1 fine but not exactly symmetric.
+    """
+    n = len(C)
+    nonfinite = np.argwhere(~np.isfinite(C))
+    if len(nonfinite):
+        return 1, int(nonfinite[0][0]), int(nonfinite[0][1])
+    diff = np.abs(C - C.T)
+    i, j = np.unravel_index(int(np.argmax(diff)), C.shape)
+    if diff[i, j] > symmetry_rtol * np.abs(C).max():
+        return 2, int(i), int(j)
+    diag = np.diag(C)
+    for k in range(n):
+        if diag[k] < 0.0 or (positive_variances and diag[k] == 0.0):
+            return (3 if diag[k] < 0.0 else 4), k, k
+    lower = np.tril_indices(n, -1)  # pairs (i, j < i), row by row
+    mid = 0.5 * C + 0.5 * C.T
+    beyond = (mid * mid - np.outer(diag * (1.0 + correlation_slack), diag) > 0.0)[lower]
+    if beyond.any():
+        k = int(np.argmax(beyond))
+        return 5, int(lower[0][k]), int(lower[1][k])
+    return (0 if np.array_equal(C, C.T) else -1), 0, 0
+
+
+def relative_risk_contributions(w, cov):
+    """``w_i (C w)_i / (w' C w)``: each asset's share of the portfolio variance."""
+    rc = w * (cov @ w)
+    return rc / rc.sum()
+
+
+def spinu_objective(x, cov, b):
+    """Spinu's barrier function ``1/2 x' C x - sum_i b_i log(x_i)`` (risk budgeting's convex problem)."""
+    return 0.5 * x @ cov @ x - b @ np.log(x)
+
+
+def cvxpy_spinu_minimiser(cov, beta, lower=None, upper=None):
+    """argmin of Spinu's function (over a box when given), solved by cvxpy with Clarabel at tight tolerances."""
+    import cvxpy as cp
+
+    lam, vec = np.linalg.eigh(cov)
+    root = vec * np.sqrt(np.clip(lam, 0.0, None))  # cov = root @ root.T
+    x = cp.Variable(cov.shape[0])
+    constraints = []
+    if lower is not None:
+        constraints = [x >= lower, x <= upper]
+    problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(root.T @ x) - beta @ cp.log(x)), constraints)
+    problem.solve(solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10)
+    assert problem.status == cp.OPTIMAL
+    return x.value
+
+
+def risk_parity_sweep(cov, b, x0):
+    """One cyclical coordinate-descent sweep of Spinu's function, written out (no box)."""
+    x = x0.copy()
+    for i in range(len(x)):
+        s = cov[i] @ x - cov[i, i] * x[i]
+        x[i] = (-s + np.sqrt(s * s + 4 * cov[i, i] * b[i])) / (2 * cov[i, i])
+    return x

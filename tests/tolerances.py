@@ -42,3 +42,8 @@ ATOL_PRINTED_IDZOREK_RETURNS = 1.5e-4  # Idzorek (2005) prints % to 0.01 from an
 ATOL_PRINTED_IDZOREK_WEIGHTS = 1e-3  # weights w_mkt + (delta C)^-1 tilt amplify C's printed rounding (0.09 pp seen)
 ATOL_PRINTED_PYPFOPT = 1e-6  # PyPortfolioOpt's tests use assert_almost_equal (6 decimals)
 RTOL_PEER_LINALG = 1e-10  # the same closed form evaluated by a peer in another order (PyPortfolioOpt, sklearn)
+
+# One kernel, three ways: compiled, as Python loops (``.py_func``) and as its NumPy path (plain-Python mode)
+RTOL_PATHS = 1e-13  # the same steps; only the order of sums differs (and the one reassociated dot product)
+RTOL_SOLVE_PATHS = 1e-10  # a whole iterative solve: those roundings meet the 1e-12 stopping rule at other points
+RTOL_SINGLE = 1e-5  # float32 Cholesky factors from two LAPACK builds (SciPy's for compiled code, NumPy's)

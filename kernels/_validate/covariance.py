@@ -1,29 +1,83 @@
-"""Square matrices, covariance matrices and the positive semi-definiteness test.
+"""Square matrices, covariance matrices and the positive semi-definiteness test: the rules and their messages.
 
-A covariance is finite, square, symmetric to :data:`SYMMETRY_RTOL` and positive
-semi-definite to :data:`PSD_RTOL`; the messages name the first entry that breaks a rule.
+A covariance is finite, square, symmetric to :data:`SYMMETRY_RTOL`, has variances >= 0 (> 0 where a
+function asks for ``positive_variances``, as risk budgeting does) and is positive semi-definite to
+:data:`PSD_RTOL`. The rules apply in that order and the message names the first entry that breaks one
+(for symmetry, the pair that differs most). :class:`CovarianceProblem` names the rules and
+:func:`covariance_error` writes their messages; two passes apply them: the NumPy/LAPACK functions here
+(:func:`as_covariance` and friends) and the compiled single pass of :mod:`.covariance_pass` (risk
+budgeting's, which also reports a pair of assets whose correlation is beyond +-1 before any factorisation).
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
 import scipy.linalg.lapack
 from numpy.typing import ArrayLike, NDArray
 
-from .._jit import jit
+from .._jit import jit, vectorised
 from ..errors import InputError
 from .arrays import _check_finite, _shape_text, _to_float_array
 
-#: Relative tolerance for symmetry of a covariance or correlation matrix.
+#: Relative tolerance for symmetry of a covariance or correlation matrix (relative to its largest |entry|).
 SYMMETRY_RTOL = 1e-8
 #: Smallest eigenvalue allowed, relative to the largest diagonal entry, before a matrix is "not PSD".
 PSD_RTOL = 1e-10
+#: Slack of the 2 x 2 test ``C_ij^2 <= C_ii C_jj (1 + CORRELATION_SLACK)`` (a correlation within +-1).
+CORRELATION_SLACK = 1e-10
 
-def as_square_matrix(x: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
-    """A finite, square, symmetric 2-D float64 array (size-checked when ``size`` is given)."""
-    arr = _to_float_array(x, name)
+
+class CovarianceProblem(IntEnum):
+    """The covariance rules, in the order they are applied; a code means the same in every pass."""
+
+    NEARLY_SYMMETRIC = -1  #: fine once averaged with its transpose (asymmetry within SYMMETRY_RTOL)
+    FINE = 0
+    NON_FINITE = 1  #: a missing, NaN or infinite entry
+    ASYMMETRIC = 2  #: ``|C_ij - C_ji| > SYMMETRY_RTOL max|C|``
+    NEGATIVE_VARIANCE = 3
+    ZERO_VARIANCE = 4  #: only where ``positive_variances`` is asked for
+    CORRELATION_BEYOND_ONE = 5  #: a 2 x 2 minor is negative: the matrix is not PSD
+    NOT_POSITIVE_DEFINITE = 6  #: a compiled Cholesky test failed; :func:`check_psd` tells singular from indefinite
+
+
+_MESSAGES = {
+    CovarianceProblem.ASYMMETRIC: "{name}: not symmetric (row {i}, column {j} differs from row {j}, column {i}); "
+    "copy the upper triangle to the lower.",
+    CovarianceProblem.NEGATIVE_VARIANCE: "{name}: variance of asset {i} is negative ({value:.3g}); "
+    "variances must be >= 0.",
+    CovarianceProblem.ZERO_VARIANCE: "{name}: variance of asset {i} is zero; remove the asset "
+    "(risk budgeting needs every variance > 0).",
+    CovarianceProblem.CORRELATION_BEYOND_ONE: "{name}: not positive semi-definite (assets {j} and {i} have a "
+    "correlation beyond +-1); check the entries.",
+}
+
+
+def covariance_error(problem: int, matrix: NDArray[np.float64], name: str, i: int, j: int) -> InputError:
+    """The :class:`InputError` for ``problem`` found at row ``i``, column ``j`` (0-based) of ``matrix``.
+
+    ``NON_FINITE`` is the rule of every array (:func:`._check_finite`, which raises itself); the
+    positive-definiteness test has its own message (:func:`check_psd`).
+    """
+    problem = CovarianceProblem(problem)
+    if problem == CovarianceProblem.NON_FINITE:
+        _check_finite(matrix, name)
+    if problem not in _MESSAGES:
+        raise ValueError(f"covariance_error: no message for {problem!r}")
+    return InputError(_MESSAGES[problem].format(name=name, i=i + 1, j=j + 1, value=matrix[i, j]))
+
+
+_FLOAT64 = np.dtype(np.float64)  # NumPy's one instance: an identity test is enough
+
+
+def as_square_array(x: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
+    """``x`` as a square 2-D float64 array, shape (and ``size``) checked; its entries are not checked yet.
+
+    A float64 ndarray comes back as it is (no copy: a fast path for compiled entry checks).
+    """
+    arr = x if type(x) is np.ndarray and x.dtype is _FLOAT64 else _to_float_array(x, name)
     if arr.ndim == 0:
         arr = arr.reshape(1, 1)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
@@ -36,20 +90,42 @@ def as_square_matrix(x: ArrayLike, name: str, *, size: int | None = None) -> NDA
         )
     if arr.size == 0:
         raise InputError(f"{name}: is empty; enter a square matrix of numbers (n_assets x n_assets).")
+    return arr
+
+
+def as_square_matrix(x: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
+    """A finite, square, symmetric 2-D float64 array (size-checked when ``size`` is given)."""
+    arr = as_square_array(x, name, size=size)
     # the transpose of a Fortran-order matrix is C order and gives the same symmetric part
     c_order = arr if arr.flags.c_contiguous else (arr.T if arr.flags.f_contiguous else np.ascontiguousarray(arr))
-    sym, finite, scale, asym = _symmetrize(c_order)
-    if not finite:
+    sym = _symmetrize(c_order)
+    if not sym.finite:
         _check_finite(arr, name)
-    if asym > SYMMETRY_RTOL * max(scale, np.finfo(float).tiny):
+    if sym.asymmetry > SYMMETRY_RTOL * max(sym.scale, np.finfo(float).tiny):
+        # the first largest |C_ij - C_ji| in row order: in the upper triangle (i < j)
         i, j = np.unravel_index(int(np.argmax(np.abs(arr - arr.T))), arr.shape)
-        raise InputError(
-            f"{name}: not symmetric (row {i + 1}, column {j + 1} differs from row {j + 1}, column {i + 1}); "
-            "copy the upper triangle to the lower."
-        )
-    return sym
+        raise covariance_error(CovarianceProblem.ASYMMETRIC, arr, name, int(i), int(j))
+    return sym.matrix
 
 
+class Symmetrized(NamedTuple):
+    """``(a + a') / 2`` and what the same pass saw."""
+
+    matrix: NDArray[np.float64]
+    finite: bool
+    scale: float
+    """``max|a|``."""
+    asymmetry: float
+    """``max|a - a'|``."""
+
+
+def _symmetrize_numpy(a):
+    with np.errstate(invalid="ignore"):
+        finite = bool(np.isfinite(a).all())
+        return Symmetrized(0.5 * (a + a.T), finite, float(np.abs(a).max()), float(np.abs(a - a.T).max()))
+
+
+@vectorised(_symmetrize_numpy)
 @jit
 def _symmetrize(a):
     """``(a + a') / 2`` with, in the same pass, whether every entry is finite, ``max|a|`` and ``max|a - a'|``."""
@@ -69,7 +145,7 @@ def _symmetrize(a):
             m = 0.5 * (x + y)
             out[i, j] = m
             out[j, i] = m
-    return out, finite, scale, asym
+    return Symmetrized(out, finite, scale, asym)
 
 
 def smallest_eigenvalue(matrix: NDArray[np.float64]) -> float:
@@ -104,10 +180,14 @@ def check_psd(matrix: NDArray[np.float64], name: str, *, what: str = "matrix") -
 
 
 def as_covariance(
-    cov: ArrayLike, name: str = "cov", *, size: int | None = None, check_psd_: bool = True
+    cov: ArrayLike, name: str = "cov", *, size: int | None = None, check_psd_: bool = True,
+    positive_variances: bool = False,
 ) -> NDArray[np.float64]:
-    """A covariance matrix: square, symmetric, finite, non-negative variances and (optionally) PSD."""
-    return as_factored_covariance(cov, name, size=size, check_psd_=check_psd_).cov
+    """A covariance matrix: square, symmetric, finite, variances >= 0 (> 0 with ``positive_variances``)
+    and (optionally) PSD."""
+    return as_factored_covariance(
+        cov, name, size=size, check_psd_=check_psd_, positive_variances=positive_variances
+    ).cov
 
 
 class FactoredCovariance(NamedTuple):
@@ -120,13 +200,16 @@ class FactoredCovariance(NamedTuple):
 
 
 def as_factored_covariance(
-    cov: ArrayLike, name: str = "cov", *, size: int | None = None, check_psd_: bool = True
+    cov: ArrayLike, name: str = "cov", *, size: int | None = None, check_psd_: bool = True,
+    positive_variances: bool = False,
 ) -> FactoredCovariance:
     """:func:`as_covariance` that keeps the Cholesky factor of its PSD check for the solver."""
     arr = as_square_matrix(cov, name, size=size)
     diag = np.diag(arr)
-    if np.any(diag < 0):
-        i = int(np.flatnonzero(diag < 0)[0])
-        raise InputError(f"{name}: variance of asset {i + 1} is negative ({diag[i]:.3g}); variances must be >= 0.")
+    bad = np.flatnonzero(diag <= 0.0 if positive_variances else diag < 0.0)
+    if bad.size:
+        i = int(bad[0])
+        problem = CovarianceProblem.NEGATIVE_VARIANCE if diag[i] < 0.0 else CovarianceProblem.ZERO_VARIANCE
+        raise covariance_error(problem, arr, name, i, i)
     chol = check_psd(arr, name, what="covariance") if check_psd_ else None
     return FactoredCovariance(arr, chol)

@@ -301,19 +301,16 @@ def test_locked_never_trade_even_with_flows_and_lots():
         assert np.all(r.trades[locked] == 0.0)
 
 
-def test_kernel_matches_its_python_version():
+def test_kernel_matches_its_python_version(monkeypatch):
     rng = np.random.default_rng(3)
     n = 8
     args = dict(values=rng.uniform(0, 100, n), targets=rng.dirichlet(np.ones(n)))
     for kw in [dict(), dict(band=0.02, mode="to_band", cash_flow=-30.0, min_trade=2.0),
                dict(prices=rng.uniform(1, 20, n), cash=40.0, allow_sells=False)]:
         r = rebalance_trades(**args, **kw)
-        original = rb._rebalance_one
-        try:
-            rb._rebalance_one = original.py_func
+        with monkeypatch.context() as patch:
+            patch.setattr("kernels.rebalance._rebalance_one", rb._rebalance_one.py_func)
             p = rebalance_trades(**args, **kw)
-        finally:
-            rb._rebalance_one = original
         np.testing.assert_allclose(p.trades, r.trades, rtol=1e-12, atol=1e-12)
         assert (p.cash, p.bands_triggered) == pytest.approx((r.cash, r.bands_triggered), abs=1e-12)
 

@@ -1,15 +1,10 @@
 """The batch gives, row by row, exactly what the single-account function gives."""
 
-import importlib
-
 import numpy as np
 import pytest
 
 from kernels import InfeasibleError, InputError, rebalance_batch, rebalance_trades
 from kernels import rebalance as rb
-
-# the package exports the function rebalance_batch under the module's name, so reach the module directly
-rbb = importlib.import_module("kernels.rebalance_batch")
 
 N_ACCOUNTS = 300
 
@@ -102,16 +97,14 @@ def test_an_infeasible_account_is_reported_not_raised():
     assert rb.STATUS_MESSAGES[r.status[2]].startswith("cash_flow: the withdrawal exceeds cash plus unlocked")
 
 
-def test_batch_kernel_matches_its_python_version():
+def test_batch_kernel_matches_its_python_version(monkeypatch):
+    from kernels.book_rebalance import _rebalance_batch
+
     values, targets, cash, flow, prices, locked = book(3, n_assets=5)
     values, targets, cash, flow, prices = values[:20], targets[:20], cash[:20], flow[:20], prices[:20]
     r = rebalance_batch(values, targets, cash=cash, cash_flow=flow, prices=prices, band=0.02)
-    original = rbb._rebalance_batch
-    try:
-        rbb._rebalance_batch = original.py_func
-        p = rebalance_batch(values, targets, cash=cash, cash_flow=flow, prices=prices, band=0.02)
-    finally:
-        rbb._rebalance_batch = original
+    monkeypatch.setattr("kernels.book_rebalance._rebalance_batch", _rebalance_batch.py_func)
+    p = rebalance_batch(values, targets, cash=cash, cash_flow=flow, prices=prices, band=0.02)
     np.testing.assert_array_equal(p.trades, r.trades)
     np.testing.assert_array_equal(p.cash, r.cash)
 

@@ -69,6 +69,7 @@ def test_exact_against_milp_over_floor_or_one_lot_more(allow_sells):
         assert np.all(np.abs(ours.values - ideal) <= prices * (1 + 1e-12))
 
 
+@pytest.mark.slow
 def test_against_the_unrestricted_integer_optimum():
     """The unrestricted optimum may sell extra lots of one holding to afford a lot of another; we stay
     within one lot, so we are never better, mostly equal, and at most one lot of the dearest holding worse."""

@@ -1,10 +1,10 @@
-"""Rebalancing a whole book of accounts in one compiled, parallel call.
+"""Rebalancing a book of accounts in one compiled, parallel call (:func:`rebalance_batch`).
 
 Each account (row) is rebalanced exactly as :func:`kernels.rebalance.rebalance_trades` would do it
 (the same compiled kernel runs per row). Accounts with fewer holdings than the widest one are padded
 with zeros (value 0, target 0: such a column never trades). A problem that concerns one account only
 (a withdrawal that cannot be raised) does not stop the batch: that row gets a non-zero ``status``
-(see :data:`kernels.rebalance.STATUS_MESSAGES`) and no trades.
+(a :class:`kernels.rebalance_status.RebalanceStatus`, see its ``STATUS_MESSAGES``) and no trades.
 """
 
 from __future__ import annotations
@@ -15,9 +15,19 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit, prange
-from ._validate import _check_finite, _to_float_array, as_matrix, as_scalar
-from .errors import InputError
-from .rebalance import TARGET_SUM_ATOL, _rebalance_one, check_bands, check_mode
+from ._validate import as_scalar
+from ._validate.holdings import (
+    as_book_rows,
+    as_per_account,
+    check_bands,
+    check_book_cash,
+    check_book_targets,
+    check_book_values,
+    check_flags,
+    check_lot_entries,
+    check_price_entries,
+)
+from .rebalance import _rebalance_one, check_mode
 
 #: Accounts per work item of the parallel loop (each work item allocates its scratch arrays once).
 CHUNK = 256
@@ -82,43 +92,14 @@ def _rebalance_batch(values, targets, cash, cash_flow, band_abs, band_rel, has_b
             res = _rebalance_one(values[r], targets[tr], cash[cr], cash_flow[fr], band_abs, band_rel, has_band,
                                  to_band, min_trade, lot_value[lr], whole, allow_sells, locked[kr],
                                  trades[r], shares[r], post[r], weights[r], fixed, prev, tau, gaps, idx)
-            cash_left[r] = res[0]
-            turnover[r] = res[1]
-            triggered[r] = res[2]
-            max_drift[r] = res[3]
-            status[r] = res[4]
+            cash_left[r] = res.cash_left
+            turnover[r] = res.turnover
+            triggered[r] = res.triggered
+            max_drift[r] = res.max_drift
+            status[r] = res.status
             for i in range(n):
                 shares[r, i] = shares[r, i] * lot_size[sr, i] if whole else np.nan
     return status
-
-
-def _rows(x: ArrayLike, name: str, m: int, n: int, what: str) -> NDArray[np.float64]:
-    """A scalar, one row of n values (shared by all accounts) or an (m, n) table, as a 2-D array."""
-    arr = _to_float_array(x, name)
-    if arr.ndim == 0 or arr.size == 1:
-        arr = np.full((1, n), float(arr.reshape(-1)[0]))
-    elif arr.ndim == 1:
-        arr = arr.reshape(1, -1)
-    if arr.ndim != 2 or arr.shape[1] != n or arr.shape[0] not in (1, m):
-        raise InputError(
-            f"{name}: expected {n} values ({what}) or a {m} x {n} table (accounts x holdings), "
-            f"got {' x '.join(map(str, arr.shape))}."
-        )
-    _check_finite(arr, name)
-    return np.ascontiguousarray(arr)
-
-
-def _per_account(x: ArrayLike, name: str, m: int) -> NDArray[np.float64]:
-    arr = _to_float_array(x, name).reshape(-1)
-    if arr.size not in (1, m):
-        raise InputError(f"{name}: expected one value or one per account ({m}), got {arr.size}.")
-    _check_finite(arr, name)
-    return np.ascontiguousarray(arr)
-
-
-def _first_bad(mask: NDArray[np.bool_]) -> tuple[int, int]:
-    r, c = np.unravel_index(int(np.flatnonzero(mask.ravel())[0]), mask.shape)
-    return int(r), int(c)
 
 
 def rebalance_batch(
@@ -170,41 +151,24 @@ def rebalance_batch(
     >>> r.trades.round(2).tolist()
     [[-1680.0, 1680.0], [10000.0, -10000.0]]
     """
-    v = as_matrix(values, "values")
+    v = check_book_values(values)
     m, n = v.shape
-    if np.any(v < 0):
-        r, c = _first_bad(v < 0)
-        raise InputError(f"values: account {r + 1}, holding {c + 1} is negative ({v[r, c]:g}); values must be >= 0.")
-    t = _rows(targets, "targets", m, n, "a model for all accounts")
-    if np.any(t < 0):
-        r, c = _first_bad(t < 0)
-        raise InputError(f"targets: account {r + 1}, holding {c + 1} is negative ({t[r, c]:g}); targets must be >= 0.")
-    sums = t.sum(axis=1)
-    bad = np.abs(sums - 1.0) > TARGET_SUM_ATOL
-    if bad.any():
-        r = int(np.flatnonzero(bad)[0])
-        raise InputError(f"targets: account {r + 1} sums to {sums[r]:.6g}, expected 1 (100%); fix that account's model.")
-    c = _per_account(cash, "cash", m)
-    if np.any(c < 0):
-        r = int(np.flatnonzero(c < 0)[0])
-        raise InputError(f"cash: account {r + 1} has negative cash ({c[r]:g}); cash must be >= 0.")
-    flow = _per_account(cash_flow, "cash_flow", m)
+    t = as_book_rows(targets, "targets", m, n, "a model for all accounts")
+    check_book_targets(t)
+    c = as_per_account(cash, "cash", m)
+    check_book_cash(c)
+    flow = as_per_account(cash_flow, "cash_flow", m)
     band_abs, band_rel, has_band = check_bands(band, relative_band, n)
     to_band = check_mode(mode, has_band)
     mt = as_scalar(min_trade, "min_trade", low=0.0)
     whole = prices is not None
     if whole:
-        p = _rows(prices, "prices", m, n, "prices for all accounts")
-        lots = _rows(lot_size, "lot_size", m, n, "lot sizes for all accounts")
-        if np.any(lots <= 0):
-            r, cc = _first_bad(lots <= 0)
-            raise InputError(f"lot_size: holding {cc + 1} has lot size {lots[r, cc]:g}; lot sizes must be > 0.")
-        used = (v > 0) | (t > 0)
-        bad_price = (p <= 0) & used if p.shape[0] == m else (p <= 0) & used.any(axis=0, keepdims=True)
-        if bad_price.any():
-            r, cc = _first_bad(bad_price)
-            who = f"account {r + 1}, " if p.shape[0] == m else ""
-            raise InputError(f"prices: {who}holding {cc + 1} has price {p[r, cc]:g}; prices must be > 0.")
+        p = as_book_rows(prices, "prices", m, n, "prices for all accounts")
+        lots = as_book_rows(lot_size, "lot_size", m, n, "lot sizes for all accounts")
+        check_lot_entries(lots)
+        used = (v > 0) | (t > 0)  # a padding column needs no price
+        check_price_entries(p, used if p.shape[0] == m else used.any(axis=0, keepdims=True),
+                            per_account=p.shape[0] == m)
         lot_value = p * lots
         lot_value[lot_value <= 0] = 1.0  # unused padding columns
     else:
@@ -213,10 +177,7 @@ def rebalance_batch(
     if locked is None:
         lk = np.zeros((1, n), np.bool_)
     else:
-        lk_f = _rows(locked, "locked", m, n, "flags for all accounts")
-        if not np.all((lk_f == 0) | (lk_f == 1)):
-            raise InputError("locked: expected True/False (or 1/0) per holding; mark holdings that must not trade.")
-        lk = lk_f.astype(np.bool_)
+        lk = check_flags(as_book_rows(locked, "locked", m, n, "flags for all accounts"))
     trades, shares, post, weights = (np.empty((m, n)) for _ in range(4))
     cash_left, turnover, max_drift = np.empty(m), np.empty(m), np.empty(m)
     triggered = np.empty(m, np.bool_)

@@ -1,0 +1,99 @@
+"""One home per rule: the covariance rules in their two passes (NumPy/LAPACK and compiled) give the
+same first problem and the same message; the compiled pass against a NumPy statement of the rules."""
+
+import numpy as np
+import pytest
+
+from kernels import InputError, inverse_volatility, portfolio_volatility, risk_parity
+from kernels._validate import CovarianceProblem, as_covariance, check_entries, covariance_error
+from kernels._validate import covariance_pass
+from tests.conftest import random_cov
+from tests.naive import covariance_rules
+
+
+def _corrupt(rng, C, kind):
+    n = len(C)
+    i, j = (int(k) for k in rng.integers(0, n, 2))
+    if kind == 1:
+        C[i, j] = rng.choice([np.nan, np.inf, -np.inf])
+    elif kind == 2:
+        C[i, j] *= 1 + rng.choice([1e-9, 1e-7, 1e-5])
+    elif kind == 3:
+        C[i, i] = -C[i, i]
+    elif kind == 4:
+        C[i, i] = 0.0
+    elif kind == 5:
+        C[i, j] = C[j, i] = rng.choice([-1.01, 1.01]) * np.sqrt(C[i, i] * C[j, j])
+    elif kind == 6:
+        C[i, j] = C[j, i] = 50 * C.max()  # an entry above every variance
+    elif kind == 7:
+        C[i, j] = C[j, i] = (1 + 0.6e-10) * np.sqrt(C[i, i] * C[j, j])  # within the 1e-10 slack
+    elif kind == 8:
+        C[i, j] += 5e-9 * np.abs(C).max()  # asymmetric within the tolerance, and a bad variance
+        C[j, j] = 0.0 if rng.random() < 0.5 else np.nan
+    elif kind == 9:
+        C[i, :] = C[:, i] = 0.0  # an asset without risk: fine unless variances must be positive
+    return C
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("positive_variances", [True, False])
+def test_compiled_pass_follows_the_rules(rng, positive_variances):
+    # the fast pass (pairs of rows, a tolerance from the largest variance) hands anything it flags to
+    # the exact pass: together, compiled, as Python loops and as the NumPy path, they must give the first
+    # problem by the rules, at odd and even sizes
+    codes = set()
+    for trial in range(400):
+        n = int(rng.integers(1, 30)) if trial < 380 else int(rng.choice([101, 150]))
+        C = random_cov(rng, n) if n > 1 else np.array([[0.04]])
+        C = _corrupt(rng, C, trial % 10)
+        expected = covariance_rules(C, positive_variances)
+        for f in (check_entries, check_entries.py_func, covariance_pass._check_entries_numpy):
+            assert tuple(f(C, positive_variances)) == expected
+        codes.add(expected[0])
+    assert codes == {-1, 0, 1, 2, 3, 5} | ({4} if positive_variances else set())
+
+
+BAD = [
+    [[0.04, np.nan], [np.nan, 0.09]],
+    [[0.04, 0.01], [0.02, 0.09]],
+    [[0.04, 0.01, 0.0], [0.01, 0.09, 0.0], [0.03, 0.0, 0.16]],
+    [[0.04, 0.0], [0.0, -0.09]],
+    [[0.04, 0.0], [0.0, 0.0]],
+]
+
+
+@pytest.mark.parametrize("cov", BAD, ids=range(len(BAD)))
+def test_one_message_per_rule_in_both_passes(cov):
+    C = np.array(cov, dtype=float)
+    problem, i, j = check_entries(C, True)
+    expected = str(covariance_error(problem, C, "cov", i, j)) if problem != CovarianceProblem.NON_FINITE else None
+    with pytest.raises(InputError) as generic:
+        as_covariance(C, positive_variances=True, check_psd_=False)
+    with pytest.raises(InputError) as compiled:
+        risk_parity(C)
+    assert str(generic.value) == str(compiled.value)
+    assert expected is None or str(compiled.value) == expected
+    if problem != CovarianceProblem.ZERO_VARIANCE:  # variances may be 0 where a function does not divide by them
+        with pytest.raises(InputError) as other:
+            portfolio_volatility(np.full(len(C), 1 / len(C)), C)
+        assert str(other.value) == str(compiled.value)
+
+
+def test_zero_variance_is_refused_only_where_asked():
+    C = np.array([[0.04, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(as_covariance(C), C)
+    with pytest.raises(InputError, match=r"^cov: variance of asset 2 is zero; remove the asset"):
+        inverse_volatility(C)
+
+
+def test_every_problem_has_one_message():
+    C = np.eye(2)
+    for problem in CovarianceProblem:
+        if problem in (CovarianceProblem.NEARLY_SYMMETRIC, CovarianceProblem.FINE,
+                       CovarianceProblem.NON_FINITE, CovarianceProblem.NOT_POSITIVE_DEFINITE):
+            continue
+        message = str(covariance_error(problem, C, "cov", 1, 0))
+        assert message.startswith("cov: ") and len(message) < 200
+    with pytest.raises(ValueError, match="no message"):
+        covariance_error(CovarianceProblem.NOT_POSITIVE_DEFINITE, C, "cov", 0, 0)
