@@ -7,8 +7,8 @@ point at a time (minimum variance at a fixed expected return), nothing shared wi
 from __future__ import annotations
 
 import warnings
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
