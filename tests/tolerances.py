@@ -35,3 +35,11 @@ ATOL_CVXPY = 1e-5  # risk parity weights against cvxpy's log-barrier problem
 RTOL_BUDGET = 1e-10  # relative risk contributions against the budgets (the solver stops at 1e-12)
 RTOL_BUDGET_ILL = 1e-7  # condition numbers up to 1e8: the rounding limit of C x
 ATOL_PRINTED = 0.05 + 1e-9  # values printed to one decimal in a paper
+
+# Simulation (issue 15)
+RTOL_PEER_BACKTEST = 1e-9  # bt and vectorbt values on the bundled prices (they agree to ~1e-14; the issue asks 1e-9)
+RTOL_NAIVE_BACKTEST = 1e-10  # the row-by-row NumPy backtest: other summation orders, levelling by bisection
+RTOL_STATISTICS = 1e-10  # PV statistics against pandas / ffn / quantstats / empyrical on the same monthly returns
+RTOL_NAIVE_PLAN = 1e-10  # Monte Carlo paths against the plain NumPy plan (matrix products instead of loops)
+ATOL_RATE_BIN = 1e-4 + 1e-12  # withdrawal rates are read off histogram bins 0.0001 wide
+RTOL_VALUE_BIN = 1 / 64  # a value percentile lies in the bin of the exact order statistic: at most 1/64 of it wide

@@ -113,11 +113,24 @@ def elapsed_years(dates: NDArray[np.datetime64] | None, n_rows: int, periods_per
     return (pos - pos[0]) / 12.0
 
 
-def step_back(dates: NDArray[np.datetime64]) -> np.datetime64:
-    """The date one step before the first: the previous month end for month-end dates, else one median gap back."""
+def step_back(dates: NDArray[np.datetime64], periods_per_year: int | None = None) -> np.datetime64:
+    """The date one period before the first row (the start of a returns history).
+
+    With ``periods_per_year`` dividing 12, ``12 / periods_per_year`` months back (month ends stay month
+    ends); with other frequencies ``365.25 / periods_per_year`` days back; without it, the previous month
+    end for month-end dates, else one median gap back.
+    """
     first = dates[0]
-    month_start = first.astype("datetime64[M]")
+    month_end = (first + 1).astype("datetime64[M]") != first.astype("datetime64[M]")
+    if periods_per_year is not None and 12 % periods_per_year == 0:
+        months = first.astype("datetime64[M]") - 12 // periods_per_year
+        if month_end:
+            return (months + 1).astype("datetime64[D]") - 1
+        day = (first - first.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64)
+        return min(months.astype("datetime64[D]") + day, (months + 1).astype("datetime64[D]") - 1)
+    if periods_per_year is not None:
+        return first - np.timedelta64(max(int(round(365.25 / periods_per_year)), 1), "D")
     if np.all((dates + 1).astype("datetime64[M]") != dates.astype("datetime64[M]")):
-        return month_start.astype("datetime64[D]") - 1
+        return first.astype("datetime64[M]").astype("datetime64[D]") - 1
     gap = np.median(np.diff(dates).astype(np.int64)) if dates.size > 1 else 1
     return first - np.timedelta64(max(int(gap), 1), "D")

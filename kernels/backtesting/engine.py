@@ -120,10 +120,13 @@ def _run_backtest(f, inc_f, fee_f, flow_amt, flow_pct, review, targets, band_abs
                 total = 0.0
                 for i in range(n):
                     total += h[i]
-                cost = min(cost, total)
-                keep = 1.0 - cost / total
-                for i in range(n):
-                    h[i] *= keep
+                if total > 0.0:
+                    cost = min(cost, total)
+                    keep = 1.0 - cost / total
+                    for i in range(n):
+                        h[i] *= keep
+                else:
+                    cost = 0.0  # nothing left to pay from
             costs[s, t] = cost
             v = 0.0
             for i in range(n):

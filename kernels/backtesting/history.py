@@ -83,14 +83,19 @@ def _returns_to_prices(ret: NDArray[np.float64], name: str) -> NDArray[np.float6
             continue
         growth = 1.0 + np.nan_to_num(ret[first:last + 1, c])
         prices[first, c] = 1.0
-        prices[first + 1:last + 2, c] = np.cumprod(growth)
+        with np.errstate(over="ignore"):
+            prices[first + 1:last + 2, c] = np.cumprod(growth)
+        if np.isinf(prices[first + 1:last + 2, c]).any():
+            raise InputError(f"{name}: column {c + 1} compounds to more than a computer can count; check for "
+                             "typos (50 for 0.50; returns are decimal fractions).")
         gaps = ~np.isfinite(ret[first:last + 1, c])
         prices[first + 1:last + 2, c][gaps] = np.nan  # a missing return: the price is carried forward later
     return prices
 
 
 def prepare_history(data: ArrayLike, *, kind: str, dates: ArrayLike | None, held: NDArray[np.bool_] | None,
-                    benchmark: ArrayLike | str | None, name: str = "prices_or_returns") -> History:
+                    benchmark: ArrayLike | str | None, name: str = "prices_or_returns",
+                    periods_per_year: int | None = None) -> History:
     """Common period, gaps and checks of a history (see the module docstring).
 
     Parameters
@@ -104,6 +109,8 @@ def prepare_history(data: ArrayLike, *, kind: str, dates: ArrayLike | None, held
         Assets that some weight set holds (None: all).
     benchmark : array_like of shape (n_rows,) or str, optional
         The benchmark's prices or returns (same kind and rows), or a DataFrame column's name.
+    periods_per_year : int, optional
+        Rows per year; with dated returns it places the start one period before the first row.
     """
     values, frame_dates, names = _table(data, name)
     n_rows, n_assets = values.shape
@@ -131,7 +138,7 @@ def prepare_history(data: ArrayLike, *, kind: str, dates: ArrayLike | None, held
         table = _returns_to_prices(table, name if bench is None else f"{name} or benchmark")
         rows = np.concatenate([[-1], rows])
         if dates is not None:
-            dates = np.concatenate([[step_back(dates)], dates])
+            dates = np.concatenate([[step_back(dates, periods_per_year)], dates])
     else:
         bad = np.isfinite(table) & (table <= 0.0)
         if bad.any():

@@ -29,6 +29,8 @@ CASH_FLOW_FREQUENCIES = tuple(CALENDAR_FREQUENCIES)
 INCOME_OPTIONS = ("reinvest", "pay_out")
 
 _NAT = np.datetime64("NaT", "D")
+_OVERFLOW = ("prices_or_returns: the portfolio value overflowed; check for typos (50 for 0.50, or prices in "
+             "different units within one column).")
 
 
 class BacktestResult(NamedTuple):
@@ -192,7 +194,8 @@ def backtest(
     dates : array_like of shape (n_rows,), optional
         Dates of the rows (a DataFrame's DatetimeIndex is used when not given); Excel date numbers work.
     periods_per_year : int, optional
-        Rows per year when there are no dates (default 12: monthly rows; 252 daily).
+        Rows per year when there are no dates (default 12: monthly rows; 252 daily); with dated returns,
+        where the start lies (one period before the first row).
     rebalance : {"none", "daily", "monthly", "quarterly", "semiannual", "annual", "bands", "cash_flow"}
         When the weights are reviewed: never (buy and hold), every row, at the last row of each calendar
         period (the final row included), every row against the bands, or only through cash flows
@@ -275,8 +278,10 @@ def backtest(
         raise InputError("yields: expected yearly yields as fractions between 0 and 1 (0.03 = 3%).")
 
     hist = prepare_history(prices_or_returns, kind=kind, dates=dates, held=np.any(w > 0, axis=0),
-                           benchmark=benchmark)
+                           benchmark=benchmark, periods_per_year=periods_per_year)
     prices, dts = hist.prices, hist.dates
+    if not np.all(np.isfinite(prices)):
+        raise InputError(_OVERFLOW)
     n_obs = prices.shape[0]
     dt = year_fractions(dts, n_obs, ppy)
     elapsed = elapsed_years(dts, n_obs, ppy)
@@ -301,8 +306,7 @@ def backtest(
                   policy == "cash_flow", cost_rate, v0,
                   values, weights_path, trades, inc, fees_paid, costs_paid, flows, turnover, shortfall)
     if not np.all(np.isfinite(values)):
-        raise InputError("prices_or_returns: the portfolio value overflowed; check for typos (50 for 0.50, or "
-                         "prices in different units within one column).")
+        raise InputError(_OVERFLOW)
 
     paid = inc if income_word == "pay_out" else np.zeros_like(inc)
     index = time_weighted_index(values, flows, paid)
