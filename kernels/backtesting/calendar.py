@@ -12,6 +12,7 @@ every ``periods_per_year / k`` rows.
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -57,34 +58,48 @@ def as_dates(dates: ArrayLike, n_rows: int, name: str = "dates") -> NDArray[np.d
     return out
 
 
-def _ymd(dates: NDArray[np.datetime64]) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    months = dates.astype("datetime64[M]")
-    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (dates - months.astype("datetime64[D]")).astype(np.int64) + 1
-    return year, month, day
+class Calendar(NamedTuple):
+    """The calendar facts of a history's rows, computed once."""
+
+    n_rows: int
+    periods_per_year: int
+    year: NDArray[np.int64] | None
+    """(n_rows,) calendar year of each row (None without dates)."""
+    month: NDArray[np.int64] | None
+    """(n_rows,) month 1..12 of each row (None without dates)."""
+    elapsed: NDArray[np.float64]
+    """(n_rows,) years from the first row."""
 
 
 def month_position(dates: NDArray[np.datetime64]) -> NDArray[np.float64]:
     """Calendar months since year 0: ``12 * year + (month - 1) + day / days_in_month``."""
-    year, month, day = _ymd(dates)
     first = dates.astype("datetime64[M]")
-    days_in_month = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
-    return 12.0 * year + (month - 1) + day / days_in_month
+    months = first.astype(np.int64)  # months since 1970-01
+    start = first.astype("datetime64[D]")
+    day = (dates - start).astype(np.int64) + 1
+    days_in_month = ((first + 1).astype("datetime64[D]") - start).astype(np.int64)
+    return 12.0 * 1970 + months + day / days_in_month
 
 
-def period_ids(dates: NDArray[np.datetime64] | None, n_rows: int, per_year: int,
-               periods_per_year: int) -> NDArray[np.int64]:
+def calendar(dates: NDArray[np.datetime64] | None, n_rows: int, periods_per_year: int) -> Calendar:
+    """Years, months and elapsed years of each row (rows as periods of ``periods_per_year`` without dates)."""
+    if dates is None:
+        return Calendar(n_rows, periods_per_year, None, None, np.arange(n_rows) / periods_per_year)
+    months = dates.astype("datetime64[M]").astype(np.int64)
+    pos = month_position(dates)
+    return Calendar(n_rows, periods_per_year, months // 12 + 1970, months % 12 + 1, (pos - pos[0]) / 12.0)
+
+
+def period_ids(cal: Calendar, per_year: int) -> NDArray[np.int64]:
     """Calendar period of each row (``per_year`` periods a year); rows of one period share an id.
 
     Without dates, row ``t >= 1`` belongs to period ``ceil(t * per_year / periods_per_year) - 1`` (row 0,
     the start, to period -1).
     """
-    if dates is None:
-        t = np.arange(n_rows, dtype=np.int64)
-        return (t * per_year + periods_per_year - 1) // periods_per_year - 1
-    year, month, _ = _ymd(dates)
-    return year * per_year + (month - 1) * per_year // 12
+    if cal.year is None:
+        t = np.arange(cal.n_rows, dtype=np.int64)
+        return (t * per_year + cal.periods_per_year - 1) // cal.periods_per_year - 1
+    return cal.year * per_year + (cal.month - 1) * per_year // 12
 
 
 def period_end_rows(ids: NDArray[np.int64]) -> NDArray[np.bool_]:
@@ -95,22 +110,11 @@ def period_end_rows(ids: NDArray[np.int64]) -> NDArray[np.bool_]:
     return end
 
 
-def year_fractions(dates: NDArray[np.datetime64] | None, n_rows: int, periods_per_year: int) -> NDArray[np.float64]:
+def year_fractions(cal: Calendar) -> NDArray[np.float64]:
     """Years elapsed from each row's predecessor to the row (0 for row 0)."""
-    dt = np.zeros(n_rows)
-    if dates is None:
-        dt[1:] = 1.0 / periods_per_year
-    else:
-        dt[1:] = np.diff(month_position(dates)) / 12.0
+    dt = np.zeros(cal.n_rows)
+    dt[1:] = np.diff(cal.elapsed)
     return dt
-
-
-def elapsed_years(dates: NDArray[np.datetime64] | None, n_rows: int, periods_per_year: int) -> NDArray[np.float64]:
-    """Years from the first row to each row."""
-    if dates is None:
-        return np.arange(n_rows) / periods_per_year
-    pos = month_position(dates)
-    return (pos - pos[0]) / 12.0
 
 
 def step_back(dates: NDArray[np.datetime64], periods_per_year: int | None = None) -> np.datetime64:

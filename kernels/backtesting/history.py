@@ -146,7 +146,11 @@ def prepare_history(data: ArrayLike, *, kind: str, dates: ArrayLike | None, held
             what = "the benchmark" if c == n_assets else f"column {c + 1} ({names[c]})"
             raise InputError(f"{name}: row {r + 1}, {what} is a price of {table[r, c]:.4g}; prices must be > 0.")
     used = np.concatenate([held, [True]]) if bench is not None else held
-    spans = [_valid_span(table[:, c]) if used[c] else (0, table.shape[0] - 1) for c in range(table.shape[1])]
+    finite = np.isfinite(table)
+    has = finite.any(axis=0)
+    firsts = np.where(has, np.argmax(finite, axis=0), -1)
+    lasts = np.where(has, table.shape[0] - 1 - np.argmax(finite[::-1], axis=0), -1)
+    spans = [(int(firsts[c]), int(lasts[c])) if used[c] else (0, table.shape[0] - 1) for c in range(table.shape[1])]
     empty = [c for c in range(table.shape[1]) if spans[c][0] < 0]
     if empty:
         c = empty[0]

@@ -11,7 +11,7 @@ from .._validate import as_bounds, as_scalar, check_choice
 from .._validate.arrays import _to_float_array
 from ..errors import InputError
 from ..rebalance import check_bands, check_mode, check_targets
-from .calendar import CALENDAR_FREQUENCIES, elapsed_years, period_end_rows, period_ids, year_fractions
+from .calendar import CALENDAR_FREQUENCIES, calendar, period_end_rows, period_ids, year_fractions
 from .engine import _run_backtest
 from .history import HISTORY_KINDS, prepare_history
 from .statistics import (
@@ -108,8 +108,9 @@ def _weight_sets(weights: ArrayLike, n_assets: int) -> NDArray[np.float64]:
     return np.ascontiguousarray(w)
 
 
-def _flow_schedule(cash_flows, flow_type, frequency, inflation, n_rows_input, rows, dates, ppy, years):
+def _flow_schedule(cash_flows, flow_type, frequency, inflation, n_rows_input, rows, cal):
     """``(flow_amt, flow_pct)`` per row of the common period."""
+    years = cal.elapsed
     n_obs = rows.size
     amt = np.zeros(n_obs)
     pct = np.zeros(n_obs)
@@ -118,7 +119,7 @@ def _flow_schedule(cash_flows, flow_type, frequency, inflation, n_rows_input, ro
         amount = as_scalar(float(arr.reshape(-1)[0]), "cash_flows")
         if amount == 0.0:
             return amt, pct
-        ends = period_end_rows(period_ids(dates, n_obs, CALENDAR_FREQUENCIES[frequency], ppy))
+        ends = period_end_rows(period_ids(cal, CALENDAR_FREQUENCIES[frequency]))
         if flow_type == "percent":
             if not -1.0 <= amount <= 1.0:
                 raise InputError(f"cash_flows: a percentage flow of {amount:.4g} is outside -1..1; enter a fraction "
@@ -146,14 +147,15 @@ def _flow_schedule(cash_flows, flow_type, frequency, inflation, n_rows_input, ro
     return amt, pct
 
 
-def _review_rows(policy: str, dates, n_obs: int, ppy: int) -> NDArray[np.bool_]:
+def _review_rows(policy: str, cal) -> NDArray[np.bool_]:
+    n_obs = cal.n_rows
     if policy in ("none", "cash_flow"):
         return np.zeros(n_obs, np.bool_)
     if policy in ("daily", "bands"):
         review = np.ones(n_obs, np.bool_)
         review[0] = False
         return review
-    return period_end_rows(period_ids(dates, n_obs, CALENDAR_FREQUENCIES[policy], ppy))
+    return period_end_rows(period_ids(cal, CALENDAR_FREQUENCIES[policy]))
 
 
 def backtest(
@@ -283,36 +285,35 @@ def backtest(
     if not np.all(np.isfinite(prices)):
         raise InputError(_OVERFLOW)
     n_obs = prices.shape[0]
-    dt = year_fractions(dts, n_obs, ppy)
-    elapsed = elapsed_years(dts, n_obs, ppy)
+    cal = calendar(dts, n_obs, ppy)
+    dt = year_fractions(cal)
+    elapsed = cal.elapsed
     growth = np.ones_like(prices)
     growth[1:] = prices[1:] / prices[:-1]
-    ydt = y * dt[:, None]
-    fdt = fee * dt[:, None]
-    if income_word == "reinvest":
-        f = growth * (1.0 + ydt) * (1.0 - fdt)
-        fee_f = growth * (1.0 + ydt) * fdt
-    else:
-        f = growth * (1.0 - fdt)
-        fee_f = growth * fdt
-    inc_f = growth * ydt
-    flow_amt, flow_pct = _flow_schedule(cash_flows, flow_type, frequency, infl, raw_rows, hist.rows, dts, ppy, elapsed)
-    review = _review_rows(policy, dts, n_obs, ppy)
+    none = np.zeros_like(prices)
+    ydt = y * dt[:, None] if np.any(y) else none
+    fdt = fee * dt[:, None] if fee else none
+    kept = growth * (1.0 + ydt) if income_word == "reinvest" and np.any(y) else growth
+    f = kept * (1.0 - fdt) if fee else kept
+    fee_f = kept * fdt if fee else none
+    inc_f = growth * ydt if np.any(y) else none
+    flow_amt, flow_pct = _flow_schedule(cash_flows, flow_type, frequency, infl, raw_rows, hist.rows, cal)
+    review = _review_rows(policy, cal)
 
     shape2, shape3 = (n_sets, n_obs), (n_sets, n_obs, n_assets)
     values, weights_path, trades = np.zeros(shape2), np.zeros(shape3), np.zeros(shape3)
     inc, fees_paid, costs_paid, flows, turnover, shortfall = (np.zeros(shape2) for _ in range(6))
-    _run_backtest(f, inc_f, fee_f, flow_amt, flow_pct, review, w, band_abs, band_rel, has_band, to_band,
-                  policy == "cash_flow", cost_rate, v0,
-                  values, weights_path, trades, inc, fees_paid, costs_paid, flows, turnover, shortfall)
+    with np.errstate(over="ignore", invalid="ignore"):  # plain-Python mode: an overflow is reported below
+        _run_backtest(f, inc_f, fee_f, flow_amt, flow_pct, review, w, band_abs, band_rel, has_band, to_band,
+                      policy == "cash_flow", cost_rate, v0,
+                      values, weights_path, trades, inc, fees_paid, costs_paid, flows, turnover, shortfall)
     if not np.all(np.isfinite(values)):
         raise InputError(_OVERFLOW)
 
     paid = inc if income_word == "pay_out" else np.zeros_like(inc)
     index = time_weighted_index(values, flows, paid)
-    month_rows = np.flatnonzero(period_end_rows(period_ids(dts, n_obs, 12, ppy)))
-    year_mask = period_end_rows(period_ids(dts, n_obs, 1, ppy))
-    year_rows = np.flatnonzero(year_mask)
+    month_rows = np.flatnonzero(period_end_rows(period_ids(cal, 12)))
+    year_rows = np.flatnonzero(period_end_rows(period_ids(cal, 1)))
     monthly = sampled_returns(index, month_rows)
     annual = sampled_returns(index, year_rows)
     years_total = float(elapsed[-1])

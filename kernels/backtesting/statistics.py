@@ -160,8 +160,12 @@ def internal_rate(times: NDArray[np.float64], amounts: NDArray[np.float64]) -> f
     ``times`` in years from the start; amounts from the investor's side (money in negative).
     Bisection on ``log(1 + r)`` in [-0.99, 10] to full double precision.
     """
+    keep = amounts != 0.0
+    times, amounts = times[keep], amounts[keep]
     if not (np.any(amounts > 0.0) and np.any(amounts < 0.0)):
         return np.nan
+    if amounts.size == 2 and times[0] == 0.0 and times[1] > 0.0 and amounts[0] < 0.0:
+        return float((-amounts[1] / amounts[0]) ** (1.0 / times[1]) - 1.0)  # no flows: the growth rate
 
     def npv(x):
         return float(np.sum(amounts * np.exp(-x * times)))

@@ -114,14 +114,13 @@ def _year_returns(k1, k2, year, n, code, mean, root, lower, dof, history, block,
             c = root[a, k]
             for m in range(12):
                 g[a, m] += c * z[k, m]
-        for m in range(12):
-            x = mean[a] + z[n, m] * g[a, m]
-            if code == 1:
-                g[a, m] = _exp(x)
-            elif x > -1.0:
-                g[a, m] = 1.0 + x
-            else:
-                g[a, m] = 0.0
+        if code == 1:
+            for m in range(12):
+                g[a, m] = _exp(mean[a] + z[n, m] * g[a, m])
+        else:
+            for m in range(12):
+                x = mean[a] + z[n, m] * g[a, m]
+                g[a, m] = 1.0 + x if x > -1.0 else 0.0
     return row
 
 
@@ -140,6 +139,9 @@ def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, histo
     """
     n = weights.shape[0]
     n_years = contrib.shape[0] // 12
+    total_weight = 0.0
+    for a in range(n):
+        total_weight += weights[a]
     for lane in prange(n_lanes):
         u = np.empty(n)
         z = np.empty((n + 1, 12))
@@ -150,6 +152,7 @@ def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, histo
             k1, k2 = _path_keys(s1, s2, p)
             for a in range(n):
                 u[a] = weights[a]
+            held = total_weight  # sum(u), kept from the last month's sum
             value = start_value
             growth = 1.0
             acc_a = start_value
@@ -172,12 +175,12 @@ def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, histo
                 paid_real_year = 0.0
                 for m in range(12):
                     t = 12 * year + m
-                    before = 0.0
+                    before = held
                     after = 0.0
                     for a in range(n):
-                        before += u[a]
                         u[a] *= g[a, m]
                         after += u[a]
+                    held = after
                     gross = after / before * fee_factor if before > 0.0 else 0.0
                     growth *= gross
                     value *= gross
@@ -203,13 +206,14 @@ def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, histo
                     if rebal[t]:
                         for a in range(n):
                             u[a] = weights[a]
-                    if growth > 0.0:
+                        held = total_weight
+                    if growth > 0.0 and (contrib[t] != 0.0 or swr_unit[t] != 0.0):
                         inv = 1.0 / growth
                         acc_a += contrib[t] * inv
                         acc_s += swr_unit[t] * inv
-                        if acc_s > 0.0 and acc_a < min_rate * acc_s:
-                            min_rate = acc_a / acc_s
-                    elif swr_unit[t] > 0.0 and min_rate > 0.0:
+                        if acc_s > 0.0:
+                            min_rate = min(min_rate, acc_a / acc_s)
+                    elif growth <= 0.0 and swr_unit[t] > 0.0 and min_rate > 0.0:
                         min_rate = 0.0
                 y = year + 1
                 real = value * deflator[12 * year + 11]

@@ -84,7 +84,9 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
     n = weights.shape[0]
     n_years = contrib.shape[0] // 12
     k1, k2 = rs.path_keys(s1, s2, np.arange(n_paths))
+    total_weight = float(np.cumsum(weights)[-1])
     u = np.tile(weights, (n_paths, 1))
+    held = np.full(n_paths, total_weight)
     value = np.full(n_paths, start_value)
     growth = np.ones(n_paths)
     acc_a = np.full(n_paths, start_value)
@@ -104,9 +106,10 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
             paid_real_year = np.zeros(n_paths)
             for m in range(12):
                 t = 12 * year + m
-                before = np.cumsum(u, axis=1)[:, -1]  # cumsum adds in order, as the kernel's loop
+                before = held
                 u *= g[:, :, m]
-                after = np.cumsum(u, axis=1)[:, -1]
+                after = np.cumsum(u, axis=1)[:, -1]  # cumsum adds in order, as the kernel's loop
+                held = after
                 gross = np.where(before > 0.0, after / before * fee_factor, 0.0)
                 growth = growth * gross
                 value = value * gross
@@ -127,12 +130,13 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
                 paid_real_year = paid_real_year + paid * deflator[t]
                 if rebal[t]:
                     u[:] = weights
+                    held = np.full(n_paths, total_weight)
                 alive = growth > 0.0
-                inv = 1.0 / growth
-                acc_a = np.where(alive, acc_a + contrib[t] * inv, acc_a)
-                acc_s = np.where(alive, acc_s + swr_unit[t] * inv, acc_s)
-                lower_rate = alive & (acc_s > 0.0) & (acc_a < min_rate * acc_s)
-                min_rate = np.where(lower_rate, acc_a / acc_s, min_rate)
+                if contrib[t] != 0.0 or swr_unit[t] != 0.0:
+                    inv = 1.0 / growth
+                    acc_a = np.where(alive, acc_a + contrib[t] * inv, acc_a)
+                    acc_s = np.where(alive, acc_s + swr_unit[t] * inv, acc_s)
+                    min_rate = np.where(alive & (acc_s > 0.0), np.minimum(min_rate, acc_a / acc_s), min_rate)
                 if swr_unit[t] > 0.0:
                     min_rate = np.where(~alive & (min_rate > 0.0), 0.0, min_rate)
             y = year + 1

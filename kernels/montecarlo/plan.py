@@ -11,7 +11,7 @@ from .._jit import PURE_PYTHON
 from .._validate import as_bounds, as_scalar, as_vector, check_choice
 from ..errors import InputError
 from ..rebalance import check_targets
-from ..backtesting.calendar import CALENDAR_FREQUENCIES, period_end_rows, period_ids
+from ..backtesting.calendar import CALENDAR_FREQUENCIES, calendar, period_end_rows, period_ids
 from ..backtesting.history import HISTORY_KINDS, prepare_history
 from .models import (
     ASSET_CLASS_ASSUMPTIONS, DISTRIBUTIONS, RETURN_MODELS, as_monthly_history, bootstrap_model,
@@ -110,7 +110,7 @@ def monthly_history(history: ArrayLike, kind: str, dates: ArrayLike | None, peri
     if hist.prices.shape[1] != n_assets:
         raise InputError(f"history: expected {n_assets} columns (one per asset), got {hist.prices.shape[1]}.")
     n_obs = hist.prices.shape[0]
-    ends = np.flatnonzero(period_end_rows(period_ids(hist.dates, n_obs, 12, periods_per_year)))
+    ends = np.flatnonzero(period_end_rows(period_ids(calendar(hist.dates, n_obs, periods_per_year), 12)))
     points = np.concatenate([[0], ends])
     if hist.dates is not None and kind == "prices" and ends.size:
         first = hist.dates[0]

@@ -113,6 +113,11 @@ def _log(x):
     return k * _LN2_HI - ((hfsq - (s * (hfsq + r) + k * _LN2_LO)) - f)
 
 
+#: 2**k for k = -1074 .. 1023 (exact): ``y * POW2[k + 1074]`` is ``ldexp(y, k)`` and vectorises.
+POW2 = np.ldexp(1.0, np.arange(-1074, 1024))
+POW2.flags.writeable = False
+
+
 @jit
 def _exp(x):
     """``e**x`` for ``|x| < 700`` (fdlibm's e_exp.c; within 1 ulp)."""
@@ -123,7 +128,7 @@ def _exp(x):
     t = r * r
     c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
     y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    return math.ldexp(y, int(k))
+    return y * POW2[min(max(int(k), -1074), 1023) + 1074]
 
 
 def _ziggurat_tables():

@@ -12,7 +12,7 @@ import numpy as np
 
 from .streams import (
     _LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7, _LN2_HI, _LN2_LO, _INV_LN2, _M1, _M2, _MASK52,
-    _P1, _P2, _P3, _P4, _P5, _SQRT_HALF, _TWO_M53, GAMMA, ZIG_FI, ZIG_INV_R, ZIG_KI, ZIG_R, ZIG_WI,
+    _P1, _P2, _P3, _P4, _P5, _SQRT_HALF, _TWO_M53, GAMMA, POW2, ZIG_FI, ZIG_INV_R, ZIG_KI, ZIG_R, ZIG_WI,
 )
 
 _U = np.uint64
@@ -72,7 +72,7 @@ def exp(x):
     t = r * r
     c = r - t * (_P1 + t * (_P2 + t * (_P3 + t * (_P4 + t * _P5))))
     y = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
-    return np.ldexp(y, k.astype(np.int64))
+    return y * POW2[np.clip(k, -1074, 1023).astype(np.int64) + 1074]
 
 
 def _split(u):

@@ -40,7 +40,7 @@ def _quantiles(counts: NDArray[np.int64], qs: NDArray[np.float64], lo, hi) -> ND
     below = np.where(b > 0, cum[b - 1], 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.clip(np.where(counts[b] > 0, (target - below) / counts[b], 0.0), 0.0, 1.0)
-    return lo[b] + frac * (hi[b] - lo[b])
+        return np.where(counts[b] > 0, lo[b] + frac * (hi[b] - lo[b]), np.nan)
 
 
 def value_quantiles(counts: NDArray[np.int64], qs: NDArray[np.float64], lows: NDArray[np.float64],
