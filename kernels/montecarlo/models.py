@@ -30,6 +30,8 @@ from ..errors import InputError
 RETURN_MODELS = ("parameterised", "statistical", "bootstrap")
 #: ``distribution`` words -> kernel code (bootstrap is code 3).
 DISTRIBUTIONS = {"normal": 0, "lognormal": 1, "student_t": 2}
+#: ``distribution`` words (for dropdown lists).
+PLAN_DISTRIBUTIONS = tuple(DISTRIBUTIONS)
 BOOTSTRAP = 3
 
 

@@ -49,9 +49,8 @@ def _year_returns(code, k1, k2, year, n, mean, root, lower, dof, history, block,
             g[:, :, m] = 1.0 + history[rows]
         return g
     base = (12 * year + np.arange(12)) * spm
-    slots = np.broadcast_to((base[None, :] + np.arange(n)[:, None])[None], (n_paths, n, 12)).astype(np.int64)
-    z = rs.normals(np.broadcast_to(k1[:, None, None], slots.shape), np.broadcast_to(k2[:, None, None], slots.shape),
-                   slots)
+    slots = (base[None, :] + np.arange(n)[:, None])[None].astype(np.int64)  # (1, n, 12), broadcast over paths
+    z = rs.normals(k1[:, None, None], k2[:, None, None], slots)
     sc = np.ones((n_paths, 12))
     if code == 2:
         extra = np.broadcast_to((base + n)[None, :], (n_paths, 12)).ravel().astype(np.int64)
@@ -69,11 +68,56 @@ def _year_returns(code, k1, k2, year, n, mean, root, lower, dof, history, block,
     return g
 
 
-def _count(counts, lows, highs, x, inv_scale):
-    b = value_bins(x, inv_scale)
-    np.add.at(counts, b, 1)
-    np.minimum.at(lows, b, x)
-    np.maximum.at(highs, b, x)
+def _chain(first, steps, op):
+    """``op``-accumulate along the months of ``steps`` (n_paths, 12) from ``first`` (n_paths,), in order."""
+    out = np.empty_like(steps)
+    acc = first
+    for m in range(steps.shape[1]):
+        acc = op(acc, steps[:, m])
+        out[:, m] = acc
+    return out
+
+
+def _sum_assets(x):
+    """Sum over the asset axis (1) of ``x`` (n_paths, n, 12), adding in asset order as the kernel does."""
+    total = x[:, 0, :].copy()
+    for a in range(1, x.shape[1]):
+        total += x[:, a, :]
+    return total
+
+
+def _year_units(u, held, g, rebal, weights, total_weight):
+    """Units after each month's growth (n_paths, n, 12), their sums after and before, and the year-end state.
+
+    The kernel multiplies ``u`` month by month and resets it to the weights after a rebalancing month.
+    """
+    n_paths, n, _ = g.shape
+    units = np.empty_like(g)
+    before = np.empty((n_paths, 12))
+    for m in range(12):
+        u = u * g[:, :, m]
+        units[:, :, m] = u
+        if rebal[m]:
+            u = np.tile(weights, (n_paths, 1))
+    after = _sum_assets(units)
+    before[:, 0] = held
+    for m in range(1, 12):
+        before[:, m] = total_weight if rebal[m - 1] else after[:, m - 1]
+    held = np.full(n_paths, total_weight) if rebal[11] else after[:, 11].copy()
+    return units, after, before, u, held
+
+
+def _count_years(counts, lows, highs, x, inv_scale):
+    """Histogram every column (year) of ``x`` (n_paths, years + 1) into ``counts`` etc. (years + 1, VALUE_BINS)."""
+    n_points = x.shape[1]
+    key = (np.arange(n_points)[None, :] * VALUE_BINS + value_bins(x, inv_scale)).ravel()
+    counts += np.bincount(key, minlength=n_points * VALUE_BINS).reshape(n_points, VALUE_BINS).astype(counts.dtype)
+    order = np.argsort(key, kind="stable")
+    keys, vals = key[order], x.ravel()[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    year, b = np.divmod(keys[starts], VALUE_BINS)
+    lows[year, b] = np.minimum(lows[year, b], np.minimum.reduceat(vals, starts))
+    highs[year, b] = np.maximum(highs[year, b], np.maximum.reduceat(vals, starts))
 
 
 def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, history, block, weights, yields_m,
@@ -101,22 +145,18 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
     nominal[:, 0] = real[:, 0] = start_value
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for year in range(n_years):
+            months = 12 * year + np.arange(12)
             g = _year_returns(code, k1, k2, year, n, mean, root, lower, dof, history, block, rows)
+            units, after, before, u, held = _year_units(u, held, g, rebal[months], weights, total_weight)
+            gross = np.where(before > 0.0, after / before * fee_factor, 0.0)
+            path = _chain(growth, gross, np.multiply)
+            rate = _sum_assets(units * yields_m[None, :, None]) / after if need_income else None
             paid_year = np.zeros(n_paths)
             paid_real_year = np.zeros(n_paths)
             for m in range(12):
-                t = 12 * year + m
-                before = held
-                u *= g[:, :, m]
-                after = np.cumsum(u, axis=1)[:, -1]  # cumsum adds in order, as the kernel's loop
-                held = after
-                gross = np.where(before > 0.0, after / before * fee_factor, 0.0)
-                growth = growth * gross
-                value = value * gross
-                income = np.zeros(n_paths)
-                if need_income:
-                    yl = np.cumsum(u * yields_m, axis=1)[:, -1]
-                    income = np.where(after > 0.0, value * (yl / after), 0.0)
+                t = months[m]
+                value = value * gross[:, m]
+                income = np.where(after[:, m] > 0.0, value * rate[:, m], 0.0) if need_income else 0.0
                 value = value + contrib[t]
                 want = wfix[t] + wpct[t] * value + wspend[t] * income
                 short = want > value
@@ -128,17 +168,16 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
                 value = np.where(short, 0.0, value - want)
                 paid_year = paid_year + paid
                 paid_real_year = paid_real_year + paid * deflator[t]
-                if rebal[t]:
-                    u[:] = weights
-                    held = np.full(n_paths, total_weight)
-                alive = growth > 0.0
-                if contrib[t] != 0.0 or swr_unit[t] != 0.0:
-                    inv = 1.0 / growth
-                    acc_a = np.where(alive, acc_a + contrib[t] * inv, acc_a)
-                    acc_s = np.where(alive, acc_s + swr_unit[t] * inv, acc_s)
-                    min_rate = np.where(alive & (acc_s > 0.0), np.minimum(min_rate, acc_a / acc_s), min_rate)
-                if swr_unit[t] > 0.0:
-                    min_rate = np.where(~alive & (min_rate > 0.0), 0.0, min_rate)
+            growth = path[:, -1]
+            alive = path > 0.0
+            active = alive & ((contrib[months] != 0.0) | (swr_unit[months] != 0.0))
+            inv = 1.0 / path
+            sum_a = _chain(acc_a, np.where(active, contrib[months] * inv, 0.0), np.add)
+            sum_s = _chain(acc_s, np.where(active, swr_unit[months] * inv, 0.0), np.add)
+            candidate = np.where(active & (sum_s > 0.0), sum_a / sum_s, np.inf)
+            candidate = np.where(~alive & (swr_unit[months] > 0.0), 0.0, candidate)
+            min_rate = _chain(min_rate, candidate, np.minimum)[:, -1]
+            acc_a, acc_s = sum_a[:, -1], sum_s[:, -1]
             y = year + 1
             nominal[:, y] = value
             real[:, y] = value * deflator[12 * year + 11]
@@ -148,11 +187,8 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
         perpetual = np.where(acc_s > 0.0,
                              np.minimum(min_rate, (acc_a - start_value / end_deflator / growth) / acc_s), min_rate)
         perpetual = np.where(growth <= 0.0, -np.inf, perpetual)
-    for y in range(n_years + 1):
-        _count(counts[0, y, NOMINAL], lows[0, y, NOMINAL], highs[0, y, NOMINAL], nominal[:, y], inv_scale)
-        _count(counts[0, y, REAL], lows[0, y, REAL], highs[0, y, REAL], real[:, y], inv_scale)
-        _count(counts[0, y, INCOME_REAL], lows[0, y, INCOME_REAL], highs[0, y, INCOME_REAL], paid_real[:, y],
-               inv_scale)
+    for series, x in ((NOMINAL, nominal), (REAL, real), (INCOME_REAL, paid_real)):
+        _count_years(counts[0, :, series], lows[0, :, series], highs[0, :, series], x, inv_scale)
     np.add.at(hist_growth[0, NOMINAL], value_bins(growth, 1.0), 1)
     np.add.at(hist_growth[0, REAL], value_bins(growth * end_deflator, 1.0), 1)
     np.add.at(hist_rates[0, 0], rate_bins(min_rate), 1)

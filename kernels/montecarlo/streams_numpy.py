@@ -19,10 +19,13 @@ _U = np.uint64
 
 
 def mix64(z):
-    """SplitMix64's output function on a uint64 array (wrapping arithmetic)."""
-    z = (z ^ (z >> _U(30))) * _M1
-    z = (z ^ (z >> _U(27))) * _M2
-    return z ^ (z >> _U(31))
+    """SplitMix64's output function on a uint64 array (wrapping arithmetic); ``z`` is overwritten."""
+    z ^= z >> _U(30)
+    z *= _M1
+    z ^= z >> _U(27)
+    z *= _M2
+    z ^= z >> _U(31)
+    return z
 
 
 def path_keys(s1, s2, paths):
@@ -75,22 +78,26 @@ def exp(x):
     return y * POW2[np.clip(k, -1074, 1023).astype(np.int64) + 1074]
 
 
+_SIGNED_WI = np.concatenate([ZIG_WI, -ZIG_WI])  # index: layer (8 bits) + 256 * sign bit
+
+
 def _split(u):
     """Layer, abscissa bits and signed abscissa of ziggurat words."""
     idx = (u & _U(0xFF)).view(np.int64)
     rabs = ((u >> _U(9)) & _MASK52).view(np.int64)
     x = rabs.astype(np.float64)
-    x *= np.take(ZIG_WI, idx)
-    x *= 1.0 - 2.0 * ((u >> _U(8)) & _U(1)).astype(np.float64)  # times exactly -1 or 1
+    x *= np.take(_SIGNED_WI, (u & _U(0x1FF)).view(np.int64))  # times -w exactly negates times w
     return idx, rabs, x
 
 
 def normals(k1, k2, slot):
-    """The standard normal of every ``slot`` (arrays of one shape)."""
+    """The standard normal of every ``slot``; ``k1``, ``k2`` and ``slot`` broadcast together."""
+    shape = np.broadcast_shapes(np.shape(k1), np.shape(slot))
     idx, rabs, x = _split(words(k1, k2, slot, 0))
-    slow = rabs >= ZIG_KI[idx]
+    slow = rabs >= np.take(ZIG_KI, idx)
     if slow.any():
-        x[slow] = normal_from(k1[slow], k2[slow], slot[slow], np.zeros(int(slow.sum()), np.int64))[0]
+        args = (np.broadcast_to(a, shape)[slow] for a in (k1, k2, slot))
+        x[slow] = normal_from(*args, np.zeros(int(slow.sum()), np.int64))[0]
     return x
 
 
