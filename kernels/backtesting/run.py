@@ -11,11 +11,23 @@ from .._validate import as_bounds, as_scalar, check_choice
 from .._validate.arrays import _to_float_array
 from ..errors import InputError
 from ..rebalance import check_bands, check_mode, check_targets
-from .calendar import CALENDAR_FREQUENCIES, calendar, period_end_rows, period_ids, year_fractions
+from .calendar import (
+    CALENDAR_FREQUENCIES,
+    calendar,
+    period_end_rows,
+    period_ids,
+    year_fractions,
+)
 from .engine import _run_backtest
 from .history import HISTORY_KINDS, prepare_history
 from .statistics import (
-    BacktestStatistics, annualised_ratios, correlation, drawdown, growth_rate, internal_rate, sampled_returns,
+    BacktestStatistics,
+    annualised_ratios,
+    correlation,
+    drawdown,
+    growth_rate,
+    internal_rate,
+    sampled_returns,
     time_weighted_index,
 )
 
@@ -60,6 +72,8 @@ class BacktestResult(NamedTuple):
         Input row of each row (0-based; -1 for the start added before a returns history).
     month_ends : ndarray of shape (n_months,), datetime64[D]
         Dates of the month-end points the statistics use (NaT without dates).
+    monthly_values : ndarray of shape (n_sets, n_months + 1)
+        Value at the start and at each month end (the growth chart's points), currency.
     monthly_returns : ndarray of shape (n_sets, n_months)
         Time-weighted return of each month.
     drawdowns : ndarray of shape (n_sets, n_months + 1)
@@ -86,6 +100,7 @@ class BacktestResult(NamedTuple):
     dates: NDArray[np.datetime64]
     rows: NDArray[np.int64]
     month_ends: NDArray[np.datetime64]
+    monthly_values: NDArray[np.float64]
     monthly_returns: NDArray[np.float64]
     drawdowns: NDArray[np.float64]
     years: NDArray[np.int64]
@@ -310,61 +325,62 @@ def backtest(
     if not np.all(np.isfinite(values)):
         raise InputError(_OVERFLOW)
 
-    paid = inc if income_word == "pay_out" else np.zeros_like(inc)
-    index = time_weighted_index(values, flows, paid)
-    month_rows = np.flatnonzero(period_end_rows(period_ids(cal, 12)))
-    year_rows = np.flatnonzero(period_end_rows(period_ids(cal, 1)))
-    monthly = sampled_returns(index, month_rows)
-    annual = sampled_returns(index, year_rows)
-    years_total = float(elapsed[-1])
-    month_times = np.concatenate([[0.0], elapsed[month_rows]])
-    rf_monthly = (1.0 + rf) ** np.diff(month_times) - 1.0
-    stdev, sharpe, sortino = annualised_ratios(monthly, rf_monthly)
-    bench_monthly = None
-    if hist.benchmark is not None:
-        bench_monthly = sampled_returns(hist.benchmark[None, :], month_rows)[0]
-    points = np.concatenate([index[:, :1], index[:, month_rows]], axis=1)
-    dd, peak_at, trough_at, recovery_at = drawdown(points)
-    balance_points = np.concatenate([values[:, :1], values[:, month_rows]], axis=1)
-    dd_balance = drawdown(balance_points)[0]
-    point_dates = np.concatenate([[dts[0]], dts[month_rows]]) if dts is not None else None
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # huge values give inf/NaN, not warnings
+        paid = inc if income_word == "pay_out" else np.zeros_like(inc)
+        index = time_weighted_index(values, flows, paid)
+        month_rows = np.flatnonzero(period_end_rows(period_ids(cal, 12)))
+        year_rows = np.flatnonzero(period_end_rows(period_ids(cal, 1)))
+        monthly = sampled_returns(index, month_rows)
+        annual = sampled_returns(index, year_rows)
+        years_total = float(elapsed[-1])
+        month_times = np.concatenate([[0.0], elapsed[month_rows]])
+        rf_monthly = (1.0 + rf) ** np.diff(month_times) - 1.0
+        stdev, sharpe, sortino = annualised_ratios(monthly, rf_monthly)
+        bench_monthly = None
+        if hist.benchmark is not None:
+            bench_monthly = sampled_returns(hist.benchmark[None, :], month_rows)[0]
+        points = np.concatenate([index[:, :1], index[:, month_rows]], axis=1)
+        dd, peak_at, trough_at, recovery_at = drawdown(points)
+        balance_points = np.concatenate([values[:, :1], values[:, month_rows]], axis=1)
+        dd_balance = drawdown(balance_points)[0]
+        point_dates = np.concatenate([[dts[0]], dts[month_rows]]) if dts is not None else None
 
-    def when(k):
-        return np.array([point_dates[i] if (point_dates is not None and i >= 0) else _NAT for i in k],
-                        dtype="datetime64[D]")
+        def when(k):
+            return np.array([point_dates[i] if (point_dates is not None and i >= 0) else _NAT for i in k],
+                            dtype="datetime64[D]")
 
-    mwrr = np.empty(n_sets)
-    for s in range(n_sets):
-        amounts = -flows[s] + paid[s]
-        amounts[0] = -v0
-        amounts[-1] += values[s, -1]
-        mwrr[s] = internal_rate(elapsed, amounts)
-    stats = BacktestStatistics(
-        start_balance=np.full(n_sets, v0),
-        end_balance=values[:, -1].copy(),
-        cagr=growth_rate(values[:, -1] / v0, years_total),
-        twrr=growth_rate(index[:, -1], years_total),
-        mwrr=mwrr,
-        stdev=stdev,
-        best_year=annual.max(axis=1),
-        worst_year=annual.min(axis=1),
-        max_drawdown=dd.min(axis=1),
-        drawdown_peak=when(np.where(dd.min(axis=1) < 0, peak_at, -1)),
-        drawdown_trough=when(np.where(dd.min(axis=1) < 0, trough_at, -1)),
-        drawdown_recovery=when(recovery_at),
-        max_drawdown_balance=dd_balance.min(axis=1),
-        sharpe=sharpe,
-        sortino=sortino,
-        benchmark_correlation=correlation(monthly, bench_monthly),
-        total_income=inc.sum(axis=1),
-        total_contributions=np.where(flows > 0, flows, 0.0).sum(axis=1),
-        total_withdrawals=np.where(flows < 0, -flows, 0.0).sum(axis=1),
-        shortfall=shortfall.sum(axis=1),
-        turnover_per_year=turnover.sum(axis=1) / years_total if years_total > 0 else np.full(n_sets, np.nan),
-        costs_paid=costs_paid.sum(axis=1),
-        fees_paid=fees_paid.sum(axis=1),
-        years=np.full(n_sets, years_total),
-    )
+        mwrr = np.empty(n_sets)
+        for s in range(n_sets):
+            amounts = -flows[s] + paid[s]
+            amounts[0] = -v0
+            amounts[-1] += values[s, -1]
+            mwrr[s] = internal_rate(elapsed, amounts)
+        stats = BacktestStatistics(
+            start_balance=np.full(n_sets, v0),
+            end_balance=values[:, -1].copy(),
+            cagr=growth_rate(values[:, -1] / v0, years_total),
+            twrr=growth_rate(index[:, -1], years_total),
+            mwrr=mwrr,
+            stdev=stdev,
+            best_year=annual.max(axis=1),
+            worst_year=annual.min(axis=1),
+            max_drawdown=dd.min(axis=1),
+            drawdown_peak=when(np.where(dd.min(axis=1) < 0, peak_at, -1)),
+            drawdown_trough=when(np.where(dd.min(axis=1) < 0, trough_at, -1)),
+            drawdown_recovery=when(recovery_at),
+            max_drawdown_balance=dd_balance.min(axis=1),
+            sharpe=sharpe,
+            sortino=sortino,
+            benchmark_correlation=correlation(monthly, bench_monthly),
+            total_income=inc.sum(axis=1),
+            total_contributions=np.where(flows > 0, flows, 0.0).sum(axis=1),
+            total_withdrawals=np.where(flows < 0, -flows, 0.0).sum(axis=1),
+            shortfall=shortfall.sum(axis=1),
+            turnover_per_year=turnover.sum(axis=1) / years_total if years_total > 0 else np.full(n_sets, np.nan),
+            costs_paid=costs_paid.sum(axis=1),
+            fees_paid=fees_paid.sum(axis=1),
+            years=np.full(n_sets, years_total),
+        )
     if dts is not None:
         year_labels = dts[year_rows].astype("datetime64[Y]").astype(np.int64) + 1970
     else:
@@ -375,6 +391,6 @@ def backtest(
         dates=dts if dts is not None else np.full(n_obs, _NAT),
         rows=hist.rows,
         month_ends=dts[month_rows] if dts is not None else np.full(month_rows.size, _NAT),
-        monthly_returns=monthly, drawdowns=dd, years=year_labels.astype(np.int64), annual_returns=annual,
+        monthly_values=balance_points, monthly_returns=monthly, drawdowns=dd, years=year_labels.astype(np.int64), annual_returns=annual,
         names=tuple(hist.names), note=hist.note,
     )

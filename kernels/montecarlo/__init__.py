@@ -6,7 +6,12 @@ and :mod:`.paths_numpy` (its NumPy twin for the plain-Python mode), :mod:`.summa
 histograms) and :mod:`.plan` (the public :func:`simulate_plan`).
 """
 
-from .models import ASSET_CLASS_ASSUMPTIONS, PLAN_DISTRIBUTIONS, RETURN_MODELS, AssetClassAssumptions
+from .models import (
+    ASSET_CLASS_ASSUMPTIONS,
+    PLAN_DISTRIBUTIONS,
+    RETURN_MODELS,
+    AssetClassAssumptions,
+)
 from .plan import PLAN_REBALANCE, WITHDRAWAL_TYPES, PlanResult, simulate_plan
 
 __all__ = [

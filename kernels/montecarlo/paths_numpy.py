@@ -11,8 +11,21 @@ import numpy as np
 
 from . import streams_numpy as rs
 from .paths import (
-    _HUGE, _TINY, INCOME_REAL, N_SUB, NOMINAL, RATE_BINS, RATE_HI, RATE_LO, RATE_SCALE, REAL, SUM_INCOME,
-    SUM_INCOME_REAL, SUM_VALUE, SUM_VALUE_REAL, VALUE_BINS,
+    _HUGE,
+    _TINY,
+    INCOME_REAL,
+    N_SUB,
+    NOMINAL,
+    RATE_BINS,
+    RATE_HI,
+    RATE_LO,
+    RATE_SCALE,
+    REAL,
+    SUM_INCOME,
+    SUM_INCOME_REAL,
+    SUM_VALUE,
+    SUM_VALUE_REAL,
+    VALUE_BINS,
 )
 
 
@@ -91,7 +104,7 @@ def _year_units(u, held, g, rebal, weights, total_weight):
 
     The kernel multiplies ``u`` month by month and resets it to the weights after a rebalancing month.
     """
-    n_paths, n, _ = g.shape
+    n_paths = g.shape[0]
     units = np.empty_like(g)
     before = np.empty((n_paths, 12))
     for m in range(12):

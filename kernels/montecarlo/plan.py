@@ -9,13 +9,24 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._jit import PURE_PYTHON
 from .._validate import as_bounds, as_scalar, as_vector, check_choice
+from ..backtesting.calendar import (
+    CALENDAR_FREQUENCIES,
+    calendar,
+    period_end_rows,
+    period_ids,
+)
+from ..backtesting.history import HISTORY_KINDS, prepare_history
 from ..errors import InputError
 from ..rebalance import check_targets
-from ..backtesting.calendar import CALENDAR_FREQUENCIES, calendar, period_end_rows, period_ids
-from ..backtesting.history import HISTORY_KINDS, prepare_history
 from .models import (
-    ASSET_CLASS_ASSUMPTIONS, DISTRIBUTIONS, RETURN_MODELS, as_monthly_history, bootstrap_model,
-    check_history_length, parameterised_model, statistical_model,
+    ASSET_CLASS_ASSUMPTIONS,
+    DISTRIBUTIONS,
+    RETURN_MODELS,
+    as_monthly_history,
+    bootstrap_model,
+    check_history_length,
+    parameterised_model,
+    statistical_model,
 )
 from .paths import INCOME_REAL, NOMINAL, RATE_BINS, REAL, VALUE_BINS, _simulate_plan
 from .paths_numpy import simulate_plan_numpy

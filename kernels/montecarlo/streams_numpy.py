@@ -11,8 +11,33 @@ from __future__ import annotations
 import numpy as np
 
 from .streams import (
-    _LG1, _LG2, _LG3, _LG4, _LG5, _LG6, _LG7, _LN2_HI, _LN2_LO, _INV_LN2, _M1, _M2, _MASK52,
-    _P1, _P2, _P3, _P4, _P5, _SQRT_HALF, _TWO_M53, GAMMA, POW2, ZIG_FI, ZIG_INV_R, ZIG_KI, ZIG_R, ZIG_WI,
+    _INV_LN2,
+    _LG1,
+    _LG2,
+    _LG3,
+    _LG4,
+    _LG5,
+    _LG6,
+    _LG7,
+    _LN2_HI,
+    _LN2_LO,
+    _M1,
+    _M2,
+    _MASK52,
+    _P1,
+    _P2,
+    _P3,
+    _P4,
+    _P5,
+    _SQRT_HALF,
+    _TWO_M53,
+    GAMMA,
+    POW2,
+    ZIG_FI,
+    ZIG_INV_R,
+    ZIG_KI,
+    ZIG_R,
+    ZIG_WI,
 )
 
 _U = np.uint64

@@ -11,7 +11,17 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from .paths import _HUGE, _TINY, N_OCTAVES, N_SUB, RATE_BINS, RATE_HI, RATE_LO, RATE_SCALE, VALUE_BINS
+from .paths import (
+    _HUGE,
+    _TINY,
+    N_OCTAVES,
+    N_SUB,
+    RATE_BINS,
+    RATE_HI,
+    RATE_LO,
+    RATE_SCALE,
+    VALUE_BINS,
+)
 
 
 def _value_edges() -> tuple[NDArray[np.float64], NDArray[np.float64]]:

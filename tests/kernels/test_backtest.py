@@ -8,8 +8,7 @@ import pytest
 
 from kernels import InputError
 from kernels._jit import PURE_PYTHON
-from kernels.backtesting import backtest
-from kernels.backtesting import engine
+from kernels.backtesting import backtest, engine
 from tests.naive import naive_backtest, naive_pv_statistics
 from tests.tolerances import ATOL_MONEY, RTOL_NAIVE_BACKTEST, RTOL_STATISTICS
 
@@ -235,6 +234,7 @@ def test_drawdown_dates():
     assert (str(s.drawdown_peak[0]), str(s.drawdown_trough[0]), str(s.drawdown_recovery[0])) == (
         "2020-02-29", "2020-04-30", "2020-06-30")
     np.testing.assert_allclose(r.drawdowns[0], [0, 0, -0.25, -0.5, -1 / 3, 0, 0], atol=1e-15)
+    np.testing.assert_allclose(r.monthly_values[0], prices[:, 0] * 100, rtol=1e-15)  # $10,000 at 100
 
 
 def test_benchmark_correlation(sp500):

@@ -17,7 +17,12 @@ from kernels.montecarlo import streams_numpy as N
 from kernels.montecarlo.models import monthly_from_yearly
 from kernels.montecarlo.streams import seed_words
 from tests.naive import naive_plan, naive_sustainable_rate
-from tests.tolerances import ATOL_RATE_BIN, RTOL_CLOSED_FORM, RTOL_NAIVE_PLAN, RTOL_VALUE_BIN
+from tests.tolerances import (
+    ATOL_RATE_BIN,
+    RTOL_CLOSED_FORM,
+    RTOL_NAIVE_PLAN,
+    RTOL_VALUE_BIN,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 W5 = [0.4, 0.2, 0.3, 0.05, 0.05]
