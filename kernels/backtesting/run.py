@@ -276,7 +276,9 @@ def backtest(
     rf = as_scalar(risk_free, "risk_free", low=-0.5, high=1.0)
     ppy = 12 if periods_per_year is None else int(as_scalar(periods_per_year, "periods_per_year", low=1.0,
                                                             high=100_000.0, integer=True))
-    raw_rows = np.shape(prices_or_returns)[0] if np.ndim(prices_or_returns) else 0
+    if np.ndim(prices_or_returns) not in (1, 2) or np.size(prices_or_returns) == 0:
+        raise InputError("prices_or_returns: expected a table with one column per asset and one row per date.")
+    raw_rows = np.shape(prices_or_returns)[0]
     n_assets = np.shape(prices_or_returns)[1] if np.ndim(prices_or_returns) == 2 else 1
     w = _weight_sets(weights, n_assets)
     n_sets = w.shape[0]

@@ -301,6 +301,8 @@ def test_compiled_kernel_equals_its_py_func(monkeypatch):
     ([[1.0, 2.0], [1.1, 2.1]], [0.5, 0.5, 0.0], {}, "weights: expected 2 weights per set"),
     ([[1.0, 2.0], [1.1, 2.1]], [[0.5, 0.5], [0.7, 0.2]], {}, "weights (set 2): must sum to 1"),
     ([[1.0, 2.0], [1.1, 2.1]], [1.2, -0.2], {}, "weights: holding 2 has a negative target"),
+    ([[1.0, 2.0], [1.1, 2.1]], [0.5, np.nan], {}, "weights: missing or non-finite value at position 2"),
+    (None, [0.5, 0.5], {}, "prices_or_returns: expected a table with one column per asset"),
     ([[1.0, "x"], [1.1, 2.1]], [0.5, 0.5], {}, "prices_or_returns: expected numbers, found text"),
     ([[1.0, 2.0], [1.1, -2.1]], [0.5, 0.5], {}, "prices_or_returns: row 2, column 2 (asset 2) is a price of -2.1"),
     ([[0.1, 0.2], [-1.5, 0.1]], [0.5, 0.5], dict(kind="returns"), "row 2, column 1 is a return of -1.5"),

@@ -253,6 +253,19 @@ def test_same_numbers_on_any_number_of_threads_and_in_the_numpy_twin(monkeypatch
                 np.testing.assert_array_equal(getattr(runs[0], f), getattr(other, f), err_msg=f)
 
 
+@pytest.mark.skipif(not PURE_PYTHON, reason="plain-Python mode: the scalar kernel runs as Python")
+@pytest.mark.parametrize("case", [dict(), dict(distribution="student_t", withdrawal_type="income", fees=0.01),
+                                  dict(distribution="lognormal", rebalance="none", contribution=1e4,
+                                       contribution_years=2, withdrawal_start=2)])
+def test_plain_python_kernel_equals_the_numpy_twin(monkeypatch, case):
+    twin = simulate_plan(W5, n_paths=12, years=4, seed=4, keep_paths=True, **case)
+    monkeypatch.setattr(plan_module, "PURE_PYTHON", False)  # route to the scalar kernel (plain Python here)
+    with np.errstate(over="ignore"):  # uint64 scalars wrap as in compiled code
+        scalar = simulate_plan(W5, n_paths=12, years=4, seed=4, keep_paths=True, **case)
+    for f in twin._fields:
+        np.testing.assert_array_equal(getattr(twin, f), getattr(scalar, f), err_msg=f)
+
+
 def test_history_models_use_monthly_returns_of_the_prices():
     prices = pd.read_csv(ROOT / "workbook" / "data" / "sp500_prices.csv", index_col=0, parse_dates=True).iloc[:, :3]
     r = simulate_plan([0.3, 0.3, 0.4], returns_model="statistical", history=prices, history_kind="prices",
