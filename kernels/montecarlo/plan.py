@@ -116,7 +116,9 @@ def monthly_history(history: ArrayLike, kind: str, dates: ArrayLike | None, peri
     with dates, a first month that the history does not cover from its start is left out.
     """
     if kind == "returns" and dates is None and periods_per_year == 12 and not hasattr(history, "index"):
-        return as_monthly_history(history, n_assets)
+        table = np.asarray(history, dtype=object)
+        if not any(v is None or (isinstance(v, float) and np.isnan(v)) for v in table.ravel()):
+            return as_monthly_history(history, n_assets)  # complete monthly returns: used as they are
     hist = prepare_history(history, kind=kind, dates=dates, held=None, benchmark=None, name="history")
     if hist.prices.shape[1] != n_assets:
         raise InputError(f"history: expected {n_assets} columns (one per asset), got {hist.prices.shape[1]}.")

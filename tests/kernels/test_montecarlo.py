@@ -276,6 +276,13 @@ def test_history_models_use_monthly_returns_of_the_prices():
     np.testing.assert_allclose(r.monthly_cov, np.cov(monthly, rowvar=False), rtol=1e-12)
 
 
+def test_a_monthly_history_with_a_late_start_uses_its_common_period(monthly_history):
+    late = monthly_history.copy()
+    late[:24, 2] = np.nan  # the third asset starts two years later
+    r = simulate_plan(W5, returns_model="statistical", history=late, n_paths=10, years=2)
+    np.testing.assert_allclose(r.monthly_mean, monthly_history[24:].mean(axis=0), rtol=1e-12)
+
+
 def test_default_assumptions_are_the_workbook_sheet():
     with open(ROOT / "workbook" / "assumptions.csv", newline="") as f:
         rows = list(csv.DictReader(f))
