@@ -104,3 +104,23 @@ from .views import (
     market_implied_returns,
     market_implied_risk_aversion,
 )
+# --- simulation: backtests and Monte Carlo income plans (issue 15)
+from .backtesting import (
+    CASH_FLOW_FREQUENCIES,
+    CASH_FLOW_TYPES,
+    INCOME_OPTIONS,
+    REBALANCE_POLICIES,
+    BacktestResult,
+    BacktestStatistics,
+    backtest,
+)
+from .montecarlo import (
+    ASSET_CLASS_ASSUMPTIONS,
+    PLAN_DISTRIBUTIONS,
+    PLAN_REBALANCE,
+    RETURN_MODELS,
+    WITHDRAWAL_TYPES,
+    AssetClassAssumptions,
+    PlanResult,
+    simulate_plan,
+)

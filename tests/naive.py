@@ -264,3 +264,194 @@ def risk_parity_sweep(cov, b, x0):
         s = cov[i] @ x - cov[i, i] * x[i]
         x[i] = (-s + np.sqrt(s * s + 4 * cov[i, i] * b[i])) / (2 * cov[i, i])
     return x
+# --- simulation (issue 15): slow, obvious versions of the backtest, its statistics and the Monte Carlo plan
+
+
+def _naive_level(x, tau, amount):
+    """Move ``amount`` (signed) into (or out of) the holdings farthest below (above) target, levelled by bisection."""
+    sign = 1.0 if amount > 0 else -1.0
+    gaps = sign * (tau - x)
+    need = abs(amount)
+    if need == 0.0:
+        return x.copy()
+    lo, hi = 0.0, max(float(gaps.max()), 0.0)
+    for _ in range(200):
+        lam = 0.5 * (lo + hi)
+        if np.maximum(gaps - lam, 0.0).sum() > need:
+            lo = lam
+        else:
+            hi = lam
+    return np.maximum(x + sign * np.maximum(gaps - 0.5 * (lo + hi), 0.0), 0.0)
+
+
+def naive_backtest(prices, weights, *, review, band=None, relative_band=None, to_band=False, cash_flow_policy=False,
+                   flows=None, flow_pct=None, costs_bp=0.0, fee=0.0, yields=0.0, dt=None, reinvest=True,
+                   start_value=1.0):
+    """Row-by-row backtest of one weight set, written from the policy's description (not the kernel's code).
+
+    Returns ``(values, holdings, trades, income, paid_flows)`` with shapes (n_obs,), (n_obs, n), (n_obs, n),
+    (n_obs,), (n_obs,).
+    """
+    prices = np.asarray(prices, float)
+    n_obs, n = prices.shape
+    w = np.asarray(weights, float) / np.sum(weights)
+    flows = np.zeros(n_obs) if flows is None else np.asarray(flows, float)
+    flow_pct = np.zeros(n_obs) if flow_pct is None else np.asarray(flow_pct, float)
+    dt = np.full(n_obs, 1.0 / 12) if dt is None else np.asarray(dt, float)
+    y = np.broadcast_to(np.asarray(yields, float), (n,))
+    c = np.broadcast_to(np.asarray(costs_bp, float), (n,)) / 1e4
+    has_band = band is not None or relative_band is not None
+    h = w * start_value
+    values, holdings, trades = np.zeros(n_obs), np.zeros((n_obs, n)), np.zeros((n_obs, n))
+    income, made = np.zeros(n_obs), np.zeros(n_obs)
+    values[0], holdings[0], trades[0] = start_value, h, h
+    for t in range(1, n_obs):
+        a = h * prices[t] / prices[t - 1]
+        inc = a * y * dt[t]
+        income[t] = inc.sum()
+        if reinvest:
+            a = a + inc
+        h = a - a * fee * dt[t]
+        v = h.sum()
+        flow = max(flows[t] + flow_pct[t] * v, -v)
+        made[t] = flow
+        total = v + flow
+        tau = w * total
+        if review[t]:
+            width = np.full(n, np.inf)
+            if band is not None:
+                width = np.minimum(width, np.broadcast_to(band, (n,)) * total)
+            if relative_band is not None:
+                width = np.minimum(width, relative_band * tau)
+            tol = 1e-12 * max(1.0, v + abs(flow))
+            triggered = (not has_band) or bool(np.any(np.abs(h - tau) > width + tol))
+            if triggered and not to_band:
+                new = tau.copy()
+            else:
+                new = np.clip(h, tau - width, tau + width) if has_band else h.copy()
+                new = _naive_level(new, tau, total - new.sum())
+        elif flow != 0.0 and cash_flow_policy:
+            new = _naive_level(h, tau, flow)
+        elif flow > 0.0:
+            new = h + flow * w
+        elif flow < 0.0:
+            new = h * (total / v)
+        else:
+            new = h.copy()
+        tr = new - h
+        cost = float(np.sum(c * np.abs(tr)))
+        if cost > 0.0 and new.sum() > 0.0:
+            new = new * (1.0 - min(cost, new.sum()) / new.sum())
+        h = new
+        values[t], holdings[t], trades[t] = h.sum(), h, tr
+    return values, holdings, trades, income, made
+
+
+def naive_pv_statistics(values, dates, flows=None, paid=None, risk_free=0.0):
+    """Portfolio Visualizer's statistics of one value path with pandas month ends (``resample``-free groupby)."""
+    import pandas as pd
+
+    values = np.asarray(values, float)
+    flows = np.zeros_like(values) if flows is None else np.asarray(flows, float)
+    paid = np.zeros_like(values) if paid is None else np.asarray(paid, float)
+    idx = pd.DatetimeIndex(dates)
+    prev = np.where(values[:-1] > 0, values[:-1], 1.0)
+    growth = np.where(values[:-1] > 0, (values[1:] - flows[1:] + paid[1:]) / prev, 1.0)  # empty: no return
+    index = pd.Series(np.concatenate([[1.0], np.cumprod(growth)]), index=idx)
+
+    def chained(period):
+        groups = index.groupby(idx.to_period(period))
+        last = groups.last()
+        if groups.size().iloc[0] == 1:
+            last = last.iloc[1:]  # the start is alone in its period: it opens the next one
+        return pd.Series(np.concatenate([[1.0], last.to_numpy()]))
+
+    points = chained("M")
+    monthly = points.pct_change().dropna().to_numpy()
+    yearly = chained("Y").pct_change().dropna()
+    d0, d1 = idx[0], idx[-1]
+    months = (d1.year - d0.year) * 12 + (d1.month - d0.month) + d1.day / d1.days_in_month - d0.day / d0.days_in_month
+    years = months / 12.0
+    peak = np.maximum.accumulate(points.to_numpy())
+    excess = monthly - ((1 + risk_free) ** (1 / 12) - 1)
+    return dict(
+        cagr=(values[-1] / values[0]) ** (1 / years) - 1 if values[-1] > 0 else -1.0,
+        twrr=index.iloc[-1] ** (1 / years) - 1,
+        stdev=np.std(monthly, ddof=1) * np.sqrt(12),
+        best_year=yearly.max(),
+        worst_year=yearly.min(),
+        max_drawdown=np.min(points.to_numpy() / peak - 1),
+        sharpe=excess.mean() / excess.std(ddof=1) * np.sqrt(12),
+        sortino=excess.mean() / np.sqrt(np.mean(np.minimum(excess, 0) ** 2)) * np.sqrt(12),
+        monthly=monthly,
+    )
+
+
+def naive_plan(draws, *, weights, mean, root, code, dof_scale, history_rows, history, yields_m, fee_factor,
+               contrib, wfix, wpct, wspend, rebal, level, start_value):
+    """Monthly paths of a plan with the given random draws, in plain NumPy (matrix products, no tricks).
+
+    ``draws``: standard normals (n_paths, n_months, n_assets); ``dof_scale`` (n_paths, n_months) multiplies
+    them (Student-t mixing; ones otherwise); ``history_rows`` (n_paths, n_months) bootstrapped rows.
+    Returns ``(nominal, real, paid_real, failed, growth)`` with year-end values (n_paths, years + 1).
+    """
+    n_paths, n_months, n = draws.shape
+    if code == 3:
+        gross = 1.0 + history[history_rows]
+    else:
+        x = mean + dof_scale[..., None] * np.einsum("pmk,ak->pma", draws, root)
+        gross = np.exp(x) if code == 1 else np.maximum(1.0 + x, 0.0)
+    units = np.tile(np.asarray(weights, float), (n_paths, 1))
+    value = np.full(n_paths, float(start_value))
+    growth = np.ones(n_paths)
+    failed = np.zeros(n_paths, bool)
+    years = n_months // 12
+    nominal, real, paid_real = (np.zeros((n_paths, years + 1)) for _ in range(3))
+    nominal[:, 0] = real[:, 0] = start_value
+    paid_year = np.zeros(n_paths)
+    for t in range(n_months):
+        before = units.sum(axis=1)
+        units = units * gross[:, t]
+        after = units.sum(axis=1)
+        g = after / before * fee_factor
+        growth *= g
+        value = value * g
+        income = value * (units @ yields_m) / after
+        value = value + contrib[t]
+        want = wfix[t] + wpct[t] * value + wspend[t] * income
+        short = want > value
+        failed |= short & (wfix[t] > 0)
+        paid_year += np.where(short, value, want) / level[t]
+        value = np.where(short, 0.0, value - want)
+        if rebal[t]:
+            units = np.tile(np.asarray(weights, float), (n_paths, 1))
+        if t % 12 == 11:
+            nominal[:, t // 12 + 1] = value
+            real[:, t // 12 + 1] = value / level[t]
+            paid_real[:, t // 12 + 1] = paid_year
+            paid_year = np.zeros(n_paths)
+    return nominal, real, paid_real, failed, growth
+
+
+def naive_sustainable_rate(gross_paths, contrib, level, start_value, withdrawal_months, *, keep_real=False):
+    """Highest yearly fixed-real withdrawal rate (of ``start_value``) each path survives, by bisection.
+
+    ``gross_paths`` (n_paths, n_months): the portfolio's monthly gross returns after fees. ``keep_real``
+    also asks for a real value at the end of at least ``start_value``.
+    """
+    n_paths, n_months = gross_paths.shape
+    lo, hi = np.full(n_paths, -1.0), np.full(n_paths, 2.0)
+    for _ in range(80):
+        rate = 0.5 * (lo + hi)
+        value = np.full(n_paths, float(start_value))
+        ok = np.ones(n_paths, bool)
+        for t in range(n_months):
+            value = value * gross_paths[:, t] + contrib[t]
+            if withdrawal_months[t]:
+                value = value - rate * start_value * level[t] / 12.0
+                ok &= value >= 0.0
+        if keep_real:
+            ok &= value / level[-1] >= start_value
+        lo = np.where(ok, rate, lo)
+        hi = np.where(ok, hi, rate)
+    return lo
