@@ -1,0 +1,56 @@
+"""Progress on stderr (a bar that redraws itself in place) and the time each phase of a run took."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (silent when disabled)."""
+
+    def __init__(self, label: str, total: int, unit: str, enabled: bool, width: int = 30) -> None:
+        self.label, self.total, self.unit, self.enabled, self.width = label, max(total, 1), unit, enabled, width
+        self.done = 0
+
+    def update(self, done: int) -> None:
+        self.done = done
+        if not self.enabled:
+            return
+        filled = int(self.width * min(done, self.total) / self.total)
+        sys.stderr.write(
+            f"\r{self.label:<11} |{'#' * filled}{' ' * (self.width - filled)}| {done:,}/{self.total:,} {self.unit}"
+        )
+        if done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+class Phases:
+    """Wall time per named phase (read, check, layout, kernel, write, ...), added up over chunks."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.seconds: dict[str, float] = {}
+        self._mark = self.started
+
+    def lap(self, phase: str) -> None:
+        """Charge the time since the previous lap to ``phase``."""
+        now = time.perf_counter()
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._mark
+        self._mark = now
+
+    def skip(self) -> None:
+        """Charge the time since the previous lap to nothing (it was counted by :meth:`add`)."""
+        self._mark = time.perf_counter()
+
+    def add(self, other: dict[str, float]) -> None:
+        for phase, s in other.items():
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + s
+
+    def total(self) -> float:
+        return time.perf_counter() - self.started
+
+    def line(self) -> str:
+        parts = ", ".join(f"{k} {v:.3f}" for k, v in self.seconds.items())
+        return f"phases (s): {parts}, total {self.total():.3f}"
