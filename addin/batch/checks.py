@@ -219,8 +219,8 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
     cash_code = np.char.upper(names) == CASH_SYMBOL if names.size else np.zeros(0, bool)
     model_syms = np.concatenate(models.symbols).astype(str) if models.symbols else np.zeros(0, str)
     symbols = np.unique(np.concatenate([names[~cash_code & (names != "")], model_syms]))
-    code_of = np.where(cash_code | (names == ""), -1, np.searchsorted(symbols, names)) if names.size else \
-        np.zeros(0, np.int64)
+    code_of = (np.where(cash_code | (names == ""), -1, np.searchsorted(symbols, names)) if names.size else
+               np.zeros(0)).astype(np.int32)
     row_sym = code_of[sym.codes]
     is_cash = cash_code[sym.codes]
 
@@ -253,24 +253,28 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
 
     # the account's model is the model on its first row
     live = ~empty & ~a_blank
-    first_row = np.full(acc.values.size, n, np.int64)
-    live_rows = np.flatnonzero(live)
-    np.minimum.at(first_row, acc.codes[live_rows], live_rows)
+    first_row = _first_rows(acc.codes, live, acc.values.size)
     has_rows = first_row < n
-    acct_model = np.full(acc.values.size, -1, np.int64)
+    acct_model = np.full(acc.values.size, -1, np.int32)
     acct_model[has_rows] = mod.codes[first_row[has_rows]]
     row_model = acct_model[acc.codes]
     differs = live & (mod.codes != row_model) & ~mod_blank[row_model]
+    del row_model
     checks.append((differs, lambda r: ("model", table.strings("model", [r])[0],
                                        f"model {table.strings('model', [r])[0]} differs from the account's first row "
                                        f"({mod.values[acct_model[acc.codes[r]]]}); one model per account")))
     # one sort by (account, symbol): repeated symbols are neighbours, and the layout wants this order
-    sortable = np.flatnonzero(live & ~s_blank)
-    key = acc.codes[sortable].astype(np.int64) * (symbols.size + 1) + (row_sym[sortable] + 1)
+    sortable = np.flatnonzero(live & ~s_blank).astype(np.int32)
+    wide = acc.values.size * (symbols.size + 1) >= 2**31
+    key = acc.codes[sortable].astype(np.int64 if wide else np.int32) * (symbols.size + 1) + (row_sym[sortable] + 1)
     order = np.argsort(key, kind="stable")
-    by_account, key = sortable[order], key[order]
+    by_account = sortable[order]
+    del sortable
+    key = key[order]
+    del order
     repeated = np.zeros(n, bool)
     repeated[by_account[1:][key[1:] == key[:-1]]] = True
+    del key
     checks.append((repeated, lambda r: ("symbol", table.strings("symbol", [r])[0],
                                         f"symbol {table.strings('symbol', [r])[0]} appears twice in account "
                                         f"{table.strings('account', [r])[0]}; keep one row")))
@@ -328,6 +332,25 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
     return holdings, errors, counts
 
 
+def _first_rows(codes: np.ndarray, live: np.ndarray, n_codes: int) -> np.ndarray:
+    """First row (of those ``live``) of each code; ``len(codes)`` for a code with none.
+
+    Codes come in the order they first appear (Arrow's dictionaries are built that way), which gives
+    the answer in one pass; anything else takes the general route.
+    """
+    n = codes.size
+    first_row = np.full(n_codes, n, np.int64)
+    if n and live.all():
+        running = np.maximum.accumulate(codes)
+        new = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
+        if codes[0] == 0 and np.array_equal(codes[new], np.arange(new.size)):
+            first_row[: new.size] = new
+            return first_row
+    rows = np.flatnonzero(live).astype(np.int32)
+    np.minimum.at(first_row, codes[rows], rows)
+    return first_row
+
+
 def _priceless_models(models: Models, whole: bool, fallback: dict[str, float]) -> dict[str, str]:
     out = {}
     if not whole:
@@ -347,6 +370,7 @@ def _assemble(table: Table, models: Models, good, acct_model, by_account, is_cas
     m = accounts.size
     rank = np.full(acc.values.size, -1, np.int64)
     rank[accounts] = np.arange(m)
+    rank = rank.astype(np.int32)
     rows = by_account[rank[acc.codes[by_account]] >= 0]
     row_rank = rank[acc.codes[rows]]
     nums = table.numbers

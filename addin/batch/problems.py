@@ -15,6 +15,7 @@ EXIT_OK = 0  # every account rebalanced and written
 EXIT_PARTIAL = 1  # trades written for the good accounts; some rows or accounts were bad (reported)
 EXIT_INPUT = 2  # nothing written: fix the input or the command line (message on stderr)
 EXIT_OUTPUT = 3  # nothing written: the output could not be written (disk, permissions)
+EXIT_INTERNAL = 4  # nothing written: an unexpected error (a bug: please report it with XLFOLIO_DEBUG=1's traceback)
 EXIT_INTERRUPTED = 130  # stopped by Ctrl-C; nothing written
 
 EXIT_CODES = {
@@ -22,6 +23,7 @@ EXIT_CODES = {
     EXIT_PARTIAL: "trades written for the good accounts; bad rows or infeasible accounts reported and skipped",
     EXIT_INPUT: "nothing written: an input or option needs fixing (or --strict found bad rows)",
     EXIT_OUTPUT: "nothing written: the output could not be written",
+    EXIT_INTERNAL: "nothing written: an unexpected error (please report it)",
     EXIT_INTERRUPTED: "interrupted; nothing written",
 }
 

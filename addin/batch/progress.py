@@ -32,25 +32,29 @@ class Phases:
     def __init__(self) -> None:
         self.started = time.perf_counter()
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._mark = self.started
+        self._cpu = time.process_time()
 
     def lap(self, phase: str) -> None:
         """Charge the time since the previous lap to ``phase``."""
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[phase] = self.seconds.get(phase, 0.0) + now - self._mark
-        self._mark = now
+        self.cpu[phase] = self.cpu.get(phase, 0.0) + cpu - self._cpu
+        self._mark, self._cpu = now, cpu
 
     def skip(self) -> None:
         """Charge the time since the previous lap to nothing (it was counted by :meth:`add`)."""
-        self._mark = time.perf_counter()
+        self._mark, self._cpu = time.perf_counter(), time.process_time()
 
-    def add(self, other: dict[str, float]) -> None:
-        for phase, s in other.items():
+    def add(self, other: "Phases") -> None:
+        for phase, s in other.seconds.items():
             self.seconds[phase] = self.seconds.get(phase, 0.0) + s
+            self.cpu[phase] = self.cpu.get(phase, 0.0) + other.cpu.get(phase, 0.0)
 
     def total(self) -> float:
         return time.perf_counter() - self.started
 
     def line(self) -> str:
-        parts = ", ".join(f"{k} {v:.3f}" for k, v in self.seconds.items())
-        return f"phases (s): {parts}, total {self.total():.3f}"
+        parts = ", ".join(f"{k} {v:.3f}/{self.cpu.get(k, 0.0):.3f}" for k, v in self.seconds.items())
+        return f"phases (wall/cpu s): {parts}, total {self.total():.3f}/{time.process_time():.3f}"

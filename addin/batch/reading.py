@@ -34,7 +34,7 @@ from .textformat import FALLBACK_ENCODING, TextFormat, label_of, sniff
 #: Extensions read as Parquet (anything else is read as CSV).
 PARQUET_SUFFIXES = (".parquet", ".pq")
 #: Bytes per block of Arrow's CSV reader (the unit of its parallelism).
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 20
 #: Longest row text quoted in a message.
 TEXT_SHOWN = 120
 
@@ -168,6 +168,7 @@ def _read_csv(path: Path, schema: Schema, encoding: str | None, name: str) -> Ta
     locator = _Locator(path, fmt, arrow.num_rows)
     text, numbers = _columns(arrow, schema, columns)
     del arrow
+    pa.default_memory_pool().release_unused()
     errors = _malformed(locator, fmt, columns, name) if invalid else []
     return Table(name, "line", locator.n_rows, text, numbers, errors, fmt.label, locator)
 
@@ -303,41 +304,50 @@ def _read_parquet(path: Path, schema: Schema, name: str) -> Table:
 
 
 def _columns(arrow: pa.Table, schema: Schema, columns: dict) -> tuple[dict, dict]:
+    """NumPy columns; each Arrow column is let go as soon as it is converted (peak memory)."""
     text, numbers = {}, {}
     for col in schema.columns:
         if col.name not in columns:
             continue
         data = arrow.column(columns[col.name])
+        arrow = arrow.drop_columns([columns[col.name]])
         if col.kind in (TEXT, FLAG):
             text[col.name] = _codes(data)
         else:
             numbers[col.name] = _numbers(data)
+        del data
+        pa.default_memory_pool().release_unused()
     return text, numbers
 
 
 def _codes(data: pa.ChunkedArray) -> Codes:
+    """Codes into trimmed distinct strings, chunk by chunk (no copy of the whole column at once)."""
     if not pa.types.is_dictionary(data.type):
         if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
             data = pc.cast(data, pa.string())
         data = pc.dictionary_encode(data)
-    if data.num_chunks == 0:
+    n = len(data)
+    if data.num_chunks == 0 or n == 0:
         return Codes(np.zeros(0, np.int32), np.zeros(0, object))
-    data = pa.chunked_array(data.chunks).unify_dictionaries() if data.num_chunks > 1 else data
-    arr = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-    dictionary = arr.dictionary
+    data = data.unify_dictionaries()
+    dictionary = data.chunk(0).dictionary
     if not (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
         dictionary = pc.cast(dictionary, pa.string())
     trimmed = pc.utf8_trim_whitespace(dictionary).dictionary_encode()  # " A1" and "A1" are one account
     remap = trimmed.indices.to_numpy(zero_copy_only=False).astype(np.int32)
-    indices = arr.indices.fill_null(0) if arr.null_count else arr.indices
-    blank_code = None
-    codes = remap[indices.to_numpy(zero_copy_only=False)]
-    values = np.array(trimmed.dictionary.to_pylist(), dtype=object)
-    if arr.null_count:  # Parquet nulls read as blank text
-        values = np.append(values, "")
-        blank_code = values.size - 1
-        codes[arr.is_null().to_numpy(zero_copy_only=False)] = blank_code
-    return Codes(codes.astype(np.int32, copy=False), values)
+    values = np.array(trimmed.dictionary.to_pylist() + [""], dtype=object)  # last: nulls (Parquet) read as blank
+    codes = np.empty(n, np.int32)
+    at = 0
+    for chunk in data.chunks:
+        indices = chunk.indices
+        k = len(indices)
+        if chunk.null_count:
+            idx = indices.fill_null(0).to_numpy(zero_copy_only=False)
+            codes[at:at + k] = np.where(chunk.is_null().to_numpy(zero_copy_only=False), values.size - 1, remap[idx])
+        else:
+            codes[at:at + k] = remap[indices.to_numpy(zero_copy_only=False)]
+        at += k
+    return Codes(codes, values)
 
 
 def _numbers(data: pa.ChunkedArray) -> Numbers:
@@ -348,18 +358,27 @@ def _numbers(data: pa.ChunkedArray) -> Numbers:
         source = data.combine_chunks() if isinstance(data, pa.ChunkedArray) else data
         values, blank, bad = parse_text_numbers(source)
         return Numbers(values, blank, bad, source)
-    if pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
-        arr = pc.cast(data, pa.float64()).combine_chunks() if isinstance(data, pa.ChunkedArray) else data
-        blank = arr.is_null().to_numpy(zero_copy_only=False)
-        values = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-        bad = ~blank & ~np.isfinite(values)
-        values = np.where(bad, np.nan, values) if bad.any() else values
-        return Numbers(values, blank, bad, None) if not bad.any() else Numbers(values, blank, bad, _nonfinite(arr))
-    raise BookInputError(f"a number column has type {t}; store numbers as numbers or text.")
-
-
-def _nonfinite(arr: pa.Array) -> pa.Array:
-    return pc.cast(arr, pa.string())
+    if not (pa.types.is_boolean(t) or pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
+        raise BookInputError(f"a number column has type {t}; store numbers as numbers or text.")
+    n = len(data)
+    values = np.empty(n, np.float64)
+    blank = np.zeros(n, bool)
+    at = 0
+    for chunk in data.chunks:
+        k = len(chunk)
+        if not pa.types.is_float64(chunk.type):
+            chunk = pc.cast(chunk, pa.float64())
+        values[at:at + k] = chunk.to_numpy(zero_copy_only=False)
+        if chunk.null_count:
+            blank[at:at + k] = chunk.is_null().to_numpy(zero_copy_only=False)
+        at += k
+    finite = np.isfinite(values)
+    bad = ~blank & ~finite
+    if bad.any():
+        source = pa.array(np.where(bad, values, 0.0).astype(str))
+        values[bad] = np.nan
+        return Numbers(values, blank, bad, source)
+    return Numbers(values, blank, bad, None)
 
 
 __all__ = ["Codes", "Numbers", "Table", "read_table", "map_columns", "is_parquet", "why_not_a_number"]

@@ -10,6 +10,7 @@ A run that writes no trades moves an earlier trades file aside (``NAME.stale``).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from .checks import check_models
 from .book import PartResult, fallback_symbols, rebalance_part
 from .output import TradesWriter, check_target, mark_stale, write_errors
 from .partitions import list_partitions, scan_partitions
-from .problems import EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, BookInputError, RowError
+from .problems import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, BookInputError,
+                       RowError)
 from .progress import Phases
 from .reading import read_table
 from .schema import MODELS
@@ -68,8 +70,25 @@ def options_of(args: argparse.Namespace) -> Options:
     return opt
 
 
+def return_freed_memory() -> None:
+    """Make glibc give large freed blocks back to the system at once (Linux only; a no-op elsewhere).
+
+    By default glibc raises its mmap threshold each time a large block is freed, after which the
+    book's big temporary arrays come from the heap and stay counted in the process's memory after
+    they are freed; fixing the threshold at 128 KiB keeps the peak near what is really in use.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD
+        except (OSError, AttributeError):
+            pass
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``xlfolio rebalance``; returns the exit code (see :data:`addin.batch.problems.EXIT_CODES`)."""
+    return_freed_memory()
     phases = Phases()
     report = Report()
     writer = None
@@ -92,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             from .distributed import run_dask
 
-            results = run_dask(args, models, opt, report, phases)
+            results, replaced = run_dask(args, models, opt, report, phases)
         else:
             parts = list_partitions(args.holdings)
             writer = TradesWriter(args.out)
@@ -104,8 +123,6 @@ def run(args: argparse.Namespace) -> int:
         if writer is not None:
             replaced = writer.close()
             writer = None
-        else:
-            replaced = results[0].phases.get("_replaced", False)
         report.close(args.errors)
         if args.errors:
             write_errors(args.errors, report.errors)
@@ -115,11 +132,17 @@ def run(args: argparse.Namespace) -> int:
         if args.timings:
             print(phases.line(), file=sys.stderr)
         return EXIT_PARTIAL if report.errors else EXIT_OK
-    except (BookInputError, StrictStop, KeyboardInterrupt) as exc:
+    except (BookInputError, StrictStop, KeyboardInterrupt, Exception) as exc:
         if writer is not None:
             writer.abort()
         if isinstance(exc, KeyboardInterrupt):
             message, code = "interrupted; nothing written.", EXIT_INTERRUPTED
+        elif not isinstance(exc, (BookInputError, StrictStop)):
+            if os.environ.get("XLFOLIO_DEBUG"):
+                raise
+            message = (f"unexpected error ({type(exc).__name__}: {str(exc)[:200]}); nothing written. Please report "
+                       "it with the traceback XLFOLIO_DEBUG=1 prints.")
+            code = EXIT_INTERNAL
         elif isinstance(exc, StrictStop):
             message, code = str(exc), EXIT_INPUT
         else:
@@ -168,8 +191,16 @@ def _run_local(args, parts, models, opt: Options, report: Report, writer, phases
         return True
 
     for path, name in parts:
-        result = rebalance_part(path, models, opt, writer, name=name, encoding=args.encoding, fallback=fallback,
-                                refused=refused, before_writing=before_writing, progress=not args.quiet)
+        try:
+            result = rebalance_part(path, models, opt, writer, name=name, encoding=args.encoding, fallback=fallback,
+                                    refused=refused, before_writing=before_writing, progress=not args.quiet)
+        except BookInputError as exc:
+            if single:
+                raise
+            from .distributed import unreadable
+
+            result = unreadable(name, str(exc))
+            report.add(result.errors)
         report.add(result.kernel_errors)
         phases.add(result.phases)
         results.append(result)

@@ -92,16 +92,18 @@ def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) ->
     security = col[None, :] < chunk.width[:, None]
     keep = (col[None, :] <= chunk.width[:, None]) & ok[:, None]
     flat = np.flatnonzero(keep.ravel())
-    acct, j = np.divmod(flat, n)
-    is_cash = j == chunk.width[acct]
+    acct = flat // n
+    done = np.flatnonzero(ok)
+    cash_at = np.searchsorted(flat, done * n + chunk.width[done])  # the CASH row of each account rebalanced
     sec_trades = np.where(security, out.trades, 0.0)
     end_total = out.values.sum(axis=1) + out.cash
     cash_after = out.values[np.arange(mc), chunk.width] + out.cash
     cash_weight = np.divide(cash_after, end_total, out=np.zeros(mc), where=end_total > 0)
 
     def pick(matrix, cash_value):
-        col_values = matrix.ravel()[flat]
-        return np.where(is_cash, cash_value[acct], col_values)
+        values = matrix.ravel()[flat]
+        values[cash_at] = cash_value[done]
+        return values
 
     numbers = {
         "value": pick(chunk.values, chunk.cash_in),
@@ -112,11 +114,15 @@ def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) ->
         "weight_after": pick(out.weights, cash_weight),
     }
     for column, decimals in DECIMALS.items():
-        numbers[column] = np.round(numbers[column], decimals) + 0.0  # + 0.0: no "-0.0" in the file
+        values = numbers[column]
+        np.round(values, decimals, out=values)
+        values += 0.0  # no "-0.0" in the file
+    symbol = chunk.sym.ravel()[flat]
+    symbol[cash_at] = -1
     traded = sec_trades[ok]
     return ChunkTrades(
         account=chunk.lo + acct,
-        symbol=np.where(is_cash, -1, chunk.sym.ravel()[flat]),
+        symbol=symbol,
         numbers=numbers,
         n_ok=int(ok.sum()),
         n_traded=int(np.count_nonzero(traded)),

@@ -40,6 +40,7 @@ EXIT_CODES_HELP = """exit codes:
   1    trades written for the good accounts; bad rows or infeasible accounts reported and skipped
   2    nothing written: an input or option needs fixing (or --strict found bad rows)
   3    nothing written: the output could not be written
+  4    nothing written: an unexpected error (please report it; XLFOLIO_DEBUG=1 shows the traceback)
   130  interrupted; nothing written
 When nothing is written, a trades file from an earlier run is renamed NAME.stale."""
 
