@@ -69,10 +69,14 @@ def _scan(buf: np.ndarray, delim: int) -> RecordIndex | None:
             terms = np.union1d(lf, lone) if lone.size else lf
         else:
             terms = lf
-        outside_t = terms[((parity + np.searchsorted(q, terms)) & 1) == 0] if q.size else terms
         d = np.flatnonzero(chunk == delim)
-        if q.size and d.size:
+        if q.size:
+            outside_t = terms[((parity + np.searchsorted(q, terms)) & 1) == 0]
             d = d[((parity + np.searchsorted(q, d)) & 1) == 0]
+        elif parity:  # the whole chunk is inside a quoted value
+            outside_t, d = terms[:0], d[:0]
+        else:
+            outside_t = terms
         counts = np.bincount(np.searchsorted(outside_t, d), minlength=outside_t.size + 1)
         if outside_t.size:
             closed = counts[: outside_t.size].astype(np.int64)

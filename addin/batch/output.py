@@ -69,10 +69,17 @@ def mark_stale(target: Path) -> str:
 
 
 def _temp_name(path: Path, is_dir: bool = False) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if is_dir:
-        return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A new temporary file (or folder) beside ``path``, so that the final rename stays in one folder."""
+    try:
+        blocker = next((p for p in [path.parent, *path.parent.parents] if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise NotADirectoryError(20, f"{blocker} is a file, not a folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if is_dir:
+            return Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise BookInputError(f"could not write {path}: {exc.strerror or exc}.", EXIT_OUTPUT) from None
     os.close(fd)
     return Path(name)
 

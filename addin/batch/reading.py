@@ -215,8 +215,8 @@ class _Locator:
                         self._data = memoryview(b"")
                 self._data = self._data[len(self.fmt.bom):]
             else:
-                raw = self.path.read_bytes()[len(self.fmt.bom):]
-                self._data = memoryview(raw.decode(self.fmt.encoding, "replace").encode("utf-8"))
+                text = self.path.read_bytes().decode(self.fmt.encoding, "replace").lstrip("\ufeff")
+                self._data = memoryview(text.encode("utf-8"))
         return self._data
 
     def index(self) -> RecordIndex:
