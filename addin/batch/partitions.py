@@ -64,14 +64,15 @@ def combine_scans(parts: list[tuple[Path, str]], scans: list) -> tuple[dict, dic
     part_of = np.repeat(np.arange(len(scans)), [names.size for names, _ in scans])
     refused: dict[str, str] = {}
     if all_names.size:
-        order = np.argsort(all_names.astype(str), kind="stable")
-        sorted_names = all_names[order]
-        dup = np.flatnonzero(sorted_names[1:] == sorted_names[:-1]) + 1
-        for i in dup:
-            name = sorted_names[i]
-            first = parts[part_of[order[np.searchsorted(sorted_names.astype(str), str(name))]]][1]
-            refused.setdefault(name, f"account {name} is also in {first}; a partition must hold whole accounts "
-                                     f"(re-partition by account)")
+        keys = all_names.astype(str)
+        order = np.argsort(keys, kind="stable")
+        sorted_names = keys[order]
+        dup = np.flatnonzero(sorted_names[1:] == sorted_names[:-1])
+        for name in dict.fromkeys(sorted_names[dup]):
+            lo, hi = np.searchsorted(sorted_names, name, "left"), np.searchsorted(sorted_names, name, "right")
+            where = ", ".join(parts[i][1] for i in sorted(set(part_of[order[lo:hi]])))
+            refused[name] = (f"account {name} is in more than one partition ({where}); a partition must hold whole "
+                             "accounts: re-partition by account")
     return fallback, refused
 
 
