@@ -54,8 +54,8 @@ def parse_text_numbers(text: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np
     values = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
     values = values.to_numpy(zero_copy_only=False)
     blank_np = blank.to_numpy(zero_copy_only=False)
-    bad = ~blank_np & ~ok.to_numpy(zero_copy_only=False)
-    return values, blank_np, bad
+    bad = ~blank_np & ~(ok.to_numpy(zero_copy_only=False) & np.isfinite(values))  # 1e999 overflows
+    return np.where(bad, np.nan, values), blank_np, bad
 
 
 def why_not_a_number(text: str) -> str:
@@ -80,6 +80,8 @@ def why_not_a_number(text: str) -> str:
         return "has a currency sign; write the number alone"
     if _SPACED.match(t):
         return f"has spaces inside; write {re.sub(r'[  ]', '', t)}"
+    if re.match(_PLAIN, t):
+        return "is too large; write a number below 1e308"
     if t.lower().lstrip("+-") in ("inf", "infinity", "nan"):
         return "is not a finite number; write a number"
     if "," in t:

@@ -23,7 +23,7 @@ EXIT_CODES = {
     EXIT_PARTIAL: "trades written for the good accounts; bad rows or infeasible accounts reported and skipped",
     EXIT_INPUT: "nothing written: an input or option needs fixing (or --strict found bad rows)",
     EXIT_OUTPUT: "nothing written: the output could not be written",
-    EXIT_INTERNAL: "nothing written: an unexpected error (please report it)",
+    EXIT_INTERNAL: "nothing written: an unexpected error (please report it; XLFOLIO_DEBUG=1 shows the traceback)",
     EXIT_INTERRUPTED: "interrupted; nothing written",
 }
 

@@ -15,6 +15,7 @@ recognised by their byte-order mark.
 from __future__ import annotations
 
 import csv
+import io
 import mmap
 import re
 from pathlib import Path
@@ -167,8 +168,22 @@ def _read_csv(path: Path, schema: Schema, encoding: str | None, name: str) -> Ta
             raise BookInputError(f"{name}: {text.splitlines()[0][:160]}") from None
     locator = _Locator(path, fmt, arrow.num_rows)
     text, numbers = _columns(arrow, schema, columns)
+    if not as_text and any(num.bad.any() for num in numbers.values()):  # inf, nan: read the text they were
+        del text, numbers
+        return _read_csv_as_text(path, schema, fmt, columns, name)
     del arrow
     pa.default_memory_pool().release_unused()
+    errors = _malformed(locator, fmt, columns, name) if invalid else []
+    return Table(name, "line", locator.n_rows, text, numbers, errors, fmt.label, locator)
+
+
+def _read_csv_as_text(path, schema, fmt, columns, name) -> Table:
+    invalid: list[str] = []
+    as_text = {c.name for c in schema.columns if c.kind == NUMBER and c.name in columns}
+    arrow = _arrow_csv(path, schema, fmt, columns, as_text, invalid)
+    locator = _Locator(path, fmt, arrow.num_rows)
+    text, numbers = _columns(arrow, schema, columns)
+    del arrow
     errors = _malformed(locator, fmt, columns, name) if invalid else []
     return Table(name, "line", locator.n_rows, text, numbers, errors, fmt.label, locator)
 
@@ -268,7 +283,10 @@ def _malformed(locator: _Locator, fmt: TextFormat, columns: dict, name: str) -> 
     idx = locator.index()
     for k in locator.malformed_records():
         text = locator.text(int(k))
-        fields = next(csv.reader([text], delimiter=fmt.delimiter), [])
+        try:
+            fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter), [])
+        except csv.Error:
+            fields = text.split(fmt.delimiter)
         n = int(idx.n_fields[k])
         if n > expected:
             split = next((f"{a},{b}" for a, b in zip(fields, fields[1:])

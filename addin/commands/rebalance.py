@@ -29,20 +29,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from addin.batch.problems import EXIT_CODES
 from workbook.sample_data import DATA_DIR
 
 SAMPLE_HOLDINGS = DATA_DIR / "sample_holdings.csv"
 SAMPLE_MODELS = DATA_DIR / "sample_models.csv"
 REBALANCE_MODES = ("to_target", "to_band")  # checked against kernels.REBALANCE_MODES in the tests
 
-EXIT_CODES_HELP = """exit codes:
-  0    every account rebalanced and written
-  1    trades written for the good accounts; bad rows or infeasible accounts reported and skipped
-  2    nothing written: an input or option needs fixing (or --strict found bad rows)
-  3    nothing written: the output could not be written
-  4    nothing written: an unexpected error (please report it; XLFOLIO_DEBUG=1 shows the traceback)
-  130  interrupted; nothing written
-When nothing is written, a trades file from an earlier run is renamed NAME.stale."""
+EXIT_CODES_HELP = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES.items()) + (
+    "When nothing is written, a trades file from an earlier run is renamed NAME.stale.")
 
 
 def run(args: argparse.Namespace) -> int:

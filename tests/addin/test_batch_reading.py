@@ -30,6 +30,7 @@ REJECTED = {
     "$100": "has a currency sign; write the number alone",
     "1 000": "has spaces inside; write 1000",
     "inf": "is not a finite number; write a number",
+    "1e999": "is too large; write a number below 1e308",
     "#N/A": "is not a number; write a plain number like 1234.56",
     "12,34,5": "has a comma that is not a thousands separator; write a plain number like 1234.56",
 }
