@@ -27,12 +27,16 @@ from .progress import ProgressBar
 from .reading import is_parquet
 
 
-def _scan_task(path: str, name: str, symbols: set, encoding: str | None):
-    return scan_one(Path(path), name, symbols, encoding)
+def _scan_task(path: str, name: str, symbols: list, encoding: str | None):
+    return scan_one(Path(path), name, set(symbols), encoding)
 
 
-def _part_task(path: str, name: str, part_out: str | None, models, opt, encoding, fallback, refused, check_only):
-    """Rebalance one partition into ``part_out`` (a worker's task); a partition that cannot be read is a problem."""
+def _part_task(path: str, name: str, part_out: str | None, shared: tuple, check_only: bool):
+    """Rebalance one partition into ``part_out`` (a worker's task); a partition that cannot be read is a problem.
+
+    ``shared``: ``(models, options, encoding, fallback prices, refused accounts)``, scattered once to every worker.
+    """
+    models, opt, encoding, fallback, refused = shared
     writer = TradesWriter(Path(part_out)) if part_out else None
     stop = (lambda errors, counts, m: False) if check_only else None
     try:
@@ -86,14 +90,15 @@ def run_dask(args, models, opt, report, phases) -> tuple[list[PartResult], bool]
     temp = None
     try:
         paths, names = [str(p) for p, _ in parts], [n for _, n in parts]
-        scans = client.gather(client.map(_scan_task, paths, names, symbols=fallback_symbols(models, opt.whole),
-                                         encoding=args.encoding, pure=False))
+        symbols = client.scatter([sorted(fallback_symbols(models, opt.whole))], broadcast=True)[0]
+        scans = client.gather(client.map(_scan_task, paths, names, [symbols] * len(paths),
+                                         [args.encoding] * len(paths), pure=False))
         fallback, refused = combine_scans(parts, scans)
+        shared = client.scatter([(models, opt, args.encoding, fallback, refused)], broadcast=True)[0]
         phases.lap("scan")
         if args.strict:
-            checked = client.gather(client.map(_part_task, paths, names, [None] * len(paths), models=models, opt=opt,
-                                               encoding=args.encoding, fallback=fallback, refused=refused,
-                                               check_only=True, pure=False))
+            checked = client.gather(client.map(_part_task, paths, names, [None] * len(paths), [shared] * len(paths),
+                                               [True] * len(paths), pure=False))
             for r in checked:
                 report.add(r.errors)
             if report.errors:
@@ -104,8 +109,7 @@ def run_dask(args, models, opt, report, phases) -> tuple[list[PartResult], bool]
         outs = [str(temp / _part_name(name, args.out if single_file else None)) for name in names]
         for out in outs:
             Path(out).parent.mkdir(parents=True, exist_ok=True)
-        futures = client.map(_part_task, paths, names, outs, models=models, opt=opt, encoding=args.encoding,
-                             fallback=fallback, refused=refused, check_only=False, pure=False)
+        futures = client.map(_part_task, paths, names, outs, [shared] * len(paths), [False] * len(paths), pure=False)
         bar = ProgressBar("partitions", len(futures), "files", not args.quiet)
         from dask.distributed import as_completed
 
