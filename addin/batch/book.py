@@ -6,8 +6,9 @@ trades go (the run's temporary output, or a part file) and who prints its proble
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pyarrow as pa
@@ -42,7 +43,7 @@ class PartResult(NamedTuple):
     rows_written: int
     phases: Phases
     stopped: bool  # the caller's check said not to write
-    kernel_errors: list = []  # accounts the kernel could not rebalance (reported after the trades)
+    kernel_errors: tuple | list = ()  # accounts the kernel could not rebalance (reported after the trades)
 
 
 def fallback_symbols(models: Models, whole: bool) -> set[str]:

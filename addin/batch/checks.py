@@ -91,7 +91,6 @@ def _number_problem(col: str, num: Numbers, *, required: bool, low: float | None
 
 def check_models(table: Table, whole: bool) -> tuple[Models, list[RowError]]:
     """The usable models of a models table and the problems found."""
-    n = table.n_rows
     model, symbol = table.text["model"], table.text["symbol"]
     target = table.numbers["target"]
     price = table.numbers.get("price")
@@ -114,8 +113,8 @@ def check_models(table: Table, whole: bool) -> tuple[Models, list[RowError]]:
     key = model.codes.astype(np.int64) * (sym_names.size + 1) + (sym_key + 1)
     checks.append((_repeated(key, ~(m_blank | s_blank | empty)),
                    lambda r: ("symbol", table.strings("symbol", [r])[0],
-                              f"symbol {table.strings('symbol', [r])[0]} appears twice in model "
-                              f"{table.strings('model', [r])[0]}; keep one row")))
+                              (f"symbol {table.strings('symbol', [r])[0]} appears twice in model "
+                              f"{table.strings('model', [r])[0]}; keep one row"))))
     problem = _first_problem(checks, ~empty)
     errors, bad_models = [], set()
     bad_rows = np.flatnonzero(problem >= 0)
@@ -239,8 +238,8 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
         lk = table.text["locked"]
         lk_bad = np.fromiter((w.lower() not in FLAG_WORDS for w in lk.values), bool, lk.values.size)[lk.codes]
         checks.append((lk_bad, lambda r: ("locked", table.strings("locked", [r])[0],
-                                          f"locked {table.strings('locked', [r])[0]!r} is not 1/0, true/false or "
-                                          "yes/no")))
+                                          (f"locked {table.strings('locked', [r])[0]!r} is not 1/0, true/false or "
+                                          "yes/no"))))
     if whole:
         if "price" in table.numbers:
             p_mask, p_msg = _number_problem("price", table.numbers["price"], required=True, low=0.0,
@@ -261,8 +260,8 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
     differs = live & (mod.codes != row_model) & ~mod_blank[row_model]
     del row_model
     checks.append((differs, lambda r: ("model", table.strings("model", [r])[0],
-                                       f"model {table.strings('model', [r])[0]} differs from the account's first row "
-                                       f"({mod.values[acct_model[acc.codes[r]]]}); one model per account")))
+                                       (f"model {table.strings('model', [r])[0]} differs from the account's first row "
+                                       f"({mod.values[acct_model[acc.codes[r]]]}); one model per account"))))
     # one sort by (account, symbol): repeated symbols are neighbours, and the layout wants this order
     sortable = np.flatnonzero(live & ~s_blank).astype(np.int32)
     wide = acc.values.size * (symbols.size + 1) >= 2**31
@@ -276,8 +275,8 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
     repeated[by_account[1:][key[1:] == key[:-1]]] = True
     del key
     checks.append((repeated, lambda r: ("symbol", table.strings("symbol", [r])[0],
-                                        f"symbol {table.strings('symbol', [r])[0]} appears twice in account "
-                                        f"{table.strings('account', [r])[0]}; keep one row")))
+                                        (f"symbol {table.strings('symbol', [r])[0]} appears twice in account "
+                                        f"{table.strings('account', [r])[0]}; keep one row"))))
     problem = _first_problem(checks, ~empty)
 
     # account-level problems, reported once at the account's first row
@@ -291,8 +290,8 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
         elif m not in models.index:
             model_problem.append(("model", m, f"model {m} is not in {models.file}; add it or fix the name"))
         else:
-            model_problem.append(("model", m, f"no price for model symbol {priceless[m]} (not held anywhere and no "
-                                              f"price in {models.file}); add its price to {models.file}"))
+            model_problem.append(("model", m, (f"no price for model symbol {priceless[m]} (not held anywhere and no "
+                                              f"price in {models.file}); add its price to {models.file}")))
     has_problem = np.array([p is not None for p in model_problem] + [False], bool)  # [-1]: no model
     account_problem: dict[int, tuple[str, str, str]] = {
         int(a): model_problem[acct_model[a]] for a in np.flatnonzero(has_rows & has_problem[acct_model])}

@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 
 from .book import PartResult, fallback_symbols, rebalance_part
-from .output import TradesWriter, _temp_name, commit, discard, final_path
+from .output import FOLDER_MARK, TradesWriter, _temp_name, commit, discard, final_path
 from .partitions import combine_scans, list_partitions, scan_one
 from .problems import BookInputError, RowError
 from .progress import ProgressBar
@@ -118,7 +118,8 @@ def run_dask(args, models, opt, report, phases) -> tuple[list[PartResult], bool]
         results = client.gather(futures)
         phases.lap("partitions")
         for r in results:
-            report.add(r.errors + r.kernel_errors)
+            report.add(r.errors + list(r.kernel_errors))
+            phases.add(r.phases, prefix="workers_")
         from .runner import _check_something_written
 
         _check_something_written(results)
@@ -126,6 +127,7 @@ def run_dask(args, models, opt, report, phases) -> tuple[list[PartResult], bool]
             replaced = _join(outs, args.out)
             discard(temp)
         else:
+            (temp / FOLDER_MARK).write_text("trades written by xlfolio rebalance; the folder is replaced by the next run\n")
             replaced = commit(temp, args.out)
         temp = None
         return results, replaced

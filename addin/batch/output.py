@@ -26,6 +26,8 @@ from .reading import is_parquet
 from .trades import COLUMNS
 
 STALE_SUFFIX = ".stale"
+#: File that marks a folder of trades written by this command (only such a folder is ever replaced).
+FOLDER_MARK = "_xlfolio_trades"
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -46,6 +48,9 @@ def check_target(target: Path, inputs: list[Path], option: str) -> None:
                 raise BookInputError(f"{option} {target}: is inside the input folder {source}; write it elsewhere.")
     if target.is_dir() and target.suffix:
         raise BookInputError(f"{option} {target}: is a folder; give a file name.")
+    if target.is_dir() and any(target.iterdir()) and not (target / FOLDER_MARK).exists():
+        raise BookInputError(f"{option} {target}: a folder of other files (not trades this command wrote); give a new "
+                             "or empty folder.")
 
 
 def final_path(target: Path) -> Path:
@@ -150,7 +155,7 @@ class TradesWriter:
                 import polars as pl
 
                 if self._handle is None:
-                    self._handle = open(self.temp, "wb")
+                    self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in close()
                 pl.from_arrow(table).write_csv(self._handle, include_header=self.rows == 0 and not self._wrote)
         except OSError as exc:
             self.abort()
@@ -172,7 +177,7 @@ class TradesWriter:
             self._parquet.close()
         if not self.parquet:
             if self._handle is None:
-                self._handle = open(self.temp, "wb")
+                self._handle = open(self.temp, "wb")  # noqa: SIM115 - closed just below
             if self._handle.tell() == 0:
                 self._handle.write((",".join(COLUMNS) + "\n").encode())
             self._handle.flush()
@@ -185,7 +190,7 @@ class TradesWriter:
             try:
                 if closing is not None:
                     closing.close()
-            except Exception:  # noqa: BLE001 - we are already failing; the temp file goes anyway
+            except Exception:  # noqa: BLE001, S110 - already failing; the temp file goes anyway
                 pass
         discard(self.temp)
 

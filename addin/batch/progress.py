@@ -47,10 +47,12 @@ class Phases:
         """Charge the time since the previous lap to nothing (it was counted by :meth:`add`)."""
         self._mark, self._cpu = time.perf_counter(), time.process_time()
 
-    def add(self, other: "Phases") -> None:
+    def add(self, other: Phases, prefix: str = "") -> None:
+        """Add another run's phases (a partition's; ``prefix`` keeps a worker's apart from this process's)."""
         for phase, s in other.seconds.items():
-            self.seconds[phase] = self.seconds.get(phase, 0.0) + s
-            self.cpu[phase] = self.cpu.get(phase, 0.0) + other.cpu.get(phase, 0.0)
+            key = prefix + phase
+            self.seconds[key] = self.seconds.get(key, 0.0) + s
+            self.cpu[key] = self.cpu.get(key, 0.0) + other.cpu.get(phase, 0.0)
 
     def total(self) -> float:
         return time.perf_counter() - self.started

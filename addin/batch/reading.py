@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import mmap
 import re
 from pathlib import Path
@@ -289,7 +290,7 @@ def _malformed(locator: _Locator, fmt: TextFormat, columns: dict, name: str) -> 
             fields = text.split(fmt.delimiter)
         n = int(idx.n_fields[k])
         if n > expected:
-            split = next((f"{a},{b}" for a, b in zip(fields, fields[1:])
+            split = next((f"{a},{b}" for a, b in itertools.pairwise(fields)
                           if _SPLIT_NUMBER.match(a.strip()) and _GROUP.match(b.strip())), None)
             hint = (f"the number {split} is split by its thousands separator; write it without the comma "
                     "or in quotes" if split else f"a value holding '{fmt.delimiter}' must be in quotes")
@@ -309,10 +310,12 @@ def _read_parquet(path: Path, schema: Schema, name: str) -> Table:
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        names = pq.ParquetFile(path).schema_arrow.names
+        columns = map_columns(names, schema, name)
+        text = [columns[c.name] for c in schema.columns if c.kind != NUMBER and c.name in columns]
+        pf = pq.ParquetFile(path, read_dictionary=text)  # names come as dictionaries, as they are stored
     except (pa.ArrowException, OSError) as exc:
         raise BookInputError(f"{name}: not a readable Parquet file ({str(exc)[:120]}).") from None
-    columns = map_columns(pf.schema_arrow.names, schema, name)
     arrow = pf.read(columns=list(columns.values()), use_threads=True)
     text, numbers = _columns(arrow, schema, columns)
     return Table(name, "row", arrow.num_rows, text, numbers, [], "Parquet")
@@ -399,4 +402,4 @@ def _numbers(data: pa.ChunkedArray) -> Numbers:
     return Numbers(values, blank, bad, None)
 
 
-__all__ = ["Codes", "Numbers", "Table", "read_table", "map_columns", "is_parquet", "why_not_a_number"]
+__all__ = ["Codes", "Numbers", "Table", "is_parquet", "map_columns", "read_table", "why_not_a_number"]

@@ -16,12 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import check_models
 from .book import PartResult, fallback_symbols, rebalance_part
+from .checks import check_models
 from .output import TradesWriter, check_target, mark_stale, write_errors
 from .partitions import list_partitions, scan_partitions
-from .problems import (EXIT_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PARTIAL, BookInputError,
-                       RowError)
+from .problems import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    BookInputError,
+    RowError,
+)
 from .progress import Phases
 from .reading import read_table
 from .schema import MODELS

@@ -140,4 +140,4 @@ def _empty(problems) -> ChunkTrades:
                        z, problems)
 
 
-__all__ = ["COLUMNS", "CASH_SYMBOL", "CASH_CODE", "Options", "ChunkTrades", "rebalance_chunk"]
+__all__ = ["CASH_CODE", "CASH_SYMBOL", "COLUMNS", "ChunkTrades", "Options", "rebalance_chunk"]

@@ -75,7 +75,10 @@ def test_dask_equals_one_process_and_reports_every_partition(tmp_path, capsys):
     # a folder output: one file per partition, same names
     folder = tmp_path / "trades"
     assert run(dataset, "--targets", m, "--out", folder, "--engine", "dask", "--workers", 2) == 1
-    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in dataset.iterdir())
+    assert sorted(p.name for p in folder.iterdir()) == ["_xlfolio_trades"] + sorted(p.name for p in dataset.iterdir())
+    # run again: the folder is this command's, so it is replaced
+    assert run(dataset, "--targets", m, "--out", folder, "--engine", "dask", "--workers", 2) == 1
+    assert "(replaced the previous file)" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -90,3 +93,16 @@ def test_an_account_split_over_two_partitions_is_refused_in_both(tmp_path, capsy
     assert run(dataset, "--targets", m, "--out", tmp_path / "t.csv", "--engine", "dask", "--workers", 2) == 1
     err = capsys.readouterr().err
     assert err.count("account A001 is in more than one partition (part-00000.parquet, part-00002.csv)") == 2
+
+
+def test_a_folder_of_other_files_is_never_replaced(tmp_path, capsys):
+    h, m = write_book(tmp_path, n_accounts=6)
+    dataset = tmp_path / "dataset"
+    assert run(h, "--partition", dataset) == 0
+    mine = tmp_path / "Documents"
+    mine.mkdir()
+    (mine / "letter.txt").write_text("keep me")
+    assert run(dataset, "--targets", m, "--out", mine, "--engine", "dask", "--workers", 1) == 2
+    assert "a folder of other files (not trades this command wrote); give a new or empty folder." in \
+        capsys.readouterr().err
+    assert [p.name for p in mine.iterdir()] == ["letter.txt"]

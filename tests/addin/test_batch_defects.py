@@ -83,8 +83,8 @@ def test_excel_encodings_are_read_and_named(tmp_path, capsys, encoding, label):
 @pytest.mark.parametrize("text,problem", [
     ('"1,5"', "value '1,5' has a decimal comma; write 1.5"),
     ('"1.234,56"', "value '1.234,56' uses . for thousands and , for decimals; write 1234.56"),
-    ('"1,000"', "value '1,000' is ambiguous (1000 with a thousands separator, or 1.000 with a decimal comma); "
-                "write 1000 or 1.000"),
+    ('"1,000"', ("value '1,000' is ambiguous (1000 with a thousands separator, or 1.000 with a decimal comma); "
+                "write 1000 or 1.000")),
 ])
 def test_decimal_commas_are_reported_never_guessed(tmp_path, capsys, text, problem):
     h, m, out = files(tmp_path, HOLDINGS.replace("A1,balanced,BONDS,41200", f"A1,balanced,BONDS,{text}"))

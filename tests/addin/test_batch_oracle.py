@@ -33,10 +33,10 @@ def random_book(rng, n_accounts=120, n_models=5):
         held = set(rng.choice(list(models[model]), rng.integers(0, len(models[model]) + 1), replace=False))
         if rng.random() < 0.3:  # a security outside the model (sold)
             held.add(str(rng.choice(SYMBOLS[10:])))
-        holdings = {s: dict(value=float(rng.integers(0, 300) * prices[s]), price=prices[s],
-                            lot=float(rng.choice([1, 1, 5])), locked=bool(rng.random() < 0.1)) for s in held}
-        accounts[f"ACC{a:04d}"] = dict(model=model, holdings=holdings, cash=float(rng.integers(0, 4) * 1000),
-                                       flow=float(rng.choice([0, 0, 2500, -1500])))
+        holdings = {s: {"value": float(rng.integers(0, 300) * prices[s]), "price": prices[s],
+                            "lot": float(rng.choice([1, 1, 5])), "locked": bool(rng.random() < 0.1)} for s in held}
+        accounts[f"ACC{a:04d}"] = {"model": model, "holdings": holdings, "cash": float(rng.integers(0, 4) * 1000),
+                                       "flow": float(rng.choice([0, 0, 2500, -1500]))}
     return models, prices, accounts
 
 
@@ -79,7 +79,7 @@ def oracle(models, prices, account, options):
         r = rebalance_trades(v, t, **kw)
     except InputError:
         return None
-    except Exception as exc:  # noqa: BLE001 - infeasible accounts raise InfeasibleError
+    except Exception as exc:
         if type(exc).__name__ == "InfeasibleError":
             return None
         raise
@@ -90,12 +90,12 @@ def oracle(models, prices, account, options):
 
 
 OPTIONS = {
-    "plain": dict(band=None, relative_band=None, mode="to_target", min_trade=0.0, allow_sells=True, whole=False),
-    "bands_to_band_min_trade": dict(band=0.03, relative_band=0.25, mode="to_band", min_trade=250.0, allow_sells=True,
-                                    whole=False),
-    "whole_shares": dict(band=0.02, relative_band=None, mode="to_target", min_trade=0.0, allow_sells=True, whole=True),
-    "no_sells_whole": dict(band=None, relative_band=None, mode="to_target", min_trade=100.0, allow_sells=False,
-                           whole=True),
+    "plain": {"band": None, "relative_band": None, "mode": "to_target", "min_trade": 0.0, "allow_sells": True, "whole": False},
+    "bands_to_band_min_trade": {"band": 0.03, "relative_band": 0.25, "mode": "to_band", "min_trade": 250.0, "allow_sells": True,
+                                    "whole": False},
+    "whole_shares": {"band": 0.02, "relative_band": None, "mode": "to_target", "min_trade": 0.0, "allow_sells": True, "whole": True},
+    "no_sells_whole": {"band": None, "relative_band": None, "mode": "to_target", "min_trade": 100.0, "allow_sells": False,
+                           "whole": True},
 }
 
 

@@ -171,3 +171,18 @@ def test_no_input_however_bad_gives_a_traceback_or_an_unexpected_error(tmp_path_
     if code in (0, 1):
         trades = pd.read_csv(out)
         assert {"A1", "A2"} <= set(trades.account)  # the clean accounts always come through
+
+
+def test_ctrl_c_is_exit_130_and_leaves_no_partial_file(tmp_path, capsys, monkeypatch):
+    from addin.batch import book
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(book, "rebalance_chunk", interrupted)
+    h, m = files(tmp_path)
+    out = tmp_path / "t.csv"
+    out.write_text("old trades\n")
+    assert run(h, "--targets", m, "--out", out) == 130
+    assert "interrupted; nothing written." in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holdings.csv", "models.csv", "t.csv.stale"]
