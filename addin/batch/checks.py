@@ -327,6 +327,7 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
                     int(named.sum()) + len(malformed_accounts - set(acc.values[named])),
                     int(bad_rows.size) + len(table.errors))
     good = named & ~skipped
+    del checks, problem, repeated, differs, empty, a_blank, m_blank, s_blank  # the masks' memory, before the layout
     holdings = _assemble(table, models, good, acct_model, by_account, is_cash, row_sym, symbols, whole)
     return holdings, errors, counts
 

@@ -316,9 +316,15 @@ def _read_parquet(path: Path, schema: Schema, name: str) -> Table:
         pf = pq.ParquetFile(path, read_dictionary=text)  # names come as dictionaries, as they are stored
     except (pa.ArrowException, OSError) as exc:
         raise BookInputError(f"{name}: not a readable Parquet file ({str(exc)[:120]}).") from None
-    arrow = pf.read(columns=list(columns.values()), use_threads=True)
-    text, numbers = _columns(arrow, schema, columns)
-    return Table(name, "row", arrow.num_rows, text, numbers, [], "Parquet")
+    text, numbers = {}, {}
+    for col in schema.columns:  # one column at a time: the file's pages and the result are never all in memory
+        if col.name in columns:
+            one = pf.read(columns=[columns[col.name]], use_threads=True)
+            text_one, numbers_one = _columns(one, schema, {col.name: columns[col.name]})
+            text.update(text_one)
+            numbers.update(numbers_one)
+            del one
+    return Table(name, "row", pf.metadata.num_rows, text, numbers, [], "Parquet")
 
 
 # ------------------------------------------------------------------------------------- to NumPy
