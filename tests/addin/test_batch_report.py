@@ -186,3 +186,20 @@ def test_ctrl_c_is_exit_130_and_leaves_no_partial_file(tmp_path, capsys, monkeyp
     assert run(h, "--targets", m, "--out", out) == 130
     assert "interrupted; nothing written." in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["holdings.csv", "models.csv", "t.csv.stale"]
+
+
+def test_an_unexpected_error_is_exit_4_with_one_line_and_no_partial_file(tmp_path, capsys, monkeypatch):
+    from addin.batch import book
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(book, "rebalance_chunk", broken)
+    monkeypatch.delenv("XLFOLIO_DEBUG", raising=False)
+    h, m = files(tmp_path)
+    assert run(h, "--targets", m, "--out", tmp_path / "t.csv") == 4
+    err = capsys.readouterr().err
+    assert ("xlfolio rebalance: unexpected error (RuntimeError: a bug); nothing written. Please report it with the "
+            "traceback XLFOLIO_DEBUG=1 prints.") in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holdings.csv", "models.csv"]
