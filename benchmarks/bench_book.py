@@ -28,7 +28,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-N_ACCOUNTS = int(os.environ.get("BOOK_ACCOUNTS", 100_000))
+N_ACCOUNTS = int(os.environ.get("BOOK_ACCOUNTS", "100000"))
 N_HOLDINGS = 30
 CACHE = Path(tempfile.gettempdir()) / f"xlfolio-bench-book-{N_ACCOUNTS}"
 
@@ -96,7 +96,7 @@ def run_command(*argv: str) -> dict:
                                                                                 str(ROOT / ".numba_cache")))
     out = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "addin", "rebalance", *argv,
                           "--quiet", "--timings"], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-    code, wall, maxrss_kb, stdout, stderr = eval(out.stdout)  # noqa: S307 - our own repr() above
+    code, wall, maxrss_kb, _, stderr = eval(out.stdout)
     assert code in (0, 1), stderr
     phases = dict(re.findall(r"(\w+) ([\d.]+)/[\d.]+", stderr.split("phases (wall/cpu s):")[-1]))
     cpu = dict(re.findall(r"(\w+) [\d.]+/([\d.]+)", stderr.split("phases (wall/cpu s):")[-1]))
@@ -183,7 +183,7 @@ def trades_table():
     n = N_ACCOUNTS * (N_HOLDINGS + 1)
     account = np.repeat(np.array([f"AC{i:06d}" for i in range(N_ACCOUNTS)]), N_HOLDINGS + 1)
     symbol = np.tile(np.array([f"S{i:04d}" for i in range(N_HOLDINGS)] + ["CASH"]), N_ACCOUNTS)
-    money = lambda: (rng.integers(0, 400, n) * rng.choice([3.0, 17.51, 48.2, 99.0], n)).round(4)  # noqa: E731
+    money = lambda: (rng.integers(0, 400, n) * rng.choice([3.0, 17.51, 48.2, 99.0], n)).round(4)
     return pa.table({"account": account, "symbol": symbol, "value": money(), "target": rng.random(n).round(4),
                      "trade": money() - money(), "shares": rng.integers(-50, 50, n).astype(float),
                      "value_after": money(), "weight_after": rng.random(n).round(10)})
