@@ -13,6 +13,7 @@ from addin.commands.rebalance import SAMPLE_HOLDINGS, SAMPLE_MODELS
 from kernels import rebalance_trades
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = Path(__file__).resolve().parent / "data_batch"
 
 MODELS = """model,symbol,target,price
 balanced,STOCKS,0.6,100
@@ -62,6 +63,7 @@ def test_trades_match_the_library_account_by_account(tmp_path, capsys):
     assert np.allclose(trades.groupby("account")["trade"].sum(), 0.0, atol=1e-3)
     summary = capsys.readouterr().out
     assert "3 accounts read, 3 rebalanced, 0 skipped for bad rows (0 bad rows), 0 infeasible" in summary
+    assert summary.count("\n") == 1  # one line on stdout
 
 
 def test_whole_shares_and_bands(tmp_path):
@@ -75,17 +77,22 @@ def test_whole_shares_and_bands(tmp_path):
 
 
 BAD_ROWS = [
-    ("A1,balanced,STOCKS,abc,100,1,,", "holdings.csv row 2: value 'abc' is not a number; account A1 skipped."),
-    ("A1,balanced,STOCKS,-5,100,1,,", "holdings.csv row 2: value -5 is negative; market values must be >= 0; account A1 skipped."),
-    ("A1,income,STOCKS,100,100,1,,", "holdings.csv row 2: model income is not in the models file; account A1 skipped."),
-    (",balanced,STOCKS,100,100,1,,", "holdings.csv row 2: account is blank."),
-    ("A1,balanced,STOCKS,100,100,1,maybe,", "holdings.csv row 2: locked 'maybe' is not 1/0, true/false or yes/no; account A1 skipped."),
-    ("A1,balanced,BONDS,100,40,1,,", "holdings.csv row 3: symbol BONDS appears twice in account A1; account A1 skipped."),
+    ("A1,balanced,STOCKS,abc,100,1,,",
+     "holdings.csv line 2: value 'abc' is not a number; write a plain number like 1234.56; account A1 skipped."),
+    ("A1,balanced,STOCKS,-5,100,1,,",
+     "holdings.csv line 2: value -5 is negative; market values must be >= 0; account A1 skipped."),
+    ("A1,income,STOCKS,100,100,1,,",
+     "holdings.csv line 2: model income is not in models.csv; add it or fix the name; account A1 skipped."),
+    (",balanced,STOCKS,100,100,1,,", "holdings.csv line 2: account is blank; fill in the account."),
+    ("A1,balanced,STOCKS,100,100,1,maybe,",
+     "holdings.csv line 2: locked 'maybe' is not 1/0, true/false or yes/no; account A1 skipped."),
+    ("A1,balanced,BONDS,100,40,1,,",
+     "holdings.csv line 3: symbol BONDS appears twice in account A1; keep one row; account A1 skipped."),
 ]
 
 
 @pytest.mark.parametrize("first_row,message", BAD_ROWS)
-def test_bad_rows_are_reported_with_row_numbers_and_their_account_skipped(tmp_path, capsys, first_row, message):
+def test_bad_rows_are_reported_with_line_numbers_and_their_account_skipped(tmp_path, capsys, first_row, message):
     lines = HOLDINGS.splitlines()
     h, m, out = write(tmp_path, "\n".join([lines[0], first_row] + lines[2:]) + "\n")
     assert run(h, m, out) == 1
@@ -103,7 +110,7 @@ def test_strict_stops_and_writes_nothing(tmp_path, capsys):
     assert run(h, m, out, "--strict") == 2
     assert not out.exists()
     err = capsys.readouterr().err
-    assert "holdings.csv row 2: value 'abc' is not a number; account A1 skipped." in err
+    assert "holdings.csv line 2: value 'abc' is not a number; write a plain number like 1234.56; account A1 skipped." in err
     assert "1 bad rows; nothing written (--strict)" in err
 
 
@@ -112,8 +119,8 @@ def test_bad_model_rows_skip_the_accounts_using_the_model(tmp_path, capsys):
     h, m, out = write(tmp_path, models=models)
     assert run(h, m, out) == 1
     err = capsys.readouterr().err.splitlines()
-    assert "models.csv rows 4-5: targets of model growth sum to 1.1, expected 1; model not used." in err
-    assert "holdings.csv row 4: model growth has bad rows in the models file; account A2 skipped." in err
+    assert "models.csv lines 4-5: targets of model growth sum to 1.1, expected 1; fix the targets; model growth not used." in err
+    assert "holdings.csv line 4: model growth has bad rows in models.csv; account A2 skipped." in err
     assert set(pd.read_csv(out)["account"]) == {"A1", "A3"}
 
 
@@ -122,7 +129,8 @@ def test_infeasible_account_is_reported(tmp_path, capsys):
     h, m, out = write(tmp_path, holdings)
     assert run(h, m, out) == 1
     err = capsys.readouterr().err
-    assert "account A2: cash_flow: the withdrawal exceeds the account's value; withdraw less. Account skipped." in err
+    assert ("holdings.csv: account A2: cash_flow: the withdrawal exceeds the account's value; withdraw less; "
+            "account A2 skipped.") in err
 
 
 def test_whole_shares_need_prices(tmp_path, capsys):
@@ -135,9 +143,10 @@ def test_whole_shares_need_prices(tmp_path, capsys):
 def test_missing_columns_and_missing_file(tmp_path, capsys):
     h, m, out = write(tmp_path, "account,symbol,value\nA1,STOCKS,100\n")
     assert run(h, m, out) == 2
-    assert "holdings.csv: needs columns account, model, symbol, value; missing model." in capsys.readouterr().err
+    assert ("holdings.csv: needs columns account, model, symbol, value; missing model (the header has: account, symbol, "
+            "value).") in capsys.readouterr().err
     assert run(tmp_path / "nope.csv", m, out) == 2
-    assert "No such file" in capsys.readouterr().err
+    assert "nope.csv: no such file" in capsys.readouterr().err
 
 
 def test_never_overwrites_an_input_and_says_when_it_replaces_the_output(tmp_path, capsys):
@@ -145,7 +154,7 @@ def test_never_overwrites_an_input_and_says_when_it_replaces_the_output(tmp_path
     before = h.read_text()
     assert run(h, m, h) == 2
     assert h.read_text() == before
-    assert "is one of the input files; choose another file for the trades." in capsys.readouterr().err
+    assert "is the input file" in capsys.readouterr().err
     assert run(h, m, out) == 0 and "(replaced the previous file)" not in capsys.readouterr().out
     assert run(h, m, out) == 0 and "(replaced the previous file)" in capsys.readouterr().out
 
@@ -155,11 +164,13 @@ def test_subprocess_on_the_bundled_sample(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "addin", "rebalance", str(SAMPLE_HOLDINGS), "--targets", str(SAMPLE_MODELS),
          "--out", str(out), "--whole-shares", "--band", "0.02"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True, text=True, cwd=ROOT, timeout=300, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert "5 accounts read, 5 rebalanced" in proc.stdout
     assert "rebalancing |" in proc.stderr  # the progress bar
+    # the README example's trades, byte for byte as the command wrote them before it moved to Arrow
+    assert out.read_bytes() == (DATA / "readme_trades.csv").read_bytes()
     trades = pd.read_csv(out)
     assert (trades[trades.symbol == "CASH"]["value_after"] >= 0).all()
     assert np.allclose(trades.groupby("account")["trade"].sum(), 0.0, atol=1e-3)

@@ -1,0 +1,120 @@
+"""Rebalance one holdings file (or one partition of a dataset): read, check, lay out, trade, write.
+
+The same function runs in the command's own process and on a Dask worker; what differs is where its
+trades go (the run's temporary output, or a part file) and who prints its problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+
+from .checks import Counts, Models, check_holdings, first_prices
+from .layout import build_chunk, code_models
+from .problems import BookInputError, RowError
+from .progress import Phases, ProgressBar
+from .reading import read_table
+from .schema import CASH_SYMBOL, HOLDINGS
+from .trades import Options, rebalance_chunk
+
+#: Accounts per call of the compiled batch and per chunk written (5,000: same speed as 20,000, a quarter of the
+#: memory; the progress bar moves once per chunk).
+CHUNK_ACCOUNTS = 5_000
+
+
+class PartResult(NamedTuple):
+    """What one file or partition gave: its problems and the numbers for the summary."""
+
+    name: str
+    errors: list
+    counts: Counts
+    encoding: str
+    rebalanced: int
+    infeasible: int
+    n_trades: int
+    bought: float
+    sold: float
+    triggered: int
+    turnover: np.ndarray  # float32, one per account rebalanced
+    rows_written: int
+    phases: Phases
+    stopped: bool  # the caller's check said not to write
+    kernel_errors: tuple | list = ()  # accounts the kernel could not rebalance (reported after the trades)
+
+
+def fallback_symbols(models: Models, whole: bool) -> set[str]:
+    """Model securities without a price in the models file (with whole shares they need one from the holdings)."""
+    if not whole:
+        return set()
+    return {s for syms, prices in zip(models.symbols, models.prices) for s, p in zip(syms, prices) if not (p > 0)}
+
+
+def rebalance_part(
+    path: Path,
+    models: Models,
+    opt: Options,
+    writer,
+    *,
+    name: str | None = None,
+    encoding: str | None = None,
+    fallback: dict[str, float] | None = None,
+    refused: dict[str, str] | None = None,
+    before_writing: Callable[[list[RowError], Counts, int], bool] | None = None,
+    progress: bool = False,
+    chunk_accounts: int = CHUNK_ACCOUNTS,
+) -> PartResult:
+    """Rebalance every good account of the holdings file ``path`` and hand its trades to ``writer``.
+
+    ``before_writing(errors, counts, n_good_accounts)`` is called once the file is checked and before any
+    trade is written; returning False stops there (``--strict``). ``fallback``: prices of model securities
+    without one in the models file (from the whole book); computed from this file when None.
+    """
+    phases = Phases()
+    table = read_table(path, HOLDINGS, encoding, name)
+    if opt.whole and "price" not in table.numbers:
+        raise BookInputError(f"{table.name}: --whole-shares needs a price column (and optionally lot_size).")
+    phases.lap("read")
+    if fallback is None:
+        fallback = first_prices(table, fallback_symbols(models, opt.whole))
+    holdings, errors, counts = check_holdings(table, models, opt.whole, fallback, refused)
+    file, label = table.name, table.encoding
+    del table
+    phases.lap("check")
+    m = holdings.names.size
+    if before_writing is not None and not before_writing(errors, counts, m):
+        return PartResult(file, errors, counts, label, 0, 0, 0, 0.0, 0.0, 0, np.zeros(0, np.float32), 0,
+                          phases, True, [])
+    ma = code_models(models, holdings.symbols, fallback)
+    names = pa.array(holdings.names, pa.string())
+    symbols = pa.array(list(holdings.symbols) + [CASH_SYMBOL], pa.string())
+    bar = ProgressBar("rebalancing", m, "accounts", progress)
+    n_ok = n_trades = triggered = rows = 0
+    bought = sold = 0.0
+    turnover, problems = [], []
+    phases.lap("layout")
+    for lo in range(0, m, chunk_accounts):
+        hi = min(m, lo + chunk_accounts)
+        chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
+        phases.lap("layout")
+        out = rebalance_chunk(chunk, opt, holdings.names, file)
+        del chunk
+        phases.lap("kernel")
+        sym = np.where(out.symbol < 0, len(symbols) - 1, out.symbol)
+        writer.write(names.take(pa.array(out.account)), symbols.take(pa.array(sym)), out.numbers)
+        phases.lap("write")
+        n_ok += out.n_ok
+        n_trades += out.n_traded
+        bought += out.bought
+        sold += out.sold
+        triggered += out.triggered
+        rows += out.account.size
+        turnover.append(out.turnover.astype(np.float32))
+        problems.extend(out.problems)
+        bar.update(hi)
+    return PartResult(file, errors, counts, label, n_ok, len(problems), n_trades, bought, sold,
+                      triggered, np.concatenate(turnover) if turnover else np.zeros(0, np.float32), rows,
+                      phases, False, problems)
