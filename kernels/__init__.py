@@ -88,3 +88,22 @@ from .tax import (
     tax_equivalent_yield,
     yearly_tax_drag,
 )
+# --- tax-aware household rebalancing (issue 17)
+from .household import (
+    LOT_METHODS,
+    STATUS_MESSAGES as HOUSEHOLD_STATUS_MESSAGES,
+    Account,
+    AccountSummary,
+    ClassDrift,
+    Costs,
+    Holding,
+    HouseholdRebalance,
+    Lot,
+    LotSales,
+    PositionTrades,
+    RecentTrade,
+    Substitute,
+    TaxRates,
+    WashSale,
+    rebalance_household,
+)
