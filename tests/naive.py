@@ -331,7 +331,9 @@ def cvxpy_household(spec: HouseholdSpec, *, whole: bool, time_limit: float = 60.
     objective = spec.kappa / 2 * (out + cp.sum(cash)) + tax_term + spec.bps / 1e4 * traded + fees
     problem = cp.Problem(cp.Minimize(objective), cons)
     start = _time.perf_counter()
-    problem.solve(solver=cp.HIGHS, verbose=False, time_limit=time_limit, mip_rel_gap=1e-9)
+    with warnings.catch_warnings():  # a time limit ends as "user_limit", which cvxpy calls inaccurate
+        warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+        problem.solve(solver=cp.HIGHS, verbose=False, time_limit=time_limit, mip_rel_gap=1e-9)
     return float(problem.value), problem.status, _time.perf_counter() - start
 
 
@@ -378,3 +380,22 @@ def random_household(seed: int, n_accounts: int = 3, n_holdings: int = 30, n_lot
     targets = dict(zip(present, w / w.sum()))
     flows = {names[0]: round(float(rng.uniform(-3_000, 5_000)), 2)}
     return accounts, holdings, lots, targets, flows
+
+
+def tiny_household(seed: int):
+    """A household small enough for :func:`brute_force_household`: a taxable account and an IRA, two
+    classes, a few shares per holding, one or two lots per taxable holding (short- and long-term)."""
+    rng = np.random.default_rng(seed)
+    accounts = [("Tax", "taxable", float(rng.integers(0, 150))), ("IRA", "tax_deferred", float(rng.integers(0, 150)))]
+    base = [("Tax", "A", 100.0, "Stocks"), ("Tax", "B", 80.0, "Bonds"), ("IRA", "A", 100.0, "Stocks"),
+            ("IRA", "C", 60.0, "Bonds")]
+    holdings = [(a, s, float(rng.integers(0, 4)), round(p * float(rng.uniform(0.8, 1.2)), 2), c)
+                for a, s, p, c in base]
+    lots = []
+    for a, s, q, p, _ in holdings:
+        if a == "Tax" and q > 0:
+            for part in ([1.0, q - 1.0] if q >= 2 else [q]):
+                acquired = HOUSEHOLD_AS_OF - _dt.timedelta(days=int(rng.choice([100, 800])))
+                lots.append((a, s, part, round(part * p * float(rng.uniform(0.6, 1.4)), 2), acquired))
+    w = float(rng.uniform(0.3, 0.7))
+    return accounts, holdings, lots, {"Stocks": w, "Bonds": 1.0 - w}

@@ -35,3 +35,8 @@ ATOL_CVXPY = 1e-5  # risk parity weights against cvxpy's log-barrier problem
 RTOL_BUDGET = 1e-10  # relative risk contributions against the budgets (the solver stops at 1e-12)
 RTOL_BUDGET_ILL = 1e-7  # condition numbers up to 1e8: the rounding limit of C x
 ATOL_PRINTED = 0.05 + 1e-9  # values printed to one decimal in a paper
+
+# Household rebalancing (issue 17)
+RTOL_TIE_BREAK = 1e-5  # of the household's value: the tie-breaks (kernels.household.model.TIE_BREAKS) add at most
+# 4e-6 of the value traded plus 5e-7 of the largest deviation to the objective an oracle without them minimises
+RTOL_HOUSEHOLD = 1e-12  # of the household's value: amounts recomputed from the same shares (float rounding)

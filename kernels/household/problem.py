@@ -170,6 +170,10 @@ def _groups(targets, group_of_rows):
         if g not in names:
             raise InputError(f"holdings: row {i + 1} counts towards {g!r}, which has no target; add it to targets "
                              "(0 to sell it) or fix its asset_class.")
+    for k, g in enumerate(names):
+        if w[k] > 0 and g not in group_of_rows:
+            raise InputError(f"targets: {g!r} ({w[k]:.4g}) matches no holding's asset_class or symbol; list a "
+                             "security for it (0 shares) in an account that may buy it, or fix the name.")
     return names, w
 
 

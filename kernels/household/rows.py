@@ -168,6 +168,8 @@ def _convert(value: object, kind: str, where: str) -> object:
             out = float(value)
         except (TypeError, ValueError):
             raise InputError(f"{where}: expected a number, got {value!r}; enter a number.") from None
+        if np.isnan(out):
+            raise InputError(f"{where}: is blank; enter a number.")
         if np.isinf(out):
             raise InputError(f"{where}: expected a finite number, got {out}; enter a number.")
         return out
