@@ -235,9 +235,9 @@ def household_objective(spec: HouseholdSpec, buys, sells, lot_sells):
     return np.where(bad, np.inf, obj)
 
 
-def brute_force_household(spec: HouseholdSpec):
-    """Every whole-share plan (each lot's sale, each sheltered sale, each buy up to what the account could
-    afford): the least objective, its plan ``(buys, sells, lot_sells)`` and the number of plans."""
+def household_plans(spec: HouseholdSpec):
+    """Every whole-share plan of a tiny household: each lot's sale, each sheltered sale, each buy up to what
+    the account could afford. Returns ``(buys, sells, lot_sells)``, one row per plan."""
     n_pos = spec.price.size
     room = spec.avail + np.bincount(spec.pos_acc, weights=spec.price * spec.shares * spec.can_sell,
                                     minlength=spec.avail.size)
@@ -248,10 +248,16 @@ def brute_force_household(spec: HouseholdSpec):
     lot_ranges = [range(int(q) + 1) if spec.can_sell[spec.lot_pos[k]] else range(1)
                   for k, q in enumerate(spec.lot_shares)]
     grid = np.array(list(_it.product(*buy_ranges, *sell_ranges, *lot_ranges)), float)
-    buys, sells, lot_sells = grid[:, :n_pos], grid[:, n_pos:2 * n_pos], grid[:, 2 * n_pos:]
+    return grid[:, :n_pos], grid[:, n_pos:2 * n_pos], grid[:, 2 * n_pos:]
+
+
+def brute_force_household(spec: HouseholdSpec, plans=None):
+    """The least objective over every whole-share plan (``plans`` from :func:`household_plans`, built when not
+    given), its plan ``(buys, sells, lot_sells)`` and the number of plans."""
+    buys, sells, lot_sells = plans if plans is not None else household_plans(spec)
     obj = household_objective(spec, buys, sells, lot_sells)
     best = int(np.argmin(obj))
-    return float(obj[best]), (buys[best], sells[best], lot_sells[best]), grid.shape[0]
+    return float(obj[best]), (buys[best], sells[best], lot_sells[best]), buys.shape[0]
 
 
 def cvxpy_household(spec: HouseholdSpec, *, whole: bool, time_limit: float = 60.0):

@@ -102,9 +102,9 @@ def lot_gain_per_share(prob: Problem) -> NDArray[np.float64]:
 def build_model(prob: Problem, wash_symbols=(), hifo_positions=(), *, whole: bool = False, near=None) -> Model:
     """The programme for ``prob``; ``wash_symbols`` and ``hifo_positions`` get their binaries.
 
-    ``whole``: shares traded are whole numbers. ``near``: ``(bought, sold, lot_sold, wide)`` of a
+    ``whole``: shares traded are whole numbers. ``near``: ``(bought, sold, lot_sold, reach)`` of a
     fractional plan: each whole-share trade stays within one share of the fractional one's floor and
-    ceiling, and (``wide``) a security the plan does not trade may trade one share.
+    ceiling; a security the plan does not trade may buy one share (``reach >= 1``) and sell one (``reach 2``).
     """
     T = prob.total * MONEY_UNIT  # the money unit
     per_total = 1.0 / MONEY_UNIT  # the household's total in that unit
@@ -220,15 +220,16 @@ def build_model(prob: Problem, wash_symbols=(), hifo_positions=(), *, whole: boo
 
 def _near_box(prob, near, lb, ub, integ, blocks):
     """Bounds of the integer trades around a fractional plan (see :func:`build_model`)."""
-    bought, sold, lot_sold, wide = near
+    bought, sold, lot_sold, reach = near
     lots_in = prob.lot_pos >= 0
     by_pos = np.bincount(prob.lot_pos[lots_in], weights=lot_sold[lots_in], minlength=prob.shares.size)
     plans = {0: bought, 1: sold, 2: lot_sold, 3: by_pos}
     for j, (cols, index) in enumerate(blocks):
         x = plans[j][index]
         traded = x > 1e-9
+        spare = 1.0 if reach >= 2 or (reach == 1 and j == 0) else 0.0  # untraded: buy (and sell) one share
         low = np.where(traded, np.maximum(np.floor(x + 1e-9) - 1.0, 0.0), 0.0)
-        high = np.where(traded, np.ceil(x - 1e-9) + 1.0, 1.0 if wide else 0.0)
+        high = np.where(traded, np.ceil(x - 1e-9) + 1.0, spare)
         keep = integ[cols] == 1
         lb[cols[keep]] = np.minimum(low[keep], ub[cols[keep]])
         ub[cols[keep]] = np.minimum(high[keep], ub[cols[keep]])

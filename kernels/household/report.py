@@ -35,6 +35,8 @@ class PositionTrades(NamedTuple):
         Gain realised and its estimated tax (0 in sheltered accounts), currency.
     buy_blocked : list of str
         Why the position may not be bought under the wash-sale rule ("" when it may).
+    added : ndarray of bool, shape (n_positions,)
+        A replacement added for harvesting (not a row of ``holdings``); the first rows are ``holdings`` in order.
     """
 
     account: list[str]
@@ -50,6 +52,7 @@ class PositionTrades(NamedTuple):
     realized_gain: NDArray[np.float64]
     tax: NDArray[np.float64]
     buy_blocked: list[str]
+    added: NDArray[np.bool_]
 
 
 class LotSales(NamedTuple):
@@ -272,7 +275,8 @@ def build_report(prob: Problem, sol: Solution, mip_gap: float) -> HouseholdRebal
         [prob.account_names[a] for a in acc_of], list(prob.pos_symbol), [prob.group_names[g] for g in prob.pos_group],
         prob.price.copy(), prob.shares.copy(), traded, prob.price * traded, shares_after, value_after, cost,
         pos_gain, pos_tax,
-        [f"a loss sale in {b[0]} on {b[1].isoformat()} (wash-sale window)" if b else "" for b in prob.buy_blocked_by])
+        [f"a loss sale in {b[0]} on {b[1].isoformat()} (wash-sale window)" if b else "" for b in prob.buy_blocked_by],
+        prob.pos_row < 0)
     lot_symbols = [prob.pos_symbol[p] if p >= 0 else "" for p in prob.lot_pos]
     lots = LotSales(
         [prob.account_names[acc_of[p]] if p >= 0 else "" for p in prob.lot_pos], lot_symbols,

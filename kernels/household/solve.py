@@ -142,11 +142,14 @@ def _bound(model, res) -> float:
 
 
 def solve(prob: Problem, *, time_limit: float, mip_gap: float) -> Solution:
-    """The plan: a linear programme, then (whole shares) a mixed-integer one near its solution.
+    """The plan: a linear programme, then (whole shares) mixed-integer ones near its solution.
 
-    Whole shares without fees: the fractional optimum is a lower bound on every whole-share plan; the
-    mixed-integer programme keeps each trade within one share of the fractional plan and the gap is
-    measured against that bound. With per-trade fees the full mixed-integer programme is solved.
+    Whole shares without fees: the fractional optimum is a lower bound on every whole-share plan, and the
+    gap is measured against it. The mixed-integer programme first keeps each trade within one share of the
+    fractional plan's floor and ceiling; while the gap is above ``mip_gap`` (of the household's value), the
+    securities the fractional plan leaves alone may also buy one share, then sell one, and last the whole
+    programme is solved (its HiGHS bound then joins the fractional one). With per-trade fees the whole
+    programme is solved at once. Every stage's plan is kept if it is the best so far.
     """
     deadline = time.perf_counter() + time_limit
     unit = prob.total * MONEY_UNIT
@@ -157,8 +160,8 @@ def solve(prob: Problem, *, time_limit: float, mip_gap: float) -> Solution:
     bound = _bound(model, res)
     if not direct:
         fractional, best = trades, None
-        # near the fractional plan (narrow, then wide), then the whole programme, while the gap stays open
-        for near in ((*fractional, False), (*fractional, True), None):
+        # near the fractional plan (ever wider), then the whole programme, while the gap stays open
+        for near in ((*fractional, 0), (*fractional, 1), (*fractional, 2), None):
             found = _solve_lazily(prob, deadline, abs_gap, wash, hifo, whole=True, near=near)
             n += found[3]
             if near is None:

@@ -99,6 +99,7 @@ def test_harvesting_a_loss_pays_for_the_gain():
     # Harvest VEA (loss 1,000 >= 10% of 6,000): sell all 50, buy 100 IEFA at 50; the 200 saved pays the 200 due.
     r = rebalance_household(**HARVEST_CASE, harvest_threshold=0.10)
     assert r.positions.symbol == ["VTI", "BND", "VEA", "IEFA"] and r.positions.asset_class[3] == "Intl"
+    assert r.positions.added.tolist() == [False, False, False, True]
     np.testing.assert_allclose(r.positions.shares_traded, [-20.0, 20.0, -50.0, 100.0], atol=1e-9)
     np.testing.assert_allclose(r.lots.gain, [1_000.0, 0.0, -1_000.0], atol=ATOL_MONEY)
     assert r.lots.harvest_candidate.tolist() == [False, False, True]

@@ -16,6 +16,7 @@ from tests.naive import (
     brute_force_household,
     cvxpy_household,
     household_objective,
+    household_plans,
     household_spec,
     random_household,
     tiny_household,
@@ -54,9 +55,10 @@ def _plan(spec, r):
 @pytest.mark.parametrize("seed", range(12))
 def test_whole_shares_match_a_brute_force_over_every_plan(seed):
     accounts, holdings, lots, targets = tiny_household(seed)
+    plans = household_plans(household_spec(holdings, targets, accounts, lots, HOUSEHOLD_AS_OF, RATES))
     for opts in OPTIONS:
         spec = household_spec(holdings, targets, accounts, lots, HOUSEHOLD_AS_OF, RATES, **opts)
-        best, _, n_plans = brute_force_household(spec)
+        best, _, n_plans = brute_force_household(spec, plans)
         r = _ours(accounts, holdings, lots, targets, opts, whole_shares=True, mip_gap=0.0)
         tol = RTOL_TIE_BREAK * spec.total
         assert household_objective(spec, *_plan(spec, r))[0] == pytest.approx(r.objective, abs=1e-9 * spec.total)
