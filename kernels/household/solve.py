@@ -148,17 +148,17 @@ def solve(prob: Problem, *, time_limit: float, mip_gap: float) -> Solution:
     gap is measured against it. The mixed-integer programme first keeps each trade within one share of the
     fractional plan's floor and ceiling; while the gap is above ``mip_gap`` (of the household's value), the
     securities the fractional plan leaves alone may also buy one share, then sell one, and last the whole
-    programme is solved (its HiGHS bound then joins the fractional one). With per-trade fees the whole
-    programme is solved at once. Every stage's plan is kept if it is the best so far.
+    programme is solved (its HiGHS bound then joins the fractional one). Every stage's plan is kept if it is
+    the best so far. Per-trade fees make the fractional programme mixed-integer too (a binary per trade);
+    its HiGHS bound is then the bound.
     """
     deadline = time.perf_counter() + time_limit
     unit = prob.total * MONEY_UNIT
     abs_gap = mip_gap * prob.total / unit
-    direct = prob.per_trade > 0 or not prob.whole_shares
     wash, hifo = set(), set()
-    model, res, trades, n = _solve_lazily(prob, deadline, abs_gap, wash, hifo, whole=prob.whole_shares and direct)
+    model, res, trades, n = _solve_lazily(prob, deadline, abs_gap, wash, hifo, whole=False)
     bound = _bound(model, res)
-    if not direct:
+    if prob.whole_shares:
         fractional, best = trades, None
         # near the fractional plan (ever wider), then the whole programme, while the gap stays open
         for near in ((*fractional, 0), (*fractional, 1), (*fractional, 2), None):
