@@ -162,7 +162,12 @@ def solve(prob: Problem, *, time_limit: float, mip_gap: float) -> Solution:
         fractional, best = trades, None
         # near the fractional plan (ever wider), then the whole programme, while the gap stays open
         for near in ((*fractional, 0), (*fractional, 1), (*fractional, 2), None):
-            found = _solve_lazily(prob, deadline, abs_gap, wash, hifo, whole=True, near=near)
+            try:
+                found = _solve_lazily(prob, deadline, abs_gap, wash, hifo, whole=True, near=near)
+            except InfeasibleError:
+                if near is None:
+                    raise
+                continue  # no whole-share plan this near (a turnover limit the rounding would pass): widen
             n += found[3]
             if near is None:
                 bound = max(bound, _bound(found[0], found[1]))

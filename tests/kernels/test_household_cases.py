@@ -307,3 +307,11 @@ def test_rows_from_csv_text_dicts_and_dataframes_give_the_same_plan():
                             accounts=accounts, lots=lots, as_of="2026-11-30", tax_rates=(0.35, 0.15, 0.05))
     np.testing.assert_array_equal(r.positions.shares_traded, base.positions.shares_traded)
     assert r.accounts.type == ["taxable", "tax_deferred"]
+
+
+def test_whole_shares_keep_a_binding_turnover_limit():
+    # Rounding the fractional plan's trades up would pass the limit: the whole-share plan stays inside it.
+    r = rebalance_household(**IRA_CASE, max_turnover=0.0333, whole_shares=True)
+    assert r.turnover <= 0.0333 and r.status == "optimal"
+    assert np.all(r.positions.shares_traded == np.round(r.positions.shares_traded))
+    assert np.all(r.accounts.cash_after >= 0.0)
