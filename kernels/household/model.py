@@ -27,7 +27,7 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
-import scipy.sparse
+import scipy  # scipy.sparse loads on first use (`import kernels` stays fast)
 from numpy.typing import NDArray
 
 from .problem import TAXABLE, Problem

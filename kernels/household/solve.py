@@ -15,8 +15,8 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+import scipy  # scipy.optimize loads on first use (it costs ~0.5 s at import; `import kernels` stays fast)
 from numpy.typing import NDArray
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ..errors import ConvergenceError, InfeasibleError
 from .model import MONEY_UNIT, _hifo_order, build_model, lot_gain_per_share
@@ -53,15 +53,18 @@ class Solution(NamedTuple):
 def _run(model, time_limit, abs_gap):
     options = {"time_limit": max(time_limit, 1e-3), "presolve": True}
     if not model.integrality.any():
-        return milp(model.c, bounds=Bounds(model.lb, model.ub),
-                    constraints=LinearConstraint(model.a, model.row_lb, model.row_ub), options=options)
+        return scipy.optimize.milp(model.c, bounds=scipy.optimize.Bounds(model.lb, model.ub),
+                                   constraints=scipy.optimize.LinearConstraint(model.a, model.row_lb, model.row_ub),
+                                   options=options)
     # HiGHS' MIP presolve (1.12, the one SciPy 1.17 bundles) can call a worse plan optimal on these programmes
     # (a 4-position household in the tests; ERGO-Code/HiGHS#3073, #3094 are of the same kind): it stays off.
     options.update(mip_rel_gap=0.0, mip_abs_gap=max(abs_gap, GAP_FLOOR), presolve=False)
     with warnings.catch_warnings():  # scipy passes options it does not list (mip_abs_gap) to HiGHS as they are
         warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
-        return milp(model.c, integrality=model.integrality, bounds=Bounds(model.lb, model.ub),
-                    constraints=LinearConstraint(model.a, model.row_lb, model.row_ub), options=options)
+        return scipy.optimize.milp(model.c, integrality=model.integrality,
+                                   bounds=scipy.optimize.Bounds(model.lb, model.ub),
+                                   constraints=scipy.optimize.LinearConstraint(model.a, model.row_lb, model.row_ub),
+                                   options=options)
 
 
 def _trades(prob: Problem, model, x, whole: bool):
