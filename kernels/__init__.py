@@ -124,3 +124,22 @@ from .montecarlo import (
     PlanResult,
     simulate_plan,
 )
+# --- tax-aware household rebalancing (issue 17)
+from .household import (
+    LOT_METHODS,
+    STATUS_MESSAGES as HOUSEHOLD_STATUS_MESSAGES,
+    Account,
+    AccountSummary,
+    ClassDrift,
+    Costs,
+    Holding,
+    HouseholdRebalance,
+    Lot,
+    LotSales,
+    PositionTrades,
+    RecentTrade,
+    Substitute,
+    TaxRates,
+    WashSale,
+    rebalance_household,
+)

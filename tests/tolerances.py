@@ -54,3 +54,7 @@ RTOL_STATISTICS = 1e-10  # PV statistics against pandas / ffn / quantstats / emp
 RTOL_NAIVE_PLAN = 1e-10  # Monte Carlo paths against the plain NumPy plan (matrix products instead of loops)
 ATOL_RATE_BIN = 1e-4 + 1e-12  # withdrawal rates are read off histogram bins 0.0001 wide
 RTOL_VALUE_BIN = 1 / 64  # a value percentile lies in the bin of the exact order statistic: at most 1/64 of it wide
+# Household rebalancing (issue 17)
+RTOL_TIE_BREAK = 1e-5  # of the household's value: the tie-breaks (kernels.household.model.TIE_BREAKS) add at most
+# 4e-6 of the value traded plus 5e-7 of the largest deviation to the objective an oracle without them minimises
+RTOL_HOUSEHOLD = 1e-12  # of the household's value: amounts recomputed from the same shares (float rounding)
