@@ -35,8 +35,9 @@ WINDOWS = {"sys_platform": "win32", "platform_system": "Windows", "platform_mach
 PYODIDE_BUILT = {"numpy", "scipy", "pandas", "lxml", "matplotlib"}
 #: Packages with a pure-Python wheel on PyPI (py3-none-any), which micropip can install.
 PURE_ON_PYPI = {"xlwings", "xlsxwriter", "pyopenvba", "python-dotenv", "pyodide-http", "black"}
-#: What the COM route and the template build need on the desktop.
-DESKTOP = {"numpy", "numba", "scipy", "pandas", "xlwings", "xlsxwriter", "pyopenvba", "lxml", "matplotlib"}
+#: What the COM route, the template build and the book CLI need on the desktop.
+DESKTOP = {"numpy", "numba", "scipy", "pandas", "xlwings", "xlsxwriter", "pyopenvba", "lxml", "matplotlib", "pyarrow",
+           "polars"}
 
 
 def _name(requirement: Requirement) -> str:
