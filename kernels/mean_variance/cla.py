@@ -18,7 +18,10 @@ the events (a free variable reaches a bound, a bounded one becomes free) are the
   a covariance singular along a direction that changes the return is reported (``Status.SINGULAR``).
 
 :func:`_critical_line` returns a :class:`CriticalLinePath`; turning points run from the top
-(``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included.
+(``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included. Its step
+(:func:`_next_event`, the scan for the next event) and :func:`_sharpe_at` have NumPy paths that
+take their place without Numba (:func:`.numpy_paths.vectorised`), as do the scans of
+:mod:`.active_set`, :mod:`.kkt` and :mod:`.simplex` it calls.
 """
 
 from __future__ import annotations
@@ -28,8 +31,17 @@ from typing import NamedTuple
 import numpy as np
 
 from .._jit import jit
-from .active_set import _bounded_product, _constant_rhs, _face_qp, _fix_at_bound, _reduced_gradient, _release
+from .active_set import (
+    _bounded_product,
+    _constant_rhs,
+    _face_qp,
+    _fix_at_bound,
+    _reduced_gradient,
+    _reduced_gradients_numpy,
+    _release,
+)
 from .kkt import _kkt_init, _kkt_solve
+from .numpy_paths import vectorised
 from .simplex import _bounded_simplex
 from .status import Status
 
@@ -71,6 +83,105 @@ def _record(store, lambdas, count, x, lam):
     return store, lambdas, count + 1
 
 
+def _next_event_numpy(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
+                      last_out, qtol):
+    """:func:`_next_event` with NumPy."""
+    k = E.shape[0]
+    near = lam * (1.0 - LAMBDA_RTOL)
+    F = free[:f]
+    a = alpha[k:k + f]
+    bb = beta[k:k + f]
+    moving = np.abs(bb) > 1e-14 * (np.abs(a) + 1.0)
+    up_f = ~(bb > 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lj_f = np.where(up_f, hi[F] - a, lo[F] - a) / bb
+    moving &= ~((F == last_in) & (lj_f >= near))
+    cand = np.flatnonzero(~is_free & (hi - lo > 0.0))
+    q = _reduced_gradients_numpy(C, E, n_assets, free, f, beta, None, cand) - mu[cand]
+    leaving = np.where(x[cand] <= lo[cand], q > qtol, q < -qtol)
+    cand, q = cand[leaving], q[leaving]
+    pg = _reduced_gradients_numpy(C, E, n_assets, free, f, alpha, cbound, cand)
+    lj_b = -pg / q
+    keep_b = ~((cand == last_out) & (lj_b >= near))
+    lj = np.minimum(np.concatenate([lj_f[moving], lj_b[keep_b]]), lam)
+    lj[np.isnan(lj)] = -np.inf  # never chosen, as in the loops (nan > best is false)
+    if lj.size == 0:
+        return 0.0, -1, False
+    i = int(np.argmax(lj))
+    if not lj[i] > 0.0:
+        return 0.0, -1, False
+    n_free = int(np.count_nonzero(moving))
+    if i < n_free:
+        return float(lj[i]), int(F[moving][i]), bool(up_f[moving][i])
+    return float(lj[i]), int(cand[keep_b][i - n_free]), False
+
+
+@vectorised(_next_event_numpy)
+@jit
+def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
+                      last_out, qtol):
+    """The next event below ``lam`` on the line ``x = alpha + lam' beta``: ``(lam_event, variable, up)``.
+
+    A free variable reaches a bound (``up``: its upper one), or a bounded one's reduced gradient
+    changes sign (it becomes free). The largest ``lam_event`` in (0, lam] wins, the first of
+    equals; variable -1 when there is none (the path reaches ``lam = 0``). The variable that has
+    just entered (left) is not taken back at the same ``lam``.
+    """
+    k, m = E.shape
+    best = 0.0
+    event = -1
+    event_up = False
+    near = lam * (1.0 - LAMBDA_RTOL)
+    for p in range(f):
+        j = free[p]
+        a = alpha[k + p]
+        bb = beta[k + p]
+        if abs(bb) <= 1e-14 * (abs(a) + 1.0):
+            continue
+        if bb > 0.0:
+            lj = (lo[j] - a) / bb
+            up = False
+        else:
+            lj = (hi[j] - a) / bb
+            up = True
+        if j == last_in and lj >= near:
+            continue
+        lj = min(lj, lam)
+        if lj > best:
+            best, event, event_up = lj, j, up
+    for j in range(m):
+        if is_free[j] or hi[j] - lo[j] <= 0.0:
+            continue
+        q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
+        at_lower = x[j] <= lo[j]
+        if at_lower:
+            if q <= qtol:
+                continue
+        elif q >= -qtol:
+            continue
+        pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
+        lj = -pg / q
+        if j == last_out and lj >= near:
+            continue
+        lj = min(lj, lam)
+        if lj > best:
+            best, event, event_up = lj, j, False
+    return best, event, event_up
+
+
+def _sharpe_at_numpy(C, mu, n_assets, free, f, x, cbound, rf):
+    """:func:`_sharpe_at` with NumPy."""
+    F = free[:f]
+    Fa = F[F < n_assets]
+    xa = x[:n_assets]
+    ret = float(mu[:n_assets] @ xa)
+    var = float(xa @ (cbound + C[:, Fa] @ x[Fa]))
+    if var <= 0.0:
+        return np.inf if ret > rf else -np.inf
+    return (ret - rf) / np.sqrt(var)
+
+
+@vectorised(_sharpe_at_numpy)
 @jit
 def _sharpe_at(C, mu, n_assets, free, f, x, cbound, rf):
     """``(mu' x - rf) / sqrt(x' C x)`` in O(n_assets * n_free) from ``cbound = C_(:,B) x_B``."""
@@ -191,44 +302,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
             rhs_b[k + p] = mu[free[p]]
         _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, refine)
 
-        best = 0.0
-        event = -1
-        event_up = False
-        near = lam * (1.0 - LAMBDA_RTOL)
-        for p in range(f):
-            j = free[p]
-            a = alpha[k + p]
-            bb = beta[k + p]
-            if abs(bb) <= 1e-14 * (abs(a) + 1.0):
-                continue
-            if bb > 0.0:
-                lj = (lo[j] - a) / bb
-                up = False
-            else:
-                lj = (hi[j] - a) / bb
-                up = True
-            if j == last_in and lj >= near:
-                continue
-            lj = min(lj, lam)
-            if lj > best:
-                best, event, event_up = lj, j, up
-        for j in range(m):
-            if is_free[j] or hi[j] - lo[j] <= 0.0:
-                continue
-            q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
-            at_lower = x[j] <= lo[j]
-            if at_lower:
-                if q <= qtol:
-                    continue
-            elif q >= -qtol:
-                continue
-            pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
-            lj = -pg / q
-            if j == last_out and lj >= near:
-                continue
-            lj = min(lj, lam)
-            if lj > best:
-                best, event, event_up = lj, j, False
+        best, event, event_up = _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound,
+                                            zeros_n, lam, last_in, last_out, qtol)
         if event < 0:
             if not refine:
                 _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)

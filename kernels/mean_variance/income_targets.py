@@ -343,7 +343,7 @@ def min_volatility_for_income(
     top = float(path.returns[-1])
     if target > top + TARGET_RTOL * max(1.0, top):
         raise _unreachable_target(target, top)
-    if path.returns[0] >= target:
+    if path.returns[0] >= target - TARGET_RTOL * max(1.0, abs(target)):  # the least risky portfolio pays enough
         w = path.weights[0].copy()
         r = problem.min_return
         return_binds = r is not None and problem.expected_returns @ w <= r + TARGET_RTOL * max(1.0, abs(r))

@@ -6,6 +6,10 @@ KKT matrix is ``K = [[0, E_F], [E_F', C_FF]]``; its inverse ``M`` is kept up to 
 (a variable becomes free, :func:`_kkt_add`) and by a Schur-complement downdate (a variable hits a
 bound, :func:`_kkt_remove`): O(size^2) per change instead of a new O(size^3) factorisation.
 :func:`_kkt_solve` applies it, with one step of iterative refinement on request.
+
+Each of the three is compiled loops (no temporaries) with a NumPy path (``*_numpy``, the same
+arguments and results) that takes its place without Numba (:func:`.numpy_paths.vectorised`), where
+the loops would run as plain Python at O(size^2) each.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
+from .numpy_paths import vectorised
 
 #: Relative size of a Schur pivot below which a variable is linearly dependent on the free set
 #: (e.g. an asset listed twice): it is then left at its bound, which is optimal as well.
@@ -74,6 +79,33 @@ def _sub_matvec(M, s, v, out, accumulate):
         out[a] = out[a] + acc if accumulate else acc
 
 
+def _kkt_matvec_numpy(C, E, n_assets, free, f, v, out):
+    """:func:`_kkt_matvec` with NumPy."""
+    k = E.shape[0]
+    F = free[:f]
+    EF = E[:, F]
+    vx = v[k:k + f]
+    out[:k] = EF @ vx
+    res = EF.T @ v[:k]
+    assets = F < n_assets
+    Fa = F[assets]
+    res[assets] += C[np.ix_(Fa, Fa)] @ vx[assets]
+    out[k:k + f] = res
+
+
+def _kkt_solve_numpy(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
+    """:func:`_kkt_solve` with NumPy."""
+    s = E.shape[0] + f
+    Ms = M[:s, :s]
+    out[:s] = Ms @ rhs[:s]
+    if not refine:
+        return
+    _kkt_matvec_numpy(C, E, n_assets, free, f, out, work)
+    work[:s] = rhs[:s] - work[:s]
+    out[:s] += Ms @ work[:s]
+
+
+@vectorised(_kkt_solve_numpy)
 @jit
 def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
     """``out = K^-1 rhs`` with ``M ~ K^-1``, plus one step of iterative refinement if ``refine``."""
@@ -87,6 +119,35 @@ def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
     _sub_matvec(M, s, work, out, True)
 
 
+def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
+    """:func:`_kkt_add` with NumPy."""
+    k = E.shape[0]
+    s = k + f
+    v = np.zeros(s)
+    v[:k] = E[:, j]
+    d = 0.0
+    if j < n_assets:
+        F = free[:f]
+        assets = F < n_assets
+        v[k:][assets] = C[F[assets], j]
+        d = C[j, j]
+    u = M[:s, :s] @ v
+    schur = d - float(v @ u)
+    scale = abs(d) + float(np.abs(v * u).sum())
+    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return False
+    inv = 1.0 / schur
+    ua = u * inv
+    M[:s, :s] += np.outer(ua, u)
+    M[:s, s] = -ua
+    M[s, :s] = -ua
+    M[s, s] = inv
+    free[f] = j
+    pos[j] = f
+    return True
+
+
+@vectorised(_kkt_add_numpy)
 @jit
 def _kkt_add(C, E, n_assets, free, f, pos, M, j):
     """Border the KKT inverse with variable ``j``; returns False (no change) if it is dependent."""
@@ -120,6 +181,25 @@ def _kkt_add(C, E, n_assets, free, f, pos, M, j):
     return True
 
 
+def _kkt_remove_numpy(E, free, f, pos, M, p):
+    """:func:`_kkt_remove` with NumPy."""
+    k = E.shape[0]
+    s = k + f
+    last = s - 1
+    ip = k + p
+    if abs(M[ip, ip]) <= PIVOT_RTOL * float(np.max(np.abs(M[:s, ip]))):
+        return False
+    if ip != last:
+        M[:s, [ip, last]] = M[:s, [last, ip]]
+        M[[ip, last], :s] = M[[last, ip], :s]
+        jl = free[f - 1]
+        free[p] = jl
+        pos[jl] = p
+    M[:last, :last] -= np.outer(M[:last, last] / M[last, last], M[last, :last])
+    return True
+
+
+@vectorised(_kkt_remove_numpy)
 @jit
 def _kkt_remove(E, free, f, pos, M, p):
     """Delete the free variable at position ``p`` from the KKT inverse (Schur downdate).
@@ -154,4 +234,3 @@ def _kkt_remove(E, free, f, pos, M, p):
             for c in range(last):
                 M[a, c] -= ma * M[last, c]
     return True
-

@@ -4,6 +4,10 @@ For the standard form of :mod:`.constraints` (``E x = b``, ``lo <= x <= hi``, fi
 full-row-rank ``E``), :func:`_bounded_simplex` finds a feasible vertex and its basis (phase 1), or
 the minimum of a linear cost (phase 2): the top of the efficient frontier is the maximum of
 ``mu' x``. Kernels return a :class:`~.status.Status` and never raise.
+
+The two scans over every variable of an iteration (the basic values from the non-basic ones,
+the pricing) have a NumPy path (``*_numpy``) that takes their place without Numba
+(:func:`.numpy_paths.vectorised`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,71 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
+from .numpy_paths import vectorised
 from .status import Status
+
+
+def _nonbasic_rhs_numpy(E, b, x, is_basic):
+    """:func:`_nonbasic_rhs` with NumPy."""
+    nonbasic = ~is_basic
+    return b - E[:, nonbasic] @ x[nonbasic]
+
+
+@vectorised(_nonbasic_rhs_numpy)
+@jit
+def _nonbasic_rhs(E, b, x, is_basic):
+    """``b - E_N x_N``: the right-hand side of the basic variables given the non-basic ones."""
+    k, m = E.shape
+    rhs = b.copy()
+    for j in range(m):
+        if not is_basic[j] and x[j] != 0.0:
+            for r in range(k):
+                rhs[r] -= E[r, j] * x[j]
+    return rhs
+
+
+def _price_numpy(E, cost, y, x, lo, hi, is_basic, dtol, bland):
+    """:func:`_price` with NumPy."""
+    d = cost - y @ E
+    movable = ~is_basic & (hi - lo > 0.0)
+    up = movable & (x <= lo) & (d < -dtol)
+    down = movable & ~up & (x >= hi) & (d > dtol)
+    score = np.where(up, -d, np.where(down, d, 0.0))
+    q = int(np.argmax(up | down)) if bland else int(np.argmax(score))
+    if not score[q] > 0.0:
+        return -1, 1.0
+    return q, 1.0 if up[q] else -1.0
+
+
+@vectorised(_price_numpy)
+@jit
+def _price(E, cost, y, x, lo, hi, is_basic, dtol, bland):
+    """The entering variable and its direction ``(q, sigma)``: a non-basic variable at a bound whose
+    reduced cost ``cost_j - y' E_j`` improves the objective by more than ``dtol`` when it leaves
+    that bound (``sigma`` +1 up from its lower bound, -1 down from its upper one). Dantzig's rule
+    (the largest improvement, the first of equals), or with ``bland`` the first such variable;
+    ``q = -1`` when there is none (optimal)."""
+    k, m = E.shape
+    q = -1
+    best = 0.0
+    sigma = 1.0
+    for j in range(m):
+        if is_basic[j] or hi[j] - lo[j] <= 0.0:
+            continue
+        d = cost[j]
+        for r in range(k):
+            d -= y[r] * E[r, j]
+        if x[j] <= lo[j] and d < -dtol:
+            score, sg = -d, 1.0
+        elif x[j] >= hi[j] and d > dtol:
+            score, sg = d, -1.0
+        else:
+            continue
+        if score > best:
+            best, q, sigma = score, j, sg
+            if bland:
+                break
+    return q, sigma
 
 
 @jit
@@ -38,12 +106,7 @@ def _simplex_core(E, b, lo, hi, cost, x, basis, max_iter):
                 B[r, i] = E[r, basis[i]]
         Binv = np.linalg.inv(B)
         # basic values from the non-basic ones (no drift)
-        rhs = b.copy()
-        for j in range(m):
-            if not is_basic[j] and x[j] != 0.0:
-                for r in range(k):
-                    rhs[r] -= E[r, j] * x[j]
-        xb = Binv @ rhs
+        xb = Binv @ _nonbasic_rhs(E, b, x, is_basic)
         for i in range(k):
             x[basis[i]] = xb[i]
         y = np.zeros(k)
@@ -52,25 +115,7 @@ def _simplex_core(E, b, lo, hi, cost, x, basis, max_iter):
             if cb != 0.0:
                 for r in range(k):
                     y[r] += cb * Binv[i, r]
-        q = -1
-        best = 0.0
-        sigma = 1.0
-        for j in range(m):
-            if is_basic[j] or hi[j] - lo[j] <= 0.0:
-                continue
-            d = cost[j]
-            for r in range(k):
-                d -= y[r] * E[r, j]
-            if x[j] <= lo[j] and d < -dtol:
-                score, sg = -d, 1.0
-            elif x[j] >= hi[j] and d > dtol:
-                score, sg = d, -1.0
-            else:
-                continue
-            if score > best:
-                best, q, sigma = score, j, sg
-                if bland:
-                    break
+        q, sigma = _price(E, cost, y, x, lo, hi, is_basic, dtol, bland)
         if q < 0:
             return Status.OK
         for i in range(k):
