@@ -98,13 +98,19 @@ def violation(p: RandomProblem, w) -> float:
     return v
 
 
-def random_box_problem(seed: int):
-    """``(C, lower, upper)``, up to 200 assets: long-only, tight (binding) upper bounds, long-short, pinned."""
-    rng = np.random.default_rng(seed)
+def _random_factor_cov(rng):
+    """A factor-model covariance of 2 to 200 assets (1 to 7 factors), positive definite."""
     n = int(rng.integers(2, 201))
     k = int(rng.integers(1, 8))
     B = rng.normal(size=(n, k)) * rng.uniform(0.05, 0.3)
-    C = B @ B.T + np.diag(rng.uniform(0.03, 0.4, size=n) ** 2)
+    return B @ B.T + np.diag(rng.uniform(0.03, 0.4, size=n) ** 2)
+
+
+def random_box_problem(seed: int):
+    """``(C, lower, upper)``, up to 200 assets: long-only, tight (binding) upper bounds, long-short, pinned."""
+    rng = np.random.default_rng(seed)
+    C = _random_factor_cov(rng)
+    n = C.shape[0]
     kind = seed % 4
     if kind == 0:  # long-only
         lower, upper = np.zeros(n), np.ones(n)
@@ -128,10 +134,8 @@ def random_box_problem(seed: int):
 def random_sharpe_problem(seed: int):
     """``(C, mu, rf)``, up to 200 assets, with mixed signs of ``mu - rf``."""
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(2, 201))
-    k = int(rng.integers(1, 8))
-    B = rng.normal(size=(n, k)) * rng.uniform(0.05, 0.3)
-    C = B @ B.T + np.diag(rng.uniform(0.03, 0.4, size=n) ** 2)
+    C = _random_factor_cov(rng)
+    n = C.shape[0]
     mu = rng.normal(0.06, 0.05, size=n)
     # rf between the smallest and the largest return: some assets above it, some below
     rf = float(np.quantile(mu, rng.uniform(0.0, 0.9))) if seed % 3 else 0.0

@@ -35,3 +35,4 @@ ATOL_CVXPY = 1e-5  # risk parity weights against cvxpy's log-barrier problem
 RTOL_BUDGET = 1e-10  # relative risk contributions against the budgets (the solver stops at 1e-12)
 RTOL_BUDGET_ILL = 1e-7  # condition numbers up to 1e8: the rounding limit of C x
 ATOL_PRINTED = 0.05 + 1e-9  # values printed to one decimal in a paper
+RTOL_NUMPY_PATH = 1e-11  # a kernel's NumPy path against its loops: the KKT inverse updated in another summation order, relative to max|M|

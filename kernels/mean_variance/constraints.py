@@ -11,12 +11,20 @@ limits) into one validated :class:`_Problem`, then into the standard form the so
 
 from __future__ import annotations
 
-from typing import Mapping, NamedTuple, Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_bounds, as_factored_covariance, as_matrix, as_scalar, as_vector, check_ordered
+from .._validate import (
+    as_bounds,
+    as_factored_covariance,
+    as_matrix,
+    as_scalar,
+    as_vector,
+    check_ordered,
+)
 from ..errors import InfeasibleError, InputError
 
 

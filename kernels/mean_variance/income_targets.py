@@ -28,11 +28,24 @@ import numpy as np
 import scipy  # scipy.optimize and scipy.sparse load on first use (they cost ~0.8 s at import)
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_bounds, as_covariance, as_factored_covariance, as_scalar, as_vector, check_ordered
+from .._validate import (
+    as_bounds,
+    as_covariance,
+    as_factored_covariance,
+    as_scalar,
+    as_vector,
+    check_ordered,
+)
 from ..errors import InfeasibleError, InputError
 from ..income import as_rate, check_fractions
 from .constraints import LinearConstraints, _Problem
-from .path import TARGET_RTOL, _Path, _point_at_volatility, _points_at_returns, _solve_path
+from .path import (
+    TARGET_RTOL,
+    _Path,
+    _point_at_volatility,
+    _points_at_returns,
+    _solve_path,
+)
 
 
 class IncomePortfolio(NamedTuple):

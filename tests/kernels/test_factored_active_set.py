@@ -8,6 +8,8 @@ the exact general path (the critical line); the triangular helpers against NumPy
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -24,7 +26,7 @@ from tests.naive import (
     random_box_problem,
     random_sharpe_problem,
 )
-from tests.tolerances import ATOL_EXACT
+from tests.tolerances import ATOL_EXACT, RTOL_KKT
 
 N_RANDOM = 80
 #: "range": always through Y = L^-1 E_B; "free": always factorise C_FF; "auto": by flop count.
@@ -37,6 +39,20 @@ def _one_blas_thread():
         yield
 
 
+@functools.cache
+def min_variance_reference(seed):
+    """The exact general path's answer to ``random_box_problem(seed)`` (the same for every form)."""
+    return exact_min_variance(*random_box_problem(seed))
+
+
+@functools.cache
+def max_sharpe_reference(seed):
+    """The exact general path's answer to ``random_sharpe_problem(seed)`` (the same for every form)."""
+    C, mu, rf = random_sharpe_problem(seed)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return exact_max_sharpe(monkeypatch, mu, C, rf)
+
+
 @pytest.fixture(params=sorted(FORMS))
 def form(request, monkeypatch):
     """Every problem through the factored solver, in the KKT form named by the parameter."""
@@ -45,23 +61,25 @@ def form(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_min_variance_equals_exact_path(seed, form):
     C, lower, upper = random_box_problem(seed)
     w = box._min_variance_box(C, lower, upper)
     assert w is not None  # well-conditioned: certified in every form
-    ref = exact_min_variance(C, lower, upper)
+    ref = min_variance_reference(seed)
     np.testing.assert_allclose(w, ref.weights, rtol=0, atol=ATOL_EXACT)
     got = min_variance(C, lower, upper)  # through validation, which hands over its factor
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(got.volatility**2 - ref.volatility**2) <= ATOL_EXACT
-    assert kkt_violation_box(C, got.weights, lower, upper) <= 1e-10
+    assert kkt_violation_box(C, got.weights, lower, upper) <= RTOL_KKT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
-def test_max_sharpe_equals_exact_path(seed, form, monkeypatch):
+def test_max_sharpe_equals_exact_path(seed, form):
     C, mu, rf = random_sharpe_problem(seed)
-    ref = exact_max_sharpe(monkeypatch, mu, C, rf)
+    ref = max_sharpe_reference(seed)
     got = max_sharpe(mu, C, rf)
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(got.sharpe_ratio - ref.sharpe_ratio) <= ATOL_EXACT

@@ -113,6 +113,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed,n,groups,long_short,dup", CASES)
 def test_frontier_points_match_cvxpy(seed, n, groups, long_short, dup):
     p = random_problem(seed, n, groups=groups, long_short=long_short, singular=dup)
@@ -198,6 +199,7 @@ def test_kernel_matches_py_func():
         np.testing.assert_allclose(jit_out.lambdas, py_out.lambdas, rtol=1e-11)
 
 
+@pytest.mark.slow
 def test_max_sharpe_early_stop_matches_full_path():
     """Stopping the path past the tangency portfolio gives the same answer as the whole frontier."""
     for seed in range(8):

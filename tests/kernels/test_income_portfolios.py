@@ -23,7 +23,12 @@ from tests.naive import (
     linprog_max_yield,
     random_income_problem,
 )
-from tests.tolerances import ATOL_EXACT, ATOL_FEASIBLE_INCOME, ATOL_WEIGHTS, RTOL_OBJECTIVE
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_FEASIBLE_INCOME,
+    ATOL_WEIGHTS,
+    RTOL_OBJECTIVE,
+)
 
 N_SEEDS = 12
 

@@ -12,10 +12,14 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-import kernels.mean_variance.portfolios as portfolios
 from kernels import LinearConstraints, max_sharpe
 from kernels.errors import InfeasibleError
-from kernels.mean_variance.box_active_set import MAX_CONDITION, _equality_active_set, _max_sharpe_box
+from kernels.mean_variance import portfolios
+from kernels.mean_variance.box_active_set import (
+    MAX_CONDITION,
+    _equality_active_set,
+    _max_sharpe_box,
+)
 from kernels.mean_variance.status import Status
 from tests.naive import (
     cvxpy_long_only_max_sharpe,
@@ -49,6 +53,7 @@ def _spy(monkeypatch):
     return calls
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_fast_path_equals_exact_path(seed, monkeypatch):
     C, mu, rf = random_sharpe_problem(seed)

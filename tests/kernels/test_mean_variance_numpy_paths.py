@@ -14,15 +14,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import kernels.mean_variance.active_set as active_set
-import kernels.mean_variance.cla as cla
-import kernels.mean_variance.kkt as kkt
-import kernels.mean_variance.simplex as simplex
 from kernels._jit import PURE_PYTHON
+from kernels.mean_variance import active_set, cla, kkt, simplex
 from kernels.mean_variance.constraints import _problem, _standard_form
 from kernels.mean_variance.status import Status
 from tests.naive import linear_constraints, random_problem, with_duplicate_asset
-from tests.tolerances import ATOL_EXACT, RTOL_CLOSED_FORM
+from tests.tolerances import ATOL_EXACT, RTOL_CLOSED_FORM, RTOL_LAMBDA, RTOL_NUMPY_PATH
 
 #: Each kernel with a NumPy path, and its module.
 TWINS = {
@@ -32,6 +29,8 @@ TWINS = {
     "_price": simplex,
 }
 MODULES = (kkt, active_set, cla, simplex)
+#: The threshold the face QP and the simplex take (an input of the kernels here, not a test tolerance).
+GTOL = 1e-12
 #: The loops as plain Python (``kernel.py_func`` in both modes) and the NumPy paths.
 LOOPS = {name: getattr(module, name).py_func for name, module in TWINS.items()}
 NUMPY = {name: getattr(module, name + "_numpy") for name, module in TWINS.items()}
@@ -144,7 +143,7 @@ def test_kkt_add_and_remove(seed, duplicate):
         np.testing.assert_array_equal(one.free[: one.f], two.free[: two.f])
         np.testing.assert_array_equal(one.pos, two.pos)
         np.testing.assert_allclose(two.M[:size, :size], one.M[:size, :size], rtol=0,
-                                   atol=1e-11 * np.abs(one.M[:size, :size]).max())
+                                   atol=RTOL_NUMPY_PATH * np.abs(one.M[:size, :size]).max())
         return ok[0]
 
     for step in range(12):
@@ -184,22 +183,22 @@ def test_scans(seed):
     for lam in (np.inf, 10.0, 0.05):
         for last in (-1, int(s.free[k]), int(np.flatnonzero(~s.is_free)[0])):
             scan = (C, s.mu, E, n, s.free, f, s.is_free, s.x, s.lo, s.hi, alpha, beta, s.cbound, zeros, lam, last,
-                    last, 1e-11 * np.abs(s.mu).max())
+                    last, 1e-11 * np.abs(s.mu).max())  # the critical line's own qtol
             got, ref = numpy_twin("_next_event")(*scan), loops("_next_event")(*scan)
             assert got[1:] == ref[1:]
-            assert got[0] == pytest.approx(ref[0], rel=1e-12)
+            assert got[0] == pytest.approx(ref[0], rel=RTOL_CLOSED_FORM)
     for rf in (0.0, float(np.median(s.mu[:n]))):
         got = numpy_twin("_sharpe_at")(C, s.mu, n, s.free, f, s.x, s.cbound, rf)
-        assert got == pytest.approx(loops("_sharpe_at")(C, s.mu, n, s.free, f, s.x, s.cbound, rf), rel=1e-12)
+        assert got == pytest.approx(loops("_sharpe_at")(C, s.mu, n, s.free, f, s.x, s.cbound, rf), rel=RTOL_CLOSED_FORM)
 
     # the face QP's steps from x towards a KKT point, and the variable that enters after one
     allowed = s.rng.random(s.m) < 0.8
     blocked = s.rng.random(s.m) < 0.1
     for sol in (alpha, alpha + 0.5 * beta, kkt_solution(s, s.rng.normal(size=k + s.m))):
         got = numpy_twin("_entering_variable")(C, E, n, s.free, f, s.x, sol, s.cbound, s.lo, s.hi, s.is_free, blocked,
-                                              allowed, 1e-12)
+                                              allowed, GTOL)
         assert got == loops("_entering_variable")(C, E, n, s.free, f, s.x, sol, s.cbound, s.lo, s.hi, s.is_free,
-                                                  blocked, allowed, 1e-12)
+                                                  blocked, allowed, GTOL)
         x1, x2 = s.x.copy(), s.x.copy()
         ref = loops("_step_to_block")(s.free, f, k, x1, sol, s.lo, s.hi)
         assert numpy_twin("_step_to_block")(s.free, f, k, x2, sol, s.lo, s.hi) == ref
@@ -212,11 +211,11 @@ def test_simplex_scans(seed):
     is_basic = np.zeros(s.m, dtype=np.bool_)
     is_basic[s.free[: s.k]] = True
     np.testing.assert_allclose(numpy_twin("_nonbasic_rhs")(s.E, s.b, s.x, is_basic),
-                               loops("_nonbasic_rhs")(s.E, s.b, s.x, is_basic), rtol=RTOL_CLOSED_FORM, atol=1e-14)
+                               loops("_nonbasic_rhs")(s.E, s.b, s.x, is_basic), rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM)
     for cost in (-s.mu, s.rng.normal(size=s.m)):
         y = s.rng.normal(size=s.k) * 0.1
         for bland in (False, True):
-            args = (s.E, cost, y, s.x, s.lo, s.hi, is_basic, 1e-12, bland)
+            args = (s.E, cost, y, s.x, s.lo, s.hi, is_basic, GTOL, bland)
             assert numpy_twin("_price")(*args) == loops("_price")(*args)
 
 
@@ -250,4 +249,4 @@ def test_whole_path_with_numpy_twins(seed, n, groups, long_short, dup, kind, sto
         assert got.status == ref.status, name
         assert got.weights.shape == ref.weights.shape, name
         np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT, err_msg=name)
-        np.testing.assert_allclose(got.lambdas, ref.lambdas, rtol=1e-9, atol=ATOL_EXACT, err_msg=name)
+        np.testing.assert_allclose(got.lambdas, ref.lambdas, rtol=RTOL_LAMBDA, atol=ATOL_EXACT, err_msg=name)

@@ -11,7 +11,11 @@ import numpy as np
 import pytest
 
 from kernels import min_variance
-from kernels.mean_variance.box_active_set import MAX_CONDITION, _equality_active_set, _min_variance_box
+from kernels.mean_variance.box_active_set import (
+    MAX_CONDITION,
+    _equality_active_set,
+    _min_variance_box,
+)
 from kernels.mean_variance.status import Status
 from tests.naive import (
     cvxpy_min_variance,
@@ -31,6 +35,7 @@ from tests.tolerances import (
 N_RANDOM = 240
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_fast_path_equals_exact_path(seed):
     C, lower, upper = random_box_problem(seed)
