@@ -43,6 +43,8 @@ Modules (each does one thing; the public names are re-exported here and by :mod:
 * :mod:`.cla`: the critical-line path (compiled); :mod:`.path`: its turning points and exact points
   between them;
 * :mod:`.box_active_set` (with :mod:`.dense`): the certified fast paths for box bounds only;
+* :mod:`.numpy_paths`: how a kernel's NumPy path takes its place without Numba (the rule of
+  ``kernels._jit.vectorised``);
 * :mod:`.frontier` (:func:`efficient_frontier`), :mod:`.portfolios` (:func:`min_variance`,
   :func:`max_sharpe`, :func:`efficient_portfolio`), :mod:`.income_targets` (income-target portfolios).
 """
