@@ -21,6 +21,10 @@ the peer is worse), ``vol_excess_min`` the smallest (negative: the peer beat xlf
 its iteration limit on some targets at 100 and 500 assets: those points are skipped, not timed out).
 
 BLAS runs on one thread for every implementation (a shared 2-core machine: threads only contend).
+
+Plain-Python mode (``test_plain_python_mode``): what an advisor waits for without Numba (Pyodide,
+xlwings Lite) at 20 assets, each call beside the same call compiled; the plain-Python calls run in a
+worker process started with ``XLFOLIO_DISABLE_NUMBA=1`` (``benchmarks.conftest.benchmark_mode``).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import pytest
 from pypfopt.exceptions import OptimizationError
 from threadpoolctl import threadpool_limits
 
-from benchmarks.conftest import factor_returns, run_in_fresh_process
+from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 
 N_POINTS = 50
@@ -266,6 +270,48 @@ def test_min_variance(benchmark, dataset, impl):
     C = S.to_numpy()
     ours = min_variance(C).volatility
     benchmark.extra_info["vol_excess"] = (float(np.sqrt(w @ C @ w)) - ours) / ours
+
+
+# ----------------------------------------------------------------------------- plain-Python mode
+
+PLAIN_SETUP = """
+import numpy as np
+import kernels
+from benchmarks.conftest import factor_returns
+X = factor_returns(1260, 20, seed=20)
+mu, cov = X.mean(axis=0) * 252, np.cov(X, rowvar=False) * 252
+groups = ["bond", "stock", "reit", "cash"] * 5
+"""
+#: call -> (the statement the plain-Python worker runs, the same call compiled here)
+PLAIN_CALLS = {
+    "min_variance": ("kernels.min_variance(cov)", lambda mu, cov, groups: min_variance(cov)),
+    "min_variance, caps and groups": (
+        "kernels.min_variance(cov, upper=0.15, groups=groups, group_upper={'reit': 0.2})",
+        lambda mu, cov, groups: min_variance(cov, upper=0.15, groups=groups, group_upper={"reit": 0.2})),
+    "max_sharpe": ("kernels.max_sharpe(mu, cov, 0.02)", lambda mu, cov, groups: max_sharpe(mu, cov, 0.02)),
+    "max_sharpe, caps and groups": (
+        "kernels.max_sharpe(mu, cov, 0.02, upper=0.15, groups=groups, group_upper={'reit': 0.2})",
+        lambda mu, cov, groups: max_sharpe(mu, cov, 0.02, upper=0.15, groups=groups, group_upper={"reit": 0.2})),
+    "efficient_portfolio, target_risk": (
+        "kernels.efficient_portfolio(mu, cov, target_risk=0.15)",
+        lambda mu, cov, groups: efficient_portfolio(mu, cov, target_risk=0.15)),
+    "efficient_frontier, 20 points": (
+        "kernels.efficient_frontier(mu, cov, 20)", lambda mu, cov, groups: efficient_frontier(mu, cov, 20)),
+    "efficient_frontier, 20 points, caps and groups": (
+        "kernels.efficient_frontier(mu, cov, 20, upper=0.15, groups=groups, group_upper={'reit': 0.2})",
+        lambda mu, cov, groups: efficient_frontier(mu, cov, 20, upper=0.15, groups=groups, group_upper={"reit": 0.2})),
+}
+
+
+@pytest.mark.parametrize("call", list(PLAIN_CALLS))
+@pytest.mark.parametrize("mode", ["compiled", "plain_python"])
+def test_plain_python_mode(benchmark, mode, call):
+    """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
+    benchmark.group = f"plain-Python mode n=20: {call}"
+    statement, run = PLAIN_CALLS[call]
+    X = factor_returns(1260, 20, seed=20)
+    args = (X.mean(axis=0) * 252, np.cov(X, rowvar=False) * 252, ["bond", "stock", "reit", "cash"] * 5)
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)
 
 
 FIRST_CALL = """

@@ -5,6 +5,10 @@ Run: ``pytest benchmarks/bench_income.py --benchmark-only --benchmark-columns=me
 The peers are what a user would otherwise reach for: cvxpy (Clarabel) with the yield constraint
 written by hand, PyPortfolioOpt with the yields passed as its "expected returns" (its
 ``efficient_return`` / ``efficient_risk``), SciPy's SLSQP, and cvxpy for the asset-location LP.
+
+Plain-Python mode (``test_plain_python_mode``): the income-target portfolios at 20 assets without
+Numba (Pyodide, xlwings Lite), each call beside the same call compiled (a worker process started with
+``XLFOLIO_DISABLE_NUMBA=1`` runs the plain-Python calls: ``benchmarks.conftest.benchmark_mode``).
 """
 
 import tempfile
@@ -15,9 +19,14 @@ import numpy as np
 import pytest
 import scipy.optimize
 
-from benchmarks.conftest import factor_returns, run_in_fresh_process
-from kernels import asset_location, income_frontier, income_projection, max_yield_for_volatility
-from kernels import min_volatility_for_income
+from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
+from kernels import (
+    asset_location,
+    income_frontier,
+    income_projection,
+    max_yield_for_volatility,
+    min_volatility_for_income,
+)
 
 SIZES = [20, 100, 300]
 N_CLASSES = 4
@@ -173,6 +182,44 @@ def test_income_frontier(benchmark, impl, n_assets):
     fn = FRONTIER[impl]
     fn(cov, y, cl, cc, up, 20)
     benchmark(fn, cov, y, cl, cc, up, 20)
+
+
+def _plain_problem():
+    """The 20-asset problem and a volatility cap 30% above its least volatility."""
+    cov, yields, classes, class_caps, upper, target = _problem(20)
+    least = min_volatility_for_income(cov, yields, 0.0, upper=upper, classes=classes, class_caps=class_caps).volatility
+    return cov, yields, classes, class_caps, upper, target, 1.3 * least
+
+
+PLAIN_SETUP = """
+import kernels
+from benchmarks.bench_income import _plain_problem
+cov, yields, classes, class_caps, upper, target, cap = _plain_problem()
+"""
+#: call -> (the statement the plain-Python worker runs, the same call compiled here)
+PLAIN_CALLS = {
+    "min_volatility_for_income": (
+        "kernels.min_volatility_for_income(cov, yields, target, upper=upper, classes=classes, class_caps=class_caps)",
+        lambda cov, yields, classes, class_caps, upper, target, cap: min_volatility_for_income(
+            cov, yields, target, upper=upper, classes=classes, class_caps=class_caps)),
+    "max_yield_for_volatility": (
+        "kernels.max_yield_for_volatility(cov, yields, cap, upper=upper, classes=classes, class_caps=class_caps)",
+        lambda cov, yields, classes, class_caps, upper, target, cap: max_yield_for_volatility(
+            cov, yields, cap, upper=upper, classes=classes, class_caps=class_caps)),
+    "income_frontier, 20 points": (
+        "kernels.income_frontier(cov, yields, 20, upper=upper, classes=classes, class_caps=class_caps)",
+        lambda cov, yields, classes, class_caps, upper, target, cap: income_frontier(
+            cov, yields, 20, upper=upper, classes=classes, class_caps=class_caps)),
+}
+
+
+@pytest.mark.parametrize("call", list(PLAIN_CALLS))
+@pytest.mark.parametrize("mode", ["compiled", "plain_python"])
+def test_plain_python_mode(benchmark, mode, call):
+    """What an advisor waits for without Numba (Pyodide, xlwings Lite) at 20 assets, beside compiled."""
+    benchmark.group = f"plain-Python mode n=20: {call}"
+    statement, run = PLAIN_CALLS[call]
+    benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *_plain_problem())
 
 
 def _location_problem(n_assets, n_accounts=3):

@@ -35,7 +35,7 @@ from .estimators import (
     expected_returns,
 )
 # --- frontier (issue 3)
-from .frontier import (
+from .mean_variance import (
     FrontierResult,
     LinearConstraints,
     PortfolioResult,
@@ -70,7 +70,7 @@ from .book_rebalance import BatchRebalanceResult, rebalance_batch
 from .whole_shares import LotRounding, round_to_lots
 # --- income and tax (issue 6): add imports here
 from .income import IncomeProjection, PortfolioIncome, income_projection, portfolio_income, portfolio_yield
-from .income_portfolios import (
+from .mean_variance import (
     IncomeFrontier,
     IncomePortfolio,
     income_frontier,

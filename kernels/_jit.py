@@ -7,8 +7,7 @@ Kernels write ``@jit`` or ``@jit(option=...)`` (never ``import numba``). Every k
 not compile again; ``error_model="numpy"`` makes a division by zero give inf/nan instead of raising in
 compiled code; ``nogil=True`` lets threads run kernels side by side. A kernel may add ``parallel=True``
 (its loops over :data:`prange` run on all cores), ``fastmath`` (only where a benchmark and a test
-justify it, said in the kernel's docstring; today one sum, :func:`kernels.risk_budgeting.linalg._dot_head`,
-and one norm in :mod:`kernels.min_variance_box`) or ``cache=False``. Any other option, or an explicit
+justify it, said in the kernel's docstring; today one sum, :func:`kernels.risk_budgeting.linalg._dot_head`) or ``cache=False``. Any other option, or an explicit
 signature, is refused with a :class:`TypeError` at import, in both modes: a stand-in that ignored it
 could return other numbers. ``tests/kernels/test_jit.py`` runs one sample kernel per form the kernels
 use, compiled and as Python, and fails when a kernel uses a form it does not cover.

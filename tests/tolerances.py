@@ -58,3 +58,4 @@ RTOL_VALUE_BIN = 1 / 64  # a value percentile lies in the bin of the exact order
 RTOL_TIE_BREAK = 1e-5  # of the household's value: the tie-breaks (kernels.household.model.TIE_BREAKS) add at most
 # 4e-6 of the value traded plus 5e-7 of the largest deviation to the objective an oracle without them minimises
 RTOL_HOUSEHOLD = 1e-12  # of the household's value: amounts recomputed from the same shares (float rounding)
+RTOL_NUMPY_PATH = 1e-11  # a kernel's NumPy path against its loops: the KKT inverse updated in another summation order, relative to max|M|

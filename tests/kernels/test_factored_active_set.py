@@ -1,4 +1,4 @@
-"""Tests for the Cholesky-factored KKT solves of kernels/min_variance_box.py (large problems).
+"""Tests for the Cholesky-factored KKT solves of kernels/mean_variance/box_active_set.py (large problems).
 
 From ``FACTORED_FROM`` assets the box active set reuses validation's Cholesky factor and solves each
 KKT system either through ``Y = L^-1 E_B`` (range space) or by factorising the free block (null
@@ -8,21 +8,26 @@ the exact general path (the critical line); the triangular helpers against NumPy
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
+import kernels.mean_variance.box_active_set as box
 from kernels import max_sharpe, min_variance
-from kernels import min_variance_box as box
 from kernels._validate import as_factored_covariance, check_psd
-from tests.kernels.test_max_sharpe_fast import _exact as _exact_sharpe
-from tests.kernels.test_max_sharpe_fast import _random_problem as _random_sharpe_problem
-from tests.kernels.test_min_variance_box import _exact as _exact_min_variance
-from tests.kernels.test_min_variance_box import _kkt_violation, _random_box_problem
-from tests.tolerances import ATOL_EXACT
+from kernels.mean_variance.status import Status
+from tests.naive import (
+    exact_max_sharpe,
+    exact_min_variance,
+    kkt_violation_box,
+    random_box_problem,
+    random_sharpe_problem,
+)
+from tests.tolerances import ATOL_EXACT, RTOL_KKT
 
-#: Against the exact general path, weights and variance, absolute (the issue's bar).
 N_RANDOM = 80
 #: "range": always through Y = L^-1 E_B; "free": always factorise C_FF; "auto": by flop count.
 FORMS = {"range": lambda *a: False, "free": lambda *a: True, "auto": box._prefer_free_set}
@@ -34,6 +39,20 @@ def _one_blas_thread():
         yield
 
 
+@functools.cache
+def min_variance_reference(seed):
+    """The exact general path's answer to ``random_box_problem(seed)`` (the same for every form)."""
+    return exact_min_variance(*random_box_problem(seed))
+
+
+@functools.cache
+def max_sharpe_reference(seed):
+    """The exact general path's answer to ``random_sharpe_problem(seed)`` (the same for every form)."""
+    C, mu, rf = random_sharpe_problem(seed)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return exact_max_sharpe(monkeypatch, mu, C, rf)
+
+
 @pytest.fixture(params=sorted(FORMS))
 def form(request, monkeypatch):
     """Every problem through the factored solver, in the KKT form named by the parameter."""
@@ -42,23 +61,25 @@ def form(request, monkeypatch):
     return request.param
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_min_variance_equals_exact_path(seed, form):
-    C, lower, upper = _random_box_problem(seed)
+    C, lower, upper = random_box_problem(seed)
     w = box._min_variance_box(C, lower, upper)
     assert w is not None  # well-conditioned: certified in every form
-    ref = _exact_min_variance(C, lower, upper)
+    ref = min_variance_reference(seed)
     np.testing.assert_allclose(w, ref.weights, rtol=0, atol=ATOL_EXACT)
     got = min_variance(C, lower, upper)  # through validation, which hands over its factor
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(got.volatility**2 - ref.volatility**2) <= ATOL_EXACT
-    assert _kkt_violation(C, got.weights, lower, upper) <= 1e-10
+    assert kkt_violation_box(C, got.weights, lower, upper) <= RTOL_KKT
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
-def test_max_sharpe_equals_exact_path(seed, form, monkeypatch):
-    C, mu, rf = _random_sharpe_problem(seed)
-    ref = _exact_sharpe(monkeypatch, mu, C, rf)
+def test_max_sharpe_equals_exact_path(seed, form):
+    C, mu, rf = random_sharpe_problem(seed)
+    ref = max_sharpe_reference(seed)
     got = max_sharpe(mu, C, rf)
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(got.sharpe_ratio - ref.sharpe_ratio) <= ATOL_EXACT
@@ -67,15 +88,15 @@ def test_max_sharpe_equals_exact_path(seed, form, monkeypatch):
 @pytest.mark.parametrize("seed", range(12))
 def test_forms_agree_with_the_inverse_kernel(seed, monkeypatch):
     """The compiled kernel on ``C^-1`` (small problems) and the factored solver: same weights, same set."""
-    C, lower, upper = _random_box_problem(seed)
+    C, lower, upper = random_box_problem(seed)
     monkeypatch.setattr(box, "FACTORED_FROM", 10**9)
     small = box._equality_box(C, np.ones(C.shape[0]), lower, upper, 50, None)
     monkeypatch.setattr(box, "FACTORED_FROM", 1)
     large = box._equality_box(C, np.ones(C.shape[0]), lower, upper, 50, None)
-    assert small[0] == large[0] == box.BOX_OK
-    assert small[1] == pytest.approx(large[1], rel=1e-10)
-    np.testing.assert_allclose(small[2], large[2], rtol=0, atol=1e-12)
-    np.testing.assert_array_equal(small[3], large[3])
+    assert small.status == large.status == Status.OK
+    assert small.gamma == pytest.approx(large.gamma, rel=1e-10)
+    np.testing.assert_allclose(small.weights, large.weights, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(small.state, large.state)
 
 
 def test_both_forms_are_taken_by_the_flop_count():

@@ -1,4 +1,5 @@
-"""Tests for kernels/frontier.py (and the kernels in kernels/cla.py, kernels/qp.py).
+"""Tests for the efficient frontier and the optimal portfolios of kernels/mean_variance (the critical line,
+the path, the constraints).
 
 Oracles: the published Bailey & Lopez de Prado (2013) turning points; cvxpy with Clarabel at tight
 tolerances, one point at a time (tests/naive.py); properties of the frontier.
@@ -20,14 +21,19 @@ from kernels import (
     max_sharpe,
     min_variance,
 )
-from kernels.cla import _critical_line
-from kernels.frontier import _problem, _standard_form
-from tests.naive import cvxpy_min_variance, random_problem, solve_quietly
+from kernels.mean_variance.cla import _critical_line
+from kernels.mean_variance.constraints import _problem, _standard_form
+from kernels.mean_variance.status import Status
+from tests.naive import (
+    cvxpy_max_return,
+    cvxpy_max_sharpe,
+    cvxpy_min_variance,
+    linear_constraints,
+    random_problem,
+    solve_quietly,
+    violation,
+)
 from tests.tolerances import ATOL_FEASIBLE, ATOL_PUBLISHED, RTOL_ORACLE
-
-#: Sampled frontier variance against the oracle's minimum at the same return (the issue's bar).
-#: Weights must satisfy every constraint to this absolute accuracy.
-#: The published turning points are printed with ~15 significant digits from a float64 run.
 
 # ----------------------------------------------------------------------------- published case
 
@@ -107,89 +113,52 @@ CASES = [
 ]
 
 
-def _constraints(p):
-    return LinearConstraints(p.A, p.row_lower, p.row_upper) if p.A.shape[0] else None
-
-
-def _violation(p, w):
-    v = max(abs(w.sum() - 1.0), float(np.max(p.lower - w)), float(np.max(w - p.upper)))
-    if p.A.shape[0]:
-        aw = p.A @ w
-        v = max(v, float(np.max(np.where(np.isfinite(p.row_lower), p.row_lower - aw, -1.0))),
-                float(np.max(np.where(np.isfinite(p.row_upper), aw - p.row_upper, -1.0))))
-    return v
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("seed,n,groups,long_short,dup", CASES)
 def test_frontier_points_match_cvxpy(seed, n, groups, long_short, dup):
     p = random_problem(seed, n, groups=groups, long_short=long_short, singular=dup)
-    f = efficient_frontier(p.mu, p.cov, 5, p.lower, p.upper, constraints=_constraints(p))
+    f = efficient_frontier(p.mu, p.cov, 5, p.lower, p.upper, constraints=linear_constraints(p))
     for r, w, vol in zip(f.returns, f.weights, f.volatilities):
-        assert _violation(p, w) <= ATOL_FEASIBLE
+        assert violation(p, w) <= ATOL_FEASIBLE
         oracle, w_oracle = cvxpy_min_variance(p, float(r))
         ours = float(w @ p.cov @ w)
         assert vol**2 == pytest.approx(ours, rel=1e-12, abs=1e-15)
         # never worse than the solver; equal unless the solver's own answer is infeasible (it then
         # reports a smaller, unattainable value at degenerate targets such as the maximum return)
         assert ours <= oracle * (1 + RTOL_ORACLE) + 1e-15
-        if _violation(p, w_oracle) <= 1e-9 and abs(p.mu @ w_oracle - r) <= 1e-9:
+        if violation(p, w_oracle) <= 1e-9 and abs(p.mu @ w_oracle - r) <= 1e-9:
             assert ours >= oracle * (1 - RTOL_ORACLE) - 1e-15
 
 
 @pytest.mark.parametrize("seed,n,groups,long_short,dup", CASES[::3])
 def test_min_variance_matches_cvxpy(seed, n, groups, long_short, dup):
     p = random_problem(seed, n, groups=groups, long_short=long_short, singular=dup)
-    res = min_variance(p.cov, p.lower, p.upper, constraints=_constraints(p))
+    res = min_variance(p.cov, p.lower, p.upper, constraints=linear_constraints(p))
     oracle, _ = cvxpy_min_variance(p, None)
-    assert _violation(p, res.weights) <= ATOL_FEASIBLE
+    assert violation(p, res.weights) <= ATOL_FEASIBLE
     assert res.volatility**2 == pytest.approx(oracle, rel=RTOL_ORACLE, abs=1e-15)
     assert np.isnan(res.expected_return)
-
-
-def _cvxpy_max_sharpe(p, rf):
-    """Tangency portfolio by the homogenised convex programme (Cornuejols & Tutuncu, section 8.2)."""
-    n = p.mu.size
-    y = cp.Variable(n)
-    kappa = cp.Variable(nonneg=True)
-    vals, vecs = np.linalg.eigh(p.cov)
-    L = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    cons = [(p.mu - rf) @ y == 1, cp.sum(y) == kappa, y >= p.lower * kappa, y <= p.upper * kappa]
-    for a, lo, hi in zip(p.A, p.row_lower, p.row_upper):
-        if np.isfinite(lo):
-            cons.append(a @ y >= lo * kappa)
-        if np.isfinite(hi):
-            cons.append(a @ y <= hi * kappa)
-    solve_quietly(cp.Problem(cp.Minimize(cp.sum_squares(L.T @ y)), cons))
-    w = y.value / kappa.value
-    return (p.mu @ w - rf) / np.sqrt(w @ p.cov @ w)
 
 
 @pytest.mark.parametrize("seed,n,groups,long_short,dup", CASES[1::3])
 def test_max_sharpe_matches_cvxpy(seed, n, groups, long_short, dup):
     p = random_problem(seed, n, groups=groups, long_short=long_short, singular=dup)
     rf = float(np.min(p.mu))
-    res = max_sharpe(p.mu, p.cov, rf, p.lower, p.upper, constraints=_constraints(p))
-    assert _violation(p, res.weights) <= ATOL_FEASIBLE
+    res = max_sharpe(p.mu, p.cov, rf, p.lower, p.upper, constraints=linear_constraints(p))
+    assert violation(p, res.weights) <= ATOL_FEASIBLE
     assert res.sharpe_ratio == pytest.approx((res.weights @ p.mu - rf) / np.sqrt(res.weights @ p.cov @ res.weights))
-    assert res.sharpe_ratio == pytest.approx(_cvxpy_max_sharpe(p, rf), rel=RTOL_ORACLE)
+    assert res.sharpe_ratio == pytest.approx(cvxpy_max_sharpe(p, rf), rel=RTOL_ORACLE)
 
 
 @pytest.mark.parametrize("seed,n,groups,long_short,dup", CASES[2::4])
 def test_target_risk_matches_cvxpy(seed, n, groups, long_short, dup):
     p = random_problem(seed, n, groups=groups, long_short=long_short, singular=dup)
-    f = efficient_frontier(p.mu, p.cov, 2, p.lower, p.upper, constraints=_constraints(p))
+    f = efficient_frontier(p.mu, p.cov, 2, p.lower, p.upper, constraints=linear_constraints(p))
     cap = float(0.3 * f.volatilities[0] + 0.7 * f.volatilities[-1])
     res = efficient_portfolio(p.mu, p.cov, target_risk=cap, lower=p.lower, upper=p.upper,
-                              constraints=_constraints(p))
+                              constraints=linear_constraints(p))
     assert res.volatility == pytest.approx(cap, rel=1e-10)
-    w = cp.Variable(p.mu.size)
-    vals, vecs = np.linalg.eigh(p.cov)
-    L = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    cons = [cp.sum(w) == 1, w >= p.lower, w <= p.upper, cp.sum_squares(L.T @ w) <= cap**2]
-    for a, lo, hi in zip(p.A, p.row_lower, p.row_upper):
-        cons += ([a @ w >= lo] if np.isfinite(lo) else []) + ([a @ w <= hi] if np.isfinite(hi) else [])
-    best = solve_quietly(cp.Problem(cp.Maximize(p.mu @ w), cons))
-    assert res.expected_return == pytest.approx(best, rel=1e-7)
+    assert res.expected_return == pytest.approx(cvxpy_max_return(p, cap), rel=1e-7)
 
 
 # ----------------------------------------------------------------------------- properties
@@ -198,7 +167,7 @@ def test_target_risk_matches_cvxpy(seed, n, groups, long_short, dup):
 @pytest.mark.parametrize("seed", range(6))
 def test_frontier_properties(seed):
     p = random_problem(100 + seed, 10 + 8 * seed, groups=bool(seed % 2), long_short=seed == 4)
-    cons = _constraints(p)
+    cons = linear_constraints(p)
     f = efficient_frontier(p.mu, p.cov, 25, p.lower, p.upper, constraints=cons)
     assert np.all(np.diff(f.returns) > 0) and np.all(np.diff(f.volatilities) > 0)
     # concave in (risk, return): slopes of successive chords do not increase
@@ -220,23 +189,24 @@ def test_frontier_properties(seed):
 
 def test_kernel_matches_py_func():
     p = random_problem(7, 9, groups=True)
-    prob = _problem(p.cov, 9, p.lower, p.upper, _constraints(p), None, None, None)
+    prob = _problem(p.cov, 9, p.lower, p.upper, linear_constraints(p), None, None, None)
     mu_s, E, b, lo, hi = _standard_form(p.mu, prob)
     for stop_rf in (np.nan, 0.0):
         jit_out = _critical_line(prob.cov, mu_s, E, b, lo, hi, 9, 1000, stop_rf)
         py_out = _critical_line.py_func(prob.cov, mu_s, E, b, lo, hi, 9, 1000, stop_rf)
-        assert jit_out[0] == py_out[0] == 0
-        np.testing.assert_allclose(jit_out[1], py_out[1], atol=1e-13)
-        np.testing.assert_allclose(jit_out[2], py_out[2], rtol=1e-11)
+        assert jit_out.status == py_out.status == Status.OK
+        np.testing.assert_allclose(jit_out.weights, py_out.weights, atol=1e-13)
+        np.testing.assert_allclose(jit_out.lambdas, py_out.lambdas, rtol=1e-11)
 
 
+@pytest.mark.slow
 def test_max_sharpe_early_stop_matches_full_path():
     """Stopping the path past the tangency portfolio gives the same answer as the whole frontier."""
     for seed in range(8):
         p = random_problem(300 + seed, 30, groups=seed % 2 == 1, long_short=seed == 3)
         rf = float(np.quantile(p.mu, 0.3))
-        res = max_sharpe(p.mu, p.cov, rf, p.lower, p.upper, constraints=_constraints(p))
-        f = efficient_frontier(p.mu, p.cov, 400, p.lower, p.upper, constraints=_constraints(p))
+        res = max_sharpe(p.mu, p.cov, rf, p.lower, p.upper, constraints=linear_constraints(p))
+        f = efficient_frontier(p.mu, p.cov, 400, p.lower, p.upper, constraints=linear_constraints(p))
         tp = f.turning_points
         sharpe = (np.concatenate([f.returns, tp.returns]) - rf) / np.concatenate([f.volatilities, tp.volatilities])
         assert res.sharpe_ratio >= sharpe.max() - 1e-12
@@ -348,7 +318,7 @@ C3 = _cov(3)
     (lambda: efficient_frontier(MU3, C3, upper=0.3), InfeasibleError,
      r"^upper: maximum weights sum to 0\.9 < 1; raise them so they total at least 1\.$"),
     (lambda: efficient_frontier(MU3, C3, lower=[0, 0.5, 0], upper=[1, 0.2, 1]), InputError,
-     r"^lower: asset 2 has lower bound 0\.5 above its upper bound 0\.2; fix them\.$"),
+     r"^lower: 0\.5 for asset 2 is above its upper limit 0\.2; make lower <= upper\.$"),
     (lambda: efficient_frontier([0.08, np.nan, 0.03], C3), InputError,
      r"^expected_returns: missing or non-finite value at position 2; fill in a number\.$"),
     (lambda: efficient_frontier(MU3, np.where(np.eye(3) > 0, np.nan, C3)), InputError,
@@ -358,7 +328,7 @@ C3 = _cov(3)
     (lambda: efficient_frontier(MU3, C3[:2, :2]), InputError, r"^cov: is 2 x 2 but there are 3 assets"),
     (lambda: efficient_frontier(MU3, C3, n_points=0), InputError, r"^n_points: must be >= 1, got 0\.$"),
     (lambda: efficient_frontier(MU3, C3, groups=["a", "b", "a"], group_lower={"a": 0.9}, group_upper={"a": 0.2}),
-     InputError, r"^group_lower: row 1 has lower limit 0\.9 above upper limit 0\.2; swap or fix them\.$"),
+     InputError, r"^group_lower: 0\.9 for group 1 is above its upper limit 0\.2; make lower <= upper\.$"),
     (lambda: efficient_frontier(MU3, C3, groups=["a", "b", "a"], group_lower={"z": 0.1}), InputError,
      r"^group_lower: unknown group 'z'; groups are a, b\.$"),
     (lambda: efficient_frontier(MU3, C3, groups=["a", "b"]), InputError,
@@ -372,6 +342,8 @@ C3 = _cov(3)
      InfeasibleError, r"^constraints: no portfolio meets the bounds and linear/group limits together"),
     (lambda: efficient_frontier(MU3, C3, constraints=LinearConstraints([[1, 0]], [0], [1])), InputError,
      r"^constraints\.A: expected 3 columns \(one per asset\), got 2\.$"),
+    (lambda: efficient_frontier(MU3, C3, constraints=([[1, 0, 0], [0, 1, 1]], [0, 0.9], [1, 0.5])), InputError,
+     r"^constraints\.lower: 0\.9 for row 2 is above its upper limit 0\.5; make lower <= upper\.$"),
     (lambda: efficient_frontier(MU3, C3, constraints=([[1, 0, 0]], [np.nan], [1])), InputError,
      r"^constraints\.lower: missing value at row 1; fill in a number\.$"),
     (lambda: efficient_frontier(MU3, [[0.04, 0.05, 0], [0.05, 0.04, 0], [0, 0, 0.04]]), InputError,

@@ -1,103 +1,36 @@
-"""Tests for kernels/income_portfolios.py: income-target portfolios against cvxpy (Clarabel)."""
+"""Tests for kernels/mean_variance/income_targets.py: income-target portfolios against cvxpy (Clarabel)."""
 
 from __future__ import annotations
 
-import cvxpy as cp
 import numpy as np
 import pytest
-import scipy.optimize
 
-from kernels import InfeasibleError, InputError
-from kernels.income_portfolios import (
+from kernels import (
     IncomeFrontier,
     IncomePortfolio,
+    InfeasibleError,
+    InputError,
     income_frontier,
     max_attainable_yield,
     max_yield_for_volatility,
     min_volatility_for_income,
 )
 from tests.conftest import random_cov
-from tests.tolerances import ATOL_FEASIBLE_INCOME, ATOL_WEIGHTS, RTOL_OBJECTIVE
+from tests.naive import (
+    class_matrix,
+    cvxpy_max_yield,
+    cvxpy_min_volatility_for_yield,
+    linprog_max_yield,
+    random_income_problem,
+)
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_FEASIBLE_INCOME,
+    ATOL_WEIGHTS,
+    RTOL_OBJECTIVE,
+)
 
-#: Clarabel's default tolerances give objectives to ~1e-8 relative; weights of a strictly convex
-#: problem agree to ~1e-5 (the square root of the objective's tolerance).
-#: Constraint slack allowed for our (exact, active-set) solutions.
 N_SEEDS = 12
-
-
-def random_problem(seed, n_max=12, with_return=False, with_classes=False, with_caps=False, n_min=3):
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(n_min, n_max + 1))
-    cov = random_cov(rng, n)
-    yields = rng.uniform(0.0, 0.08, n)
-    kw = {}
-    if with_caps:
-        kw["upper"] = rng.uniform(1.2 / n, 0.6, n)
-    if with_return:
-        kw["expected_returns"] = rng.uniform(0.02, 0.10, n)
-    if with_classes:
-        labels = np.array(["bonds", "stocks", "reits"])
-        kw["classes"] = list(labels[np.concatenate([[0, 1, 2], rng.integers(0, 3, n - 3)])])
-        kw["class_caps"] = {"reits": 0.25, "bonds": 0.7}
-    return rng, cov, yields, kw
-
-
-def class_matrix(classes, class_caps, n):
-    rows, caps = [], []
-    for label, cap in class_caps.items():
-        rows.append([1.0 if c == label else 0.0 for c in classes])
-        caps.append(cap)
-    return np.array(rows).reshape(-1, n), np.array(caps)
-
-
-def cvxpy_constraints(w, n, kw, min_return=None):
-    cons = [cp.sum(w) == 1, w >= kw.get("lower", 0.0), w <= kw.get("upper", 1.0)]
-    if min_return is not None:
-        cons.append(kw["expected_returns"] @ w >= min_return)
-    if "classes" in kw:
-        G, caps = class_matrix(kw["classes"], kw["class_caps"], n)
-        cons.append(G @ w <= caps)
-    return cons
-
-
-def cvxpy_min_vol(cov, yields, target, kw, min_return=None):
-    n = len(yields)
-    w = cp.Variable(n)
-    cons = cvxpy_constraints(w, n, kw, min_return) + [yields @ w >= target]
-    prob = cp.Problem(cp.Minimize(cp.quad_form(w, cp.psd_wrap(cov))), cons)
-    prob.solve(solver=cp.CLARABEL)
-    assert prob.status == cp.OPTIMAL
-    return w.value, float(np.sqrt(max(prob.value, 0.0)))
-
-
-def cvxpy_max_yield(cov, yields, cap, kw, min_return=None):
-    n = len(yields)
-    w = cp.Variable(n)
-    L = np.linalg.cholesky(cov)
-    cons = cvxpy_constraints(w, n, kw, min_return) + [cp.norm(L.T @ w) <= cap]
-    prob = cp.Problem(cp.Maximize(yields @ w), cons)
-    prob.solve(solver=cp.CLARABEL)
-    assert prob.status == cp.OPTIMAL
-    return w.value, float(prob.value)
-
-
-def linprog_max_yield(yields, kw, min_return=None):
-    n = len(yields)
-    A_ub, b_ub = [], []
-    if min_return is not None:
-        A_ub.append(-kw["expected_returns"])
-        b_ub.append(-min_return)
-    if "classes" in kw:
-        G, caps = class_matrix(kw["classes"], kw["class_caps"], n)
-        A_ub.extend(G)
-        b_ub.extend(caps)
-    lo = np.broadcast_to(kw.get("lower", 0.0), n)
-    hi = np.broadcast_to(kw.get("upper", 1.0), n)
-    res = scipy.optimize.linprog(-yields, A_ub=np.array(A_ub).reshape(-1, n) if A_ub else None,
-                                 b_ub=b_ub or None, A_eq=np.ones((1, n)), b_eq=[1.0],
-                                 bounds=list(zip(lo, hi)), method="highs")
-    assert res.status == 0
-    return -res.fun
 
 
 def assert_feasible(p: IncomePortfolio, yields, kw, min_return=None):
@@ -147,7 +80,7 @@ def test_two_uncorrelated_assets_hand_worked():
 @pytest.mark.parametrize("seed", range(N_SEEDS))
 @pytest.mark.parametrize("variant", ["plain", "caps", "classes_and_return"])
 def test_min_volatility_for_income_matches_cvxpy(seed, variant):
-    rng, cov, yields, kw = random_problem(
+    rng, cov, yields, kw = random_income_problem(
         seed, with_caps=variant != "plain", with_classes=variant == "classes_and_return",
         with_return=variant == "classes_and_return")
     min_return = None
@@ -160,7 +93,7 @@ def test_min_volatility_for_income_matches_cvxpy(seed, variant):
     p = min_volatility_for_income(cov, yields, target, **kw)
     assert_feasible(p, yields, kw_oracle, min_return)
     assert p.yield_ >= target - ATOL_FEASIBLE_INCOME
-    w_ref, vol_ref = cvxpy_min_vol(cov, yields, target, kw_oracle, min_return)
+    w_ref, vol_ref = cvxpy_min_volatility_for_yield(cov, yields, target, kw_oracle, min_return)
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
     assert p.volatility <= vol_ref * (1 + 1e-9)  # exact solution: never worse than the interior-point one
     np.testing.assert_allclose(p.weights, w_ref, atol=ATOL_WEIGHTS)
@@ -169,7 +102,7 @@ def test_min_volatility_for_income_matches_cvxpy(seed, variant):
 @pytest.mark.parametrize("seed", range(N_SEEDS))
 @pytest.mark.parametrize("variant", ["plain", "classes_and_return"])
 def test_max_yield_for_volatility_matches_cvxpy(seed, variant):
-    rng, cov, yields, kw = random_problem(100 + seed, with_caps=True, with_classes=variant != "plain",
+    rng, cov, yields, kw = random_income_problem(100 + seed, with_caps=True, with_classes=variant != "plain",
                                           with_return=variant != "plain")
     min_return = None
     if "expected_returns" in kw:
@@ -188,7 +121,7 @@ def test_max_yield_for_volatility_matches_cvxpy(seed, variant):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_income_frontier_is_monotone_convex_and_on_the_oracle(seed):
-    rng, cov, yields, kw = random_problem(200 + seed, with_caps=True, with_classes=True, n_min=6)
+    rng, cov, yields, kw = random_income_problem(200 + seed, with_caps=True, with_classes=True, n_min=6)
     f = income_frontier(cov, yields, n_points=15, **kw)
     assert isinstance(f, IncomeFrontier)
     assert f.weights.shape == (15, len(yields))
@@ -200,14 +133,14 @@ def test_income_frontier_is_monotone_convex_and_on_the_oracle(seed):
     assert np.all(np.diff(slopes) >= -1e-8 * max(1.0, np.abs(slopes).max()))
     assert f.yields[-1] == pytest.approx(linprog_max_yield(yields, kw), rel=1e-9)
     for k in (0, 7, 14):
-        _, vol_ref = cvxpy_min_vol(cov, yields, f.yields[k], kw)
+        _, vol_ref = cvxpy_min_volatility_for_yield(cov, yields, f.yields[k], kw)
         assert f.volatilities[k] == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
         np.testing.assert_allclose(f.weights[k].sum(), 1.0, atol=ATOL_FEASIBLE_INCOME)
         np.testing.assert_allclose(f.weights[k] @ yields, f.yields[k], atol=1e-12)
 
 
 def test_max_attainable_yield_matches_linprog():
-    _, cov, yields, kw = random_problem(7, with_caps=True, with_classes=True, with_return=True)
+    _, cov, yields, kw = random_income_problem(7, with_caps=True, with_classes=True, with_return=True)
     kw["min_return"] = float(np.median(kw["expected_returns"]))
     kw_oracle = {k: v for k, v in kw.items() if k != "min_return"}
     assert max_attainable_yield(yields, **kw) == pytest.approx(
@@ -265,7 +198,7 @@ def test_volatility_cap_below_the_least_risky_portfolio():
          r"^lower: the floors add up to 1\.2, above 1; lower them so the weights can sum to 1\.$"),
         (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.03, lower=[0.5, 0.0],
                                            upper=[0.4, 1.0]), InputError,
-         r"^lower: 0\.5 for asset 1 is above its upper bound 0\.4; make lower <= upper\.$"),
+         r"^lower: 0\.5 for asset 1 is above its upper limit 0\.4; make lower <= upper\.$"),
         (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.03, upper=[1.2, 1.0]), InputError,
          r"^upper: 1\.2 at position 1 is outside 0\.\.1; enter weights as decimal fractions"),
         (lambda: min_volatility_for_income(np.eye(2) * 0.01, [0.03, 0.04], 0.0, expected_returns=[0.05, 0.06],
@@ -295,23 +228,20 @@ def test_bad_inputs(call, error, message):
 
 # ---------------------------------------------------------------- kernels and layout
 
-def test_path_kernels_match_py_func():
-    from kernels.income_portfolios import _cap_volatility_on_path, _interpolate_path
-
+def test_income_frontier_ends_and_caps_on_the_turning_points():
     rng = np.random.default_rng(5)
     cov = random_cov(rng, 6)
-    f = income_frontier(cov, rng.uniform(0, 0.08, 6), n_points=4, upper=0.4)
-    turning = np.ascontiguousarray(f.turning_weights[::-1])
-    path_yields = np.ascontiguousarray(f.turning_yields[::-1])
-    targets = np.linspace(path_yields[-1] - 0.01, path_yields[0] + 0.01, 9)
-    a = _interpolate_path(turning, path_yields, targets, np.empty((9, 6)))
-    b = _interpolate_path.py_func(turning, path_yields, targets, np.empty((9, 6)))
-    np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
-    np.testing.assert_allclose(a[0], turning[-1], atol=1e-15)  # below the range: least risky end
-    np.testing.assert_allclose(a[-1], turning[0], atol=1e-15)  # above: highest-yield end
-    vols = np.sqrt(np.einsum("ki,ij,kj->k", turning, cov, turning))
-    for cap in np.linspace(vols.min() * 0.9, vols.max() * 1.1, 7):
-        assert _cap_volatility_on_path(turning, cov, cap) == _cap_volatility_on_path.py_func(turning, cov, cap)
+    yields = rng.uniform(0, 0.08, 6)
+    f = income_frontier(cov, yields, n_points=4, upper=0.4)
+    np.testing.assert_allclose(f.weights[0], f.turning_weights[0], atol=1e-15)  # least risky end
+    np.testing.assert_allclose(f.weights[-1], f.turning_weights[-1], atol=1e-15)  # highest-yield end
+    vols = np.sqrt(np.einsum("ki,ij,kj->k", f.turning_weights, cov, f.turning_weights))
+    # a volatility cap at a turning point gives that turning point (the path is exact between them);
+    # not at the least risky end, where volatility is flat and the weights move as the square root of the cap
+    for k in range(1, vols.size):
+        p = max_yield_for_volatility(cov, yields, float(vols[k]), upper=0.4)
+        np.testing.assert_allclose(p.weights, f.turning_weights[k], rtol=0, atol=ATOL_EXACT)
+        assert p.binding == ("max_yield" if k == vols.size - 1 else "volatility_cap")
 
 
 def test_frontier_orders_turning_points_and_reports_returns():
@@ -367,7 +297,7 @@ def test_singular_covariance_asset_listed_twice(seed):
     yields = np.append(y5 := rng.uniform(0, 0.07, 5), y5[0])
     target = float(np.quantile(yields, 0.6))
     p = min_volatility_for_income(cov, yields, target, upper=0.35)
-    _, vol_ref = cvxpy_min_vol(cov + 1e-14 * np.eye(6), yields, target, {"upper": 0.35})
+    _, vol_ref = cvxpy_min_volatility_for_yield(cov + 1e-14 * np.eye(6), yields, target, {"upper": 0.35})
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)
     assert p.yield_ >= target - ATOL_FEASIBLE_INCOME
     assert_feasible(p, yields, {"upper": 0.35})
@@ -377,7 +307,7 @@ def test_equal_yields_give_a_one_point_frontier():
     rng = np.random.default_rng(17)
     cov = random_cov(rng, 4)
     y = np.full(4, 0.03)
-    w_ref, vol_ref = cvxpy_min_vol(cov, y, 0.0, {})
+    w_ref, vol_ref = cvxpy_min_volatility_for_yield(cov, y, 0.0, {})
     p = min_volatility_for_income(cov, y, 0.03)
     assert p.binding == "min_variance"
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE)

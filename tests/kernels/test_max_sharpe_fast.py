@@ -1,4 +1,4 @@
-"""Tests for the fast long-only path of ``max_sharpe`` (kernels/min_variance_box.py ``_max_sharpe_box``).
+"""Tests for the fast long-only path of ``max_sharpe`` (kernels/mean_variance/box_active_set.py ``_max_sharpe_box``).
 
 Long-only, ``lower = 0``, ``upper >= 1``, no rows: ``w = y / sum(y)`` with ``y`` minimising
 ``y'Cy`` subject to ``(mu - rf)'y = 1``, ``y >= 0``.  Oracles: the existing exact path (the critical
@@ -12,22 +12,24 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from kernels import frontier, max_sharpe
+from kernels import LinearConstraints, max_sharpe
 from kernels.errors import InfeasibleError
-from kernels.frontier import LinearConstraints
-from kernels.min_variance_box import (
-    BOX_OK,
+from kernels.mean_variance import portfolios
+from kernels.mean_variance.box_active_set import (
     MAX_CONDITION,
     _equality_active_set,
     _max_sharpe_box,
 )
-from tests.naive import solve_quietly
+from kernels.mean_variance.status import Status
+from tests.naive import (
+    cvxpy_long_only_max_sharpe,
+    exact_max_sharpe,
+    kkt_violation_sharpe,
+    random_sharpe_problem,
+    with_duplicate_asset,
+)
 from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_KKT, RTOL_LAMBDA
 
-#: Fast path against the exact path (the issue's bar): weights and Sharpe ratio, absolute.
-#: risk_tolerance (lam of the path) against the exact path, relative.
-#: Clarabel is an interior-point solution: weights agree to its accuracy only.
-#: KKT residuals relative to max|C| * max(1, lam * max|mu|) (roundoff on a well-conditioned C).
 N_RANDOM = 220
 
 
@@ -38,66 +40,24 @@ def _one_blas_thread():
         yield
 
 
-def _exact(monkeypatch, *args, **kwargs):
-    """``max_sharpe`` as it ran before the fast path (the fast path reports "cannot certify")."""
-    with monkeypatch.context() as m:
-        m.setattr(frontier, "_max_sharpe_box", lambda *a, **k: None)
-        return max_sharpe(*args, **kwargs)
-
-
-def _random_problem(seed: int):
-    """Factor-model covariance, expected returns and a risk-free rate with mixed signs of mu - rf."""
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(2, 201))
-    k = int(rng.integers(1, 8))
-    B = rng.normal(size=(n, k)) * rng.uniform(0.05, 0.3)
-    C = B @ B.T + np.diag(rng.uniform(0.03, 0.4, size=n) ** 2)
-    mu = rng.normal(0.06, 0.05, size=n)
-    # rf between the smallest and the largest return: some assets above it, some below
-    rf = float(np.quantile(mu, rng.uniform(0.0, 0.9))) if seed % 3 else 0.0
-    if not np.any(mu > rf):
-        rf = float(np.max(mu)) - 0.01
-    return C, mu, rf
-
-
 def _spy(monkeypatch):
     calls = []
-    real = frontier._max_sharpe_box
+    real = portfolios._max_sharpe_box
 
     def spy(*a, **k):
         out = real(*a, **k)
         calls.append(out is not None)
         return out
 
-    monkeypatch.setattr(frontier, "_max_sharpe_box", spy)
+    monkeypatch.setattr(portfolios, "_max_sharpe_box", spy)
     return calls
 
 
-def _kkt_violation(C, mu, w, lam, rf=None):
-    """Largest violation of the KKT conditions at ``w`` (sum w = 1, w >= 0), relative.
-
-    ``rf`` given: the Sharpe problem, i.e. ``C w - lam (mu - rf)`` is 0 where held and >= 0 at zero
-    with ``lam = w'Cw / (mu'w - rf)``.  ``rf`` None: the path ``min 1/2 w'Cw - lam mu'w`` at ``lam``
-    with the budget multiplier fitted on the held assets.
-    """
-    held = w > 0.0
-    g = C @ w - lam * mu
-    if rf is None:
-        g = g - float(np.mean(g[held]))
-    else:
-        g = g + lam * rf
-    scale = float(np.max(np.abs(C))) * max(1.0, lam * float(np.max(np.abs(mu))))
-    viol = [abs(float(w.sum()) - 1.0), float(max(0.0, -np.min(w)))]
-    viol.append(float(np.max(np.abs(g[held]))) / scale)
-    if (~held).any():
-        viol.append(float(max(0.0, -np.min(g[~held]))) / scale)
-    return max(viol)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_fast_path_equals_exact_path(seed, monkeypatch):
-    C, mu, rf = _random_problem(seed)
-    ref = _exact(monkeypatch, mu, C, rf)
+    C, mu, rf = random_sharpe_problem(seed)
+    ref = exact_max_sharpe(monkeypatch, mu, C, rf)
     calls = _spy(monkeypatch)
     got = max_sharpe(mu, C, rf)
     assert len(calls) == 1
@@ -110,8 +70,8 @@ def test_fast_path_equals_exact_path(seed, monkeypatch):
     assert got.risk_tolerance == pytest.approx(ref.risk_tolerance, rel=RTOL_LAMBDA)
     w = got.weights
     lam_tangency = float(w @ C @ w) / float(w @ mu - rf)
-    assert _kkt_violation(C, mu, w, lam_tangency, rf) <= RTOL_KKT
-    assert _kkt_violation(C, mu, w, got.risk_tolerance) <= RTOL_KKT
+    assert kkt_violation_sharpe(C, mu, w, lam_tangency, rf) <= RTOL_KKT
+    assert kkt_violation_sharpe(C, mu, w, got.risk_tolerance) <= RTOL_KKT
     # the Sharpe ratio reported is the one of the weights
     assert got.sharpe_ratio == pytest.approx((w @ mu - rf) / np.sqrt(w @ C @ w), rel=1e-12)
 
@@ -119,48 +79,32 @@ def test_fast_path_equals_exact_path(seed, monkeypatch):
 def test_most_random_problems_take_the_fast_path(monkeypatch):
     calls = _spy(monkeypatch)
     for seed in range(40):
-        C, mu, rf = _random_problem(seed)
+        C, mu, rf = random_sharpe_problem(seed)
         max_sharpe(mu, C, rf)
     assert len(calls) == 40 and sum(calls) >= 35
 
 
 @pytest.mark.parametrize("seed, n", [(1, 5), (2, 30), (3, 80), (4, 150)])
 def test_against_clarabel(seed, n):
-    import cvxpy as cp
-
     rng = np.random.default_rng(seed)
     B = rng.normal(size=(n, max(1, n // 4))) * 0.15
     C = B @ B.T + np.diag(rng.uniform(0.05, 0.3, size=n) ** 2)
     mu = rng.normal(0.06, 0.04, size=n)
     rf = 0.02
     got = max_sharpe(mu, C, rf)
-    vals, vecs = np.linalg.eigh(C)
-    L = vecs * np.sqrt(np.clip(vals, 0.0, None))
-    y = cp.Variable(n)
-    solve_quietly(cp.Problem(cp.Minimize(cp.sum_squares(L.T @ y)), [(mu - rf) @ y == 1, y >= 0]))
-    w_cvx = np.clip(np.asarray(y.value), 0.0, None)
-    w_cvx /= w_cvx.sum()
+    w_cvx = cvxpy_long_only_max_sharpe(C, mu, rf)
     np.testing.assert_allclose(got.weights, w_cvx, rtol=0, atol=ATOL_ORACLE_WEIGHTS)
     s_cvx = (w_cvx @ mu - rf) / np.sqrt(w_cvx @ C @ w_cvx)
     assert got.sharpe_ratio >= s_cvx - 1e-9
 
 
-def _duplicate_asset(seed):
-    C, mu, rf = _random_problem(seed)
-    n = C.shape[0]
-    C2 = np.empty((n + 1, n + 1))
-    C2[:n, :n] = C
-    C2[n, :n] = C2[:n, n] = C[0]
-    C2[n, n] = C[0, 0]
-    return C2, np.append(mu, mu[0]), rf
-
-
 @pytest.mark.parametrize("seed", range(6))
 def test_singular_covariance_falls_back(seed, monkeypatch):
-    C, mu, rf = _duplicate_asset(seed)
+    C, mu, rf = random_sharpe_problem(seed)
+    C, mu = with_duplicate_asset(C, mu)
     assert _max_sharpe_box(C, mu, rf) is None
     got = max_sharpe(mu, C, rf)
-    ref = _exact(monkeypatch, mu, C, rf)
+    ref = exact_max_sharpe(monkeypatch, mu, C, rf)
     np.testing.assert_array_equal(got.weights, ref.weights)  # the very same computation
     assert got.risk_tolerance == ref.risk_tolerance
 
@@ -176,12 +120,12 @@ def test_ill_conditioned_covariance_falls_back(seed, monkeypatch):
     mu = rng.normal(0.06, 0.04, size=n)
     assert _max_sharpe_box(C, mu, 0.0) is None
     got = max_sharpe(mu, C)
-    ref = _exact(monkeypatch, mu, C)
+    ref = exact_max_sharpe(monkeypatch, mu, C)
     np.testing.assert_array_equal(got.weights, ref.weights)
 
 
 def test_uncertified_result_falls_back():
-    C, mu, rf = _random_problem(5)
+    C, mu, rf = random_sharpe_problem(5)
     assert _max_sharpe_box(C, mu, rf, max_iter=1) is None  # needs more than one iteration
     assert _max_sharpe_box(C, mu, rf) is not None
 
@@ -193,7 +137,7 @@ def test_one_asset_held_falls_back(monkeypatch):
     mu = np.array([0.08, 0.01, 0.0])
     assert _max_sharpe_box(C, mu, 0.02) is None
     got = max_sharpe(mu, C, 0.02)
-    ref = _exact(monkeypatch, mu, C, 0.02)
+    ref = exact_max_sharpe(monkeypatch, mu, C, 0.02)
     np.testing.assert_array_equal(got.weights, [1.0, 0.0, 0.0])
     assert got.risk_tolerance == ref.risk_tolerance
 
@@ -240,7 +184,7 @@ def test_no_effective_caps_take_fast_path(kwargs, monkeypatch):
     B = rng.normal(size=(5, 2)) * 0.2
     C = B @ B.T + np.diag(rng.uniform(0.05, 0.3, size=5) ** 2)
     mu = np.array([0.08, 0.07, 0.06, 0.09, 0.05])
-    ref = _exact(monkeypatch, mu, C, 0.01, **kwargs)
+    ref = exact_max_sharpe(monkeypatch, mu, C, 0.01, **kwargs)
     calls = _spy(monkeypatch)
     got = max_sharpe(mu, C, 0.01, **kwargs)
     assert calls == [True]
@@ -250,19 +194,13 @@ def test_no_effective_caps_take_fast_path(kwargs, monkeypatch):
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_kernel_matches_py_func(seed):
-    C, mu, rf = _random_problem(seed)
+    C, mu, rf = random_sharpe_problem(seed)
     n = C.shape[0]
     H = np.ascontiguousarray(np.tril(np.linalg.inv(C)))  # the kernel reads the lower triangle only
-    a = mu - rf
-    out = []
-    for fn in (_equality_active_set, _equality_active_set.py_func):
-        y = np.empty(n)
-        state = np.empty(n, dtype=np.int64)
-        status, n_iter, kappa = fn(H, a, np.zeros(n), np.full(n, np.inf), 50, y, state)
-        out.append((status, n_iter, kappa, y, state))
-    (s1, i1, k1, y1, st1), (s2, i2, k2, y2, st2) = out
-    assert s1 == s2 == BOX_OK
-    assert i1 == i2
-    np.testing.assert_array_equal(st1, st2)
-    np.testing.assert_allclose(y1, y2, rtol=1e-12, atol=0)
-    assert k1 == pytest.approx(k2, rel=1e-12)
+    a, b = (fn(H, mu - rf, np.zeros(n), np.full(n, np.inf), 50, np.empty(n), np.empty(n, dtype=np.int64))
+            for fn in (_equality_active_set, _equality_active_set.py_func))
+    assert a.status == b.status == Status.OK
+    assert a.n_iter == b.n_iter
+    np.testing.assert_array_equal(a.state, b.state)
+    np.testing.assert_allclose(a.weights, b.weights, rtol=1e-12, atol=0)
+    assert a.gamma == pytest.approx(b.gamma, rel=1e-12)

@@ -1,6 +1,6 @@
-"""Tests for kernels/min_variance_box.py (the box-bounds-only fast path of ``min_variance``).
+"""Tests for kernels/mean_variance/box_active_set.py (the box-bounds-only fast path of ``min_variance``).
 
-Oracles: the existing exact path (critical line + primal active set of kernels/qp.py, called
+Oracles: the exact general path (critical line + face QP of kernels/mean_variance, called
 directly); cvxpy with Clarabel at tight tolerances; the KKT conditions checked in plain NumPy;
 the compiled kernel against its ``.py_func``.
 """
@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from kernels import min_variance
-from kernels.frontier import _problem, _result, _solve_path
-from kernels.min_variance_box import (
-    BOX_OK,
+from kernels.mean_variance.box_active_set import (
     MAX_CONDITION,
     _equality_active_set,
     _min_variance_box,
 )
-from tests.naive import cvxpy_min_variance, random_problem
+from kernels.mean_variance.status import Status
+from tests.naive import (
+    cvxpy_min_variance,
+    exact_min_variance,
+    kkt_violation_box,
+    random_box_problem,
+    random_problem,
+    with_duplicate_asset,
+)
 from tests.tolerances import (
     ATOL_EXACT,
     ATOL_ORACLE_WEIGHTS,
@@ -26,94 +33,38 @@ from tests.tolerances import (
     RTOL_ORACLE_VARIANCE,
 )
 
-#: Fast path against the exact general path (the issue's bar), weights and variance, absolute.
-#: Clarabel at tight tolerances is an interior-point solution: weights agree to its accuracy only.
-#: KKT residuals relative to max|C| * max(1, max|w|) (roundoff of a solve on a well-conditioned C).
 N_RANDOM = 240
 
 
-def _exact(C, lower, upper, mu=None):
-    """The existing general path, as ``min_variance`` ran before the fast path."""
-    n = C.shape[0]
-    prob = _problem(C, n, lower, upper, None, None, None, None)
-    path = _solve_path(np.zeros(n) if mu is None else np.asarray(mu, float), prob, "min_variance")
-    return _result(path.weights[0].copy(), mu, prob.cov, float(path.lambdas[0]))
+@pytest.fixture(scope="module", autouse=True)
+def _one_blas_thread():
+    # small matrices: BLAS threads only contend on a shared machine (and Pyodide has one thread)
+    with threadpool_limits(1):
+        yield
 
 
-def _random_box_problem(seed: int):
-    """Factor-model covariance and a random box: long-only, tight (binding) upper bounds, long-short."""
-    rng = np.random.default_rng(seed)
-    n = int(rng.integers(2, 201))
-    k = int(rng.integers(1, 8))
-    B = rng.normal(size=(n, k)) * rng.uniform(0.05, 0.3)
-    C = B @ B.T + np.diag(rng.uniform(0.03, 0.4, size=n) ** 2)
-    kind = seed % 4
-    if kind == 0:  # long-only
-        lower, upper = np.zeros(n), np.ones(n)
-    elif kind == 1:  # caps that bind
-        lower = np.zeros(n)
-        upper = rng.uniform(1.05, 3.0) / n * rng.uniform(0.5, 1.5, size=n)
-        upper *= max(1.0, 1.05 / upper.sum())
-    elif kind == 2:  # long-short
-        lower = -rng.uniform(0.0, 0.3, size=n)
-        upper = rng.uniform(1.5 / n, 1.0, size=n)
-        upper *= max(1.0, 1.05 / upper.sum())
-    else:  # floors and caps, some assets pinned (lower == upper)
-        lower = np.where(rng.random(n) < 0.3, rng.uniform(0.0, 0.5 / n, size=n), 0.0)
-        upper = np.maximum(lower + 1e-3, rng.uniform(1.5 / n, 1.0, size=n))
-        pinned = rng.random(n) < 0.1
-        upper[pinned] = lower[pinned]
-        upper[~pinned] *= max(1.0, (1.05 - upper[pinned].sum()) / upper[~pinned].sum())
-    return C, lower, upper
-
-
-def _kkt_violation(C, w, lower, upper):
-    """Largest violation of the KKT conditions of min w'Cw/2, sum w = 1, lower <= w <= upper."""
-    g0 = C @ w
-    scale = float(np.max(np.abs(C))) * max(1.0, float(np.max(np.abs(w))))
-    tol = 1e-12 * max(1.0, float(np.max(np.abs(w))))
-    at_lo = w <= lower + tol
-    at_hi = w >= upper - tol
-    free = ~(at_lo | at_hi)
-    # budget multiplier: the common gradient of the free assets (or any value that fits the bounds)
-    if free.any():
-        gamma = float(np.mean(g0[free]))
-    else:
-        gamma = 0.5 * (float(np.max(g0[at_hi])) + float(np.min(g0[at_lo]))) if at_lo.any() and at_hi.any() else 0.0
-    g = g0 - gamma
-    viol = [abs(float(w.sum()) - 1.0), float(np.max(lower - w)), float(np.max(w - upper))]
-    if free.any():
-        viol.append(float(np.max(np.abs(g[free]))) / scale)
-    lo_only = at_lo & ~at_hi
-    hi_only = at_hi & ~at_lo
-    if lo_only.any():
-        viol.append(float(np.max(-g[lo_only])) / scale)  # multiplier of a lower bound must be >= 0
-    if hi_only.any():
-        viol.append(float(np.max(g[hi_only])) / scale)  # multiplier of an upper bound must be <= 0
-    return max(viol)
-
-
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(N_RANDOM))
 def test_fast_path_equals_exact_path(seed):
-    C, lower, upper = _random_box_problem(seed)
+    C, lower, upper = random_box_problem(seed)
     w = _min_variance_box(C, lower, upper)
     assert w is not None  # well-conditioned: the fast path certifies its answer
-    ref = _exact(C, lower, upper)
+    ref = exact_min_variance(C, lower, upper)
     np.testing.assert_allclose(w, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(float(w @ C @ w) - ref.volatility**2) <= ATOL_EXACT
     got = min_variance(C, lower, upper)
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert abs(got.volatility**2 - ref.volatility**2) <= ATOL_EXACT
     assert got.risk_tolerance == ref.risk_tolerance == 0.0
-    assert _kkt_violation(C, got.weights, lower, upper) <= RTOL_KKT
+    assert kkt_violation_box(C, got.weights, lower, upper) <= RTOL_KKT
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_result_fields_with_expected_returns(seed):
-    C, lower, upper = _random_box_problem(1000 + seed)
+    C, lower, upper = random_box_problem(1000 + seed)
     mu = np.random.default_rng(seed).normal(0.06, 0.04, size=C.shape[0])
     got = min_variance(C, lower, upper, expected_returns=mu)
-    ref = _exact(C, lower, upper, mu)
+    ref = exact_min_variance(C, lower, upper, mu)
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
     assert got.expected_return == pytest.approx(ref.expected_return, abs=ATOL_EXACT)
     assert got.sharpe_ratio == pytest.approx(ref.sharpe_ratio, rel=1e-8)
@@ -130,22 +81,13 @@ def test_against_clarabel(seed, n, long_short):
     assert float(w @ prob.cov @ w) <= value * (1.0 + RTOL_ORACLE_VARIANCE)
 
 
-def _duplicate_asset(seed, n):
-    C = _random_box_problem(seed)[0][:n, :n]
-    n = C.shape[0]
-    C2 = np.empty((n + 1, n + 1))
-    C2[:n, :n] = C
-    C2[n, :n] = C2[:n, n] = C[0]
-    C2[n, n] = C[0, 0]
-    return C2, np.zeros(n + 1), np.ones(n + 1)
-
-
 @pytest.mark.parametrize("seed", range(8))
 def test_singular_covariance_falls_back(seed):
-    C, lower, upper = _duplicate_asset(seed, 2 + 3 * seed)
+    C = with_duplicate_asset(random_box_problem(seed)[0][: 2 + 3 * seed, : 2 + 3 * seed])
+    lower, upper = np.zeros(C.shape[0]), np.ones(C.shape[0])
     assert _min_variance_box(C, lower, upper) is None
     got = min_variance(C, lower, upper)
-    ref = _exact(C, lower, upper)
+    ref = exact_min_variance(C, lower, upper)
     np.testing.assert_array_equal(got.weights, ref.weights)  # the very same computation
 
 
@@ -162,7 +104,7 @@ def test_ill_conditioned_covariance_falls_back(seed):
 
 
 def test_uncertified_result_falls_back():
-    C, lower, upper = _random_box_problem(2)  # long-short: needs more than one iteration
+    C, lower, upper = random_box_problem(2)  # long-short: needs more than one iteration
     assert _min_variance_box(C, lower, upper, max_iter=1) is None
     assert _min_variance_box(C, lower, upper) is not None
 
@@ -182,19 +124,14 @@ def test_two_assets_closed_form():
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_kernel_matches_py_func(seed):
-    C, lower, upper = _random_box_problem(seed)
+    C, lower, upper = random_box_problem(seed)
     n = C.shape[0]
     H = np.linalg.inv(C)
     H = np.ascontiguousarray(np.tril(H))  # the kernel reads the lower triangle only
-    out = []
-    for fn in (_equality_active_set, _equality_active_set.py_func):
-        w = np.empty(n)
-        state = np.empty(n, dtype=np.int64)
-        status, n_iter, gamma = fn(H, np.ones(n), lower, upper, 50, w, state)
-        out.append((status, n_iter, gamma, w, state))
-    (s1, i1, g1, w1, st1), (s2, i2, g2, w2, st2) = out
-    assert s1 == s2 == BOX_OK
-    assert i1 == i2
-    np.testing.assert_array_equal(st1, st2)
-    np.testing.assert_allclose(w1, w2, rtol=0, atol=1e-13)
-    assert g1 == pytest.approx(g2, rel=1e-12)
+    a, b = (fn(H, np.ones(n), lower, upper, 50, np.empty(n), np.empty(n, dtype=np.int64))
+            for fn in (_equality_active_set, _equality_active_set.py_func))
+    assert a.status == b.status == Status.OK
+    assert a.n_iter == b.n_iter
+    np.testing.assert_array_equal(a.state, b.state)
+    np.testing.assert_allclose(a.weights, b.weights, rtol=0, atol=1e-13)
+    assert a.gamma == pytest.approx(b.gamma, rel=1e-12)

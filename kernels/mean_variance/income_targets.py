@@ -2,9 +2,9 @@
 
 A portfolio's yield ``y' w`` is linear in the weights, so "yield at least a target" is one more
 linear constraint, and the *income frontier* (least volatility for each yield) is the efficient
-frontier of the frontier engine (:mod:`kernels.frontier`) with the yields in place of the expected
-returns. Along it the weights are piecewise linear between turning points, so the three
-questions below are answered exactly from the turning points:
+path (:mod:`.path`) with the yields in place of the expected returns. Along it the weights are
+piecewise linear between turning points, so the three questions below are answered exactly
+from the turning points:
 
 * :func:`min_volatility_for_income`: minimum volatility with ``y' w >= target_yield``;
 * :func:`max_yield_for_volatility`: maximum yield with volatility ``<= max_volatility``;
@@ -28,14 +28,25 @@ import numpy as np
 import scipy  # scipy.optimize and scipy.sparse load on first use (they cost ~0.8 s at import)
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit
-from ._validate import as_bounds, as_covariance, as_scalar, as_vector
-from .errors import InfeasibleError, InputError
-from .frontier import LinearConstraints, efficient_frontier
-from .income import as_rate, check_fractions
-
-#: Slack allowed on a yield target or a volatility cap met by a turning point (relative).
-TARGET_RTOL = 1e-10
+from .._validate import (
+    as_bounds,
+    as_covariance,
+    as_factored_covariance,
+    as_rate,
+    as_scalar,
+    as_vector,
+    check_fractions,
+    check_ordered,
+)
+from ..errors import InfeasibleError, InputError
+from .constraints import LinearConstraints, _Problem
+from .path import (
+    TARGET_RTOL,
+    _Path,
+    _point_at_volatility,
+    _points_at_returns,
+    _solve_path,
+)
 
 
 class IncomePortfolio(NamedTuple):
@@ -90,7 +101,7 @@ class IncomeFrontier(NamedTuple):
     turning_weights: NDArray[np.float64]
 
 
-class _Problem(NamedTuple):
+class _IncomeProblem(NamedTuple):
     cov: NDArray[np.float64]
     yields: NDArray[np.float64]
     expected_returns: NDArray[np.float64] | None
@@ -139,10 +150,7 @@ def _weight_bounds(lower, upper, n: int):
     hi = as_bounds(upper, n, "upper")
     check_fractions(lo, "lower", what="weights")
     check_fractions(hi, "upper", what="weights")
-    bad = np.flatnonzero(lo > hi)
-    if bad.size:
-        i = int(bad[0])
-        raise InputError(f"lower: {lo[i]:g} for asset {i + 1} is above its upper bound {hi[i]:g}; make lower <= upper.")
+    check_ordered(lo, hi)
     if hi.sum() < 1.0 - 1e-12:
         raise InfeasibleError(
             f"upper: the caps add up to {hi.sum():g}, below 1; raise them so the weights can sum to 1."
@@ -154,8 +162,8 @@ def _weight_bounds(lower, upper, n: int):
     return lo, hi
 
 
-def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps) -> _Problem:
-    # the PSD check (a factorisation) is left to the frontier engine, which makes it on every call
+def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps) -> _IncomeProblem:
+    # the PSD check (a factorisation) is made once the other inputs are known good (:func:`_path`)
     C = as_covariance(cov, "cov", check_psd_=False)
     n = C.shape[0]
     y = as_vector(yields, "yields", size=n)
@@ -186,8 +194,7 @@ def _problem(cov, yields, expected_returns, min_return, lower, upper, classes, c
         A = np.vstack([A, mu[None, :]])
         rlo = np.append(rlo, r)
         rhi = np.append(rhi, np.inf)
-    problem = _Problem(C, y, mu, lo, hi, np.ascontiguousarray(A.reshape(-1, n)), rlo, rhi, r)
-    return problem
+    return _IncomeProblem(C, y, mu, lo, hi, np.ascontiguousarray(A.reshape(-1, n)), rlo, rhi, r)
 
 
 def _class_infeasible() -> InfeasibleError:
@@ -212,88 +219,25 @@ def _linear_max(c, lo, hi, A, rlo, rhi) -> float | None:
     return float(-res.fun) if res.status == 0 else None
 
 
-# --------------------------------------------------------------------------- path kernels
+# --------------------------------------------------------------------------- the income path
 
 
-@jit
-def _interpolate_path(turning, path_values, targets, out):
-    """Weights on the piecewise-linear path where ``path_values`` (non-increasing along it) equals each target.
+def _path(problem: _IncomeProblem, caller: str) -> _Path:
+    """The efficient path with the yields as the "returns", by increasing yield.
 
-    ``turning`` has shape (n_turning, n_assets), ordered from the top (highest value) down;
-    targets outside the range clamp to the ends.
+    The extra rows (class caps, minimum expected return) go in as :class:`LinearConstraints`.
     """
-    k = turning.shape[0]
-    for t in range(targets.shape[0]):
-        target = targets[t]
-        if target >= path_values[0]:
-            out[t] = turning[0]
-            continue
-        if target <= path_values[k - 1]:
-            out[t] = turning[k - 1]
-            continue
-        seg = 0
-        while seg < k - 2 and path_values[seg + 1] > target:
-            seg += 1
-        a = path_values[seg]
-        b = path_values[seg + 1]
-        s = (a - target) / (a - b) if a > b else 0.0
-        for i in range(turning.shape[1]):
-            out[t, i] = turning[seg, i] + s * (turning[seg + 1, i] - turning[seg, i])
-    return out
-
-
-@jit
-def _cap_volatility_on_path(turning, cov, cap):
-    """Highest point of the path with ``w' C w <= cap^2`` (variance non-increasing along the path).
-
-    Returns the index of the segment's upper end and the step ``s`` in [0, 1] from it to the next
-    turning point; ``(-1, 0)`` when even the last point exceeds the cap.
-    """
-    k, n = turning.shape
-    var = np.empty(k)
-    for p in range(k):
-        var[p] = turning[p] @ cov @ turning[p]
-    cap2 = cap * cap
-    if var[0] <= cap2:
-        return 0, 0.0
-    if var[k - 1] > cap2:
-        return -1, 0.0
-    seg = 0
-    while var[seg + 1] > cap2:
-        seg += 1
-    # variance along w(s) = w_a + s d, d = w_b - w_a: var_a + 2 s w_a' C d + s^2 d' C d = cap^2
-    d = turning[seg + 1] - turning[seg]
-    cd = cov @ d
-    qa = d @ cd
-    qb = 2.0 * (turning[seg] @ cd)
-    qc = var[seg] - cap2
-    if qa <= 0.0:
-        s = -qc / qb if qb != 0.0 else 1.0
-    else:
-        disc = max(qb * qb - 4.0 * qa * qc, 0.0)
-        # the smaller root is where variance first falls to the cap (numerically stable form)
-        root = np.sqrt(disc)
-        s = (2.0 * qc) / (-qb + root) if -qb + root != 0.0 else 1.0
-    return seg, min(max(s, 0.0), 1.0)
-
-
-def _turning_points(problem: _Problem) -> NDArray[np.float64]:
-    """Turning points of the income frontier, highest yield first, least variance last.
-
-    The frontier engine's critical line algorithm with the yields as the "returns"; the extra
-    rows (class caps, minimum expected return) go in as :class:`LinearConstraints`.
-    """
+    C, chol = as_factored_covariance(problem.cov, "cov")
     rows = None
     if problem.A.shape[0]:
         rows = LinearConstraints(problem.A, problem.row_lower, problem.row_upper)
-    frontier = efficient_frontier(problem.yields, problem.cov, 1, problem.lower, problem.upper, constraints=rows)
-    return np.ascontiguousarray(frontier.turning_points.weights[::-1])
+    return _solve_path(problem.yields, _Problem(C, problem.lower, problem.upper, rows, chol), caller)
 
 
 # --------------------------------------------------------------------------- results
 
 
-def _portfolio(problem: _Problem, w: NDArray[np.float64], binding: str) -> IncomePortfolio:
+def _portfolio(problem: _IncomeProblem, w: NDArray[np.float64], binding: str) -> IncomePortfolio:
     w = np.where(np.abs(w) < 1e-15, 0.0, w)
     mu = problem.expected_returns
     return IncomePortfolio(
@@ -361,11 +305,6 @@ def max_attainable_yield(
 max_attainable_yield.__doc__ = max_attainable_yield.__doc__.format(common=_COMMON_DOC.strip())
 
 
-def _frontier_path(problem: _Problem):
-    turning = _turning_points(problem)
-    return turning, turning @ problem.yields
-
-
 def min_volatility_for_income(
     cov: ArrayLike,
     yields: ArrayLike,
@@ -414,17 +353,17 @@ def min_volatility_for_income(
     """
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     target = as_rate(target_yield, "target_yield", what="yields")
-    turning, path_yields = _frontier_path(problem)
-    top = float(path_yields[0])
+    path = _path(problem, "min_volatility_for_income")
+    top = float(path.returns[-1])
     if target > top + TARGET_RTOL * max(1.0, top):
         raise _unreachable_target(target, top)
-    if path_yields[-1] >= target:
-        w = turning[-1].copy()
+    if path.returns[0] >= target - TARGET_RTOL * max(1.0, abs(target)):  # the least risky portfolio pays enough
+        w = path.weights[0].copy()
         r = problem.min_return
         return_binds = r is not None and problem.expected_returns @ w <= r + TARGET_RTOL * max(1.0, abs(r))
         return _portfolio(problem, w, "min_return" if return_binds else "min_variance")
-    w = _interpolate_path(turning, path_yields, np.array([min(target, top)]), np.empty((1, turning.shape[1])))[0]
-    return _portfolio(problem, w, "yield_target")
+    W, _ = _points_at_returns(path, [min(target, top)])
+    return _portfolio(problem, W[0], "yield_target")
 
 
 min_volatility_for_income.__doc__ = min_volatility_for_income.__doc__.format(common=_COMMON_DOC.strip())
@@ -474,18 +413,16 @@ def max_yield_for_volatility(
     """
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     cap = as_scalar(max_volatility, "max_volatility", low=0.0, low_inclusive=False)
-    turning, _ = _frontier_path(problem)
-    seg, s = _cap_volatility_on_path(turning, problem.cov, cap)
-    if seg < 0:
-        least = float(np.sqrt(max(turning[-1] @ problem.cov @ turning[-1], 0.0)))
+    path = _path(problem, "max_yield_for_volatility")
+    point = _point_at_volatility(path, problem.cov, cap)
+    if point is None:
+        least = float(np.sqrt(path.variances[0]))
         raise InfeasibleError(
             f"max_volatility: {cap:g} is below the least volatility possible here ({least:.4g}); "
             "raise the cap or relax the limits."
         )
-    if seg == 0 and s == 0.0:
-        return _portfolio(problem, turning[0].copy(), "max_yield")
-    w = turning[seg] + s * (turning[seg + 1] - turning[seg])
-    return _portfolio(problem, w, "volatility_cap")
+    at_top = cap >= np.sqrt(path.variances[-1])
+    return _portfolio(problem, point[0], "max_yield" if at_top else "volatility_cap")
 
 
 max_yield_for_volatility.__doc__ = max_yield_for_volatility.__doc__.format(common=_COMMON_DOC.strip())
@@ -527,14 +464,13 @@ def income_frontier(
     """
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     n_points = int(as_scalar(n_points, "n_points", low=2, high=1000, integer=True))
-    turning, path_yields = _frontier_path(problem)
-    grid = np.linspace(float(path_yields[-1]), float(path_yields[0]), n_points)
-    W = _interpolate_path(turning, path_yields, grid, np.empty((n_points, turning.shape[1])))
+    path = _path(problem, "income_frontier")
+    W, _ = _points_at_returns(path, np.linspace(float(path.returns[0]), float(path.returns[-1]), n_points))
     W[np.abs(W) < 1e-15] = 0.0
     vols = np.sqrt(np.maximum(np.einsum("ki,ij,kj->k", W, problem.cov, W), 0.0))
     mu = problem.expected_returns
     rets = W @ mu if mu is not None else np.full(n_points, np.nan)
-    return IncomeFrontier(W @ problem.yields, vols, rets, W, path_yields[::-1].copy(), turning[::-1].copy())
+    return IncomeFrontier(W @ problem.yields, vols, rets, W, path.weights @ problem.yields, path.weights.copy())
 
 
 income_frontier.__doc__ = income_frontier.__doc__.format(common=_COMMON_DOC.strip())

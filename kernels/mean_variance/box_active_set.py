@@ -1,4 +1,4 @@
-"""Fast minimum variance under box bounds and the budget only (no groups, no linear rows).
+"""The box active set: fast minimum variance under box bounds and one equality (no linear rows).
 
 Problem::
 
@@ -24,21 +24,25 @@ reaches a bound), or, when few assets are free, factorises ``C_FF`` instead.
 The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H a``):
 :func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``.
 
-The kernel never raises: it returns a status, and :func:`_min_variance_box` returns ``None``
-whenever it cannot certify the optimum (singular or ill-conditioned ``C``, no convergence,
-KKT check failed), so that the caller falls back to the exact general path of :mod:`kernels.qp`.
+The kernels never raise: they return a :class:`BoxSolution` with a :class:`~.status.Status`, and
+:func:`_min_variance_box` returns ``None`` whenever it cannot certify the optimum (singular or
+ill-conditioned ``C``, no convergence, KKT check failed), so that the caller falls back to the
+exact general path (:mod:`.path`).
+
+Without Numba (:data:`kernels._jit.PURE_PYTHON`) every size takes the factored solver, whose work
+is NumPy and LAPACK calls: the compiled loop on ``C^-1`` would run as plain Python.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scipy.linalg
 
-from ._jit import jit
-
-BOX_OK = 0
-BOX_MAX_ITER = 1
-BOX_SINGULAR = 2
+from .._jit import PURE_PYTHON, jit
+from .dense import _cholesky_in_place, _cholesky_solve_in_place
+from .status import Status
 
 #: Largest condition number of ``C`` (LAPACK 1-norm estimate) for the fast path; beyond it the
 #: general exact path is used: weights then differ from it by more than 1e-10 (cond 1e7: ~4e-10).
@@ -47,33 +51,25 @@ MAX_CONDITION = 1e6
 KKT_RTOL = 1e-11
 
 
-@jit
-def _small_cholesky_solve(M, rhs, m):
-    """Solve ``M[:m, :m] x = rhs[:m]`` in place (``M`` overwritten); False if not positive definite."""
-    for j in range(m):
-        d = M[j, j]
-        for k in range(j):
-            d -= M[j, k] * M[j, k]
-        if not d > 0.0:
-            return False
-        d = np.sqrt(d)
-        M[j, j] = d
-        for i in range(j + 1, m):
-            v = M[i, j]
-            for k in range(j):
-                v -= M[i, k] * M[j, k]
-            M[i, j] = v / d
-    for i in range(m):
-        v = rhs[i]
-        for k in range(i):
-            v -= M[i, k] * rhs[k]
-        rhs[i] = v / M[i, i]
-    for i in range(m - 1, -1, -1):
-        v = rhs[i]
-        for k in range(i + 1, m):
-            v -= M[k, i] * rhs[k]
-        rhs[i] = v / M[i, i]
-    return True
+class BoxSolution(NamedTuple):
+    """What the box active-set solvers return (the compiled one builds it inside compiled code).
+
+    Attributes
+    ----------
+    status : Status
+    n_iter : int
+    gamma : float
+        Multiplier of the equality ``coef' w = 1``: ``C w - gamma coef`` are the bound multipliers.
+    weights : ndarray of shape (n_assets,)
+    state : ndarray of shape (n_assets,), int64
+        0 free, -1 at its lower bound, +1 at its upper bound.
+    """
+
+    status: int
+    n_iter: int
+    gamma: float
+    weights: np.ndarray
+    state: np.ndarray
 
 
 @jit
@@ -87,8 +83,8 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     """Primal-dual active set on ``H = C^-1`` for the equality ``coef' w = 1`` and box bounds.
 
     Only the lower triangle of ``H`` is read.  ``w`` (n,) receives the weights, ``state`` (n,)
-    int64 the set of each asset (0 free, -1 at its lower bound, +1 at its upper bound).
-    Returns ``(status, n_iter, gamma)`` with ``C w - gamma coef`` the bound multipliers.
+    int64 the set of each asset (0 free, -1 at its lower bound, +1 at its upper bound); the
+    :class:`BoxSolution` returned holds both.
     """
     n = H.shape[0]
     h = np.empty(n)
@@ -103,6 +99,7 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     idx = np.empty(n, dtype=np.int64)
     M = np.empty((n + 1, n + 1))
     rhs = np.empty(n + 1)
+    inv_diag = np.empty(n + 1)
     gamma = 0.0
     for i in range(n):
         state[i] = -1 if lower[i] == upper[i] else 0
@@ -113,7 +110,7 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
                 idx[nb] = i
                 nb += 1
         if nb == n:
-            return BOX_SINGULAR, it, gamma  # every asset at a bound: leave it to the general path
+            return BoxSolution(Status.ALL_AT_BOUNDS, it, gamma, w, state)
         for a in range(nb):
             ia = idx[a]
             for b in range(a + 1):
@@ -122,8 +119,11 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
             rhs[a] = lower[ia] if state[ia] < 0 else upper[ia]
         M[nb, nb] = s
         rhs[nb] = 1.0
-        if not _small_cholesky_solve(M, rhs, nb + 1):
-            return BOX_SINGULAR, it, gamma
+        if not _cholesky_in_place(M[: nb + 1, : nb + 1]):
+            return BoxSolution(Status.SINGULAR, it, gamma, w, state)
+        for a in range(nb + 1):
+            inv_diag[a] = 1.0 / M[a, a]
+        _cholesky_solve_in_place(M[: nb + 1, : nb + 1], inv_diag[: nb + 1], rhs[: nb + 1])
         gamma = rhs[nb]
         for i in range(n):
             v = gamma * h[i]
@@ -131,20 +131,8 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
                 v += _sym(H, i, idx[b]) * rhs[b]
             w[i] = v
         if not _update_state(state, idx[:nb], rhs[:nb], w, lower, upper):
-            return BOX_OK, it, gamma
-    return BOX_MAX_ITER, max_iter, gamma
-
-
-@jit(fastmath=True)  # reassociated sums: the norm only feeds a condition estimate
-def _one_norm(C):
-    """``max_j sum_i |C_ij|`` of a symmetric matrix (row sums: contiguous in C order)."""
-    best = 0.0
-    for i in range(C.shape[0]):
-        v = 0.0
-        for j in range(C.shape[1]):
-            v += abs(C[i, j])
-        best = max(best, v)
-    return best
+            return BoxSolution(Status.OK, it, gamma, w, state)
+    return BoxSolution(Status.MAX_ITER, max_iter, gamma, w, state)
 
 
 def _certified_factor(C, chol=None):
@@ -157,7 +145,9 @@ def _certified_factor(C, chol=None):
         chol, info = scipy.linalg.lapack.dpotrf(C.T, lower=1, clean=1)
         if info != 0:
             return None
-    rcond, info = scipy.linalg.lapack.dpocon(chol, _one_norm(C), uplo="L")
+    # the 1-norm by LAPACK: C symmetric, so C.T is C in Fortran order (no copy, no temporary)
+    one_norm = scipy.linalg.lapack.dlange("1", C.T)
+    rcond, info = scipy.linalg.lapack.dpocon(chol, one_norm, uplo="L")
     if info != 0 or not rcond * MAX_CONDITION >= 1.0:
         return None
     return chol
@@ -247,7 +237,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
     * free set ``F`` small (null space): ``C_FF w_F = gamma coef_F - C_FB v_B`` by a Cholesky
       factorisation of ``C_FF``: O(|F|^3 / 3 + n |B|).
 
-    Returns ``(status, n_iter, gamma, w, state)`` as :func:`_equality_active_set` fills them.
+    Returns a :class:`BoxSolution`, as :func:`_equality_active_set` does.
     """
     n = C.shape[0]
     trsv = scipy.linalg.blas.dtrsv
@@ -269,7 +259,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
         F = np.flatnonzero(~bound)
         nb, nf = B.size, F.size
         if nf == 0:
-            return BOX_SINGULAR, it, gamma, w, state  # every asset at a bound: leave it to the general path
+            return BoxSolution(Status.ALL_AT_BOUNDS, it, gamma, w, state)
         vB = np.where(state[B] < 0, lower[B], upper[B])
         new = B[column[B] < 0]
         if not _prefer_free_set(n, nb, new.size):
@@ -290,7 +280,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             M[nb, nb] = s  # dposv reads the lower triangle only
             _, sol, info = scipy.linalg.lapack.dposv(M, np.append(vB, 1.0), lower=1)
             if info != 0:
-                return BOX_SINGULAR, it, gamma, w, state
+                return BoxSolution(Status.SINGULAR, it, gamma, w, state)
             gamma = float(sol[nb])
             mult_B = sol[:nb]
             by_column = np.zeros(n_cols)
@@ -303,7 +293,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             rhs[:, 1] = -(CFB @ vB)
             _, X, info = scipy.linalg.lapack.dposv(C[np.ix_(F, F)], rhs, lower=1)
             if info != 0:
-                return BOX_SINGULAR, it, gamma, w, state
+                return BoxSolution(Status.SINGULAR, it, gamma, w, state)
             cF = coef[F]
             gamma = float((1.0 - coef[B] @ vB - cF @ X[:, 1]) / (cF @ X[:, 0]))
             w = np.empty(n)
@@ -311,18 +301,19 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             w[B] = vB
             mult_B = C[B] @ w - gamma * coef[B]
         if not _update_state(state, B, mult_B, w, lower, upper):
-            return BOX_OK, it, gamma, w, state
-    return BOX_MAX_ITER, max_iter, gamma, w, state
+            return BoxSolution(Status.OK, it, gamma, w, state)
+    return BoxSolution(Status.MAX_ITER, max_iter, gamma, w, state)
 
 
 #: From this many assets the KKT systems are solved through the Cholesky factor with BLAS
 #: (:func:`_factored_active_set`); below it one compiled loop on ``C^-1`` has less overhead.
-FACTORED_FROM = 150
+#: Without Numba that loop would be plain Python: every size takes the factored solver.
+FACTORED_FROM = 1 if PURE_PYTHON else 150
 
 
 def _equality_box(C, coef, lower, upper, max_iter, chol):
-    """``(status, gamma, w, state)`` of min 1/2 w'Cw, coef'w = 1, lower <= w <= upper, or None if
-    ``C`` is not certified well conditioned; :data:`FACTORED_FROM` picks the method."""
+    """The :class:`BoxSolution` of min 1/2 w'Cw, coef'w = 1, lower <= w <= upper, or None if ``C``
+    is not certified well conditioned; :data:`FACTORED_FROM` picks the method."""
     L = _certified_factor(C, chol)
     if L is None:
         return None
@@ -330,15 +321,13 @@ def _equality_box(C, coef, lower, upper, max_iter, chol):
     hi = np.ascontiguousarray(upper, dtype=np.float64)
     n = C.shape[0]
     if n >= FACTORED_FROM:
-        status, _, gamma, w, state = _factored_active_set(C, L, coef, lo, hi, max_iter)
-        return status, gamma, w, state
+        return _factored_active_set(C, L, coef, lo, hi, max_iter)
     Hinv, info = scipy.linalg.lapack.dpotri(L, lower=1)
     if info != 0:
         return None
     w = np.empty(n)
     state = np.empty(n, dtype=np.int64)
-    status, _, gamma = _equality_active_set(np.ascontiguousarray(Hinv), coef, lo, hi, max_iter, w, state)
-    return status, gamma, w, state
+    return _equality_active_set(np.ascontiguousarray(Hinv), coef, lo, hi, max_iter, w, state)
 
 
 def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None):
@@ -348,11 +337,9 @@ def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None):
     ``sum(lower) <= 1 <= sum(upper)``; ``chol`` its lower Cholesky factor if already computed.
     """
     solved = _equality_box(C, np.ones(C.shape[0]), lower, upper, max_iter, chol)
-    if solved is None:
+    if solved is None or solved.status != Status.OK:
         return None
-    status, gamma, w, state = solved
-    if status != BOX_OK:
-        return None
+    gamma, w, state = solved.gamma, solved.weights, solved.state
     # independent certificate on C itself: feasibility, stationarity, multiplier signs
     g = C @ w - gamma
     free = state == 0
@@ -389,11 +376,9 @@ def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None):
     if not np.any(a > 0.0):
         return None
     solved = _equality_box(C, a, np.zeros(n), np.full(n, np.inf), max_iter, chol)
-    if solved is None:
+    if solved is None or solved.status != Status.OK or not solved.gamma > 0.0:
         return None
-    status, kappa, y, state = solved
-    if status != BOX_OK or not kappa > 0.0:
-        return None
+    kappa, y, state = solved.gamma, solved.weights, solved.state
     # independent certificate on C itself: feasibility, stationarity, multiplier signs
     if not np.all(np.isfinite(y)) or np.any(y < 0.0):
         return None

@@ -1,51 +1,71 @@
-"""The critical line algorithm (Markowitz 1956; Bailey & Lopez de Prado 2013), compiled with Numba.
+"""The critical-line path (Markowitz 1956; Bailey & Lopez de Prado 2013), compiled with Numba.
 
 Solves the parametric problem, for every ``lam`` from +inf down to 0,
 
     minimise 1/2 x' C x - lam * mu' x   subject to   E x = b,   lo <= x <= hi
 
-in the standard form of :mod:`kernels.qp` (asset weights plus one slack per general linear row, so
+in the standard form of :mod:`.constraints` (asset weights plus one slack per general linear row, so
 box bounds, asset-class groups and any linear row are handled by the same exact path; with box
 bounds only it is the classical CLA). Between two events the optimal ``x`` is linear in ``lam``;
 the events (a free variable reaches a bound, a bounded one becomes free) are the turning points.
 
-* Top of the path: the maximum of ``mu' x`` by the bounded simplex of :mod:`kernels.qp`; when
+* Top of the path: the maximum of ``mu' x`` by the bounded simplex of :mod:`.simplex`; when
   several vertices tie (equal expected returns), the minimum-variance portfolio on that face is
-  found by the active-set method (``lam = +inf``).
+  found by the active-set method of :mod:`.active_set` (``lam = +inf``).
 * Each step solves two KKT systems with the bordered inverse (O(size^2) per event) and one step
   of iterative refinement, so the whole loop costs O(n_assets * n_free) per turning point.
 * An asset listed twice never becomes an event (its reduced gradient stays that of its twin);
-  a covariance singular along a direction that changes the return is reported (``STATUS_SINGULAR``).
+  a covariance singular along a direction that changes the return is reported (``Status.SINGULAR``).
 
-:func:`_critical_line` returns ``(status, weights, lambdas, n_turning)``; turning points run from
-the top (``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included.
+:func:`_critical_line` returns a :class:`CriticalLinePath`; turning points run from the top
+(``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included. Its step
+(:func:`_next_event`, the scan for the next event) and :func:`_sharpe_at` have NumPy paths that
+take their place without Numba (:func:`kernels._jit.vectorised`), as do the scans of
+:mod:`.active_set`, :mod:`.kkt` and :mod:`.simplex` it calls.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from ._jit import jit
-from .qp import (
-    STATUS_MAX_ITER,
-    STATUS_OK,
-    STATUS_SINGULAR,
-    _bounded_simplex,
+from .._jit import jit, vectorised
+from .active_set import (
+    _bounded_product,
     _constant_rhs,
     _face_qp,
-    _kkt_add,
-    _kkt_init,
-    _kkt_remove,
-    _kkt_solve,
-    _bounded_product,
+    _fix_at_bound,
     _reduced_gradient,
+    _reduced_gradients_numpy,
+    _release,
 )
+from .kkt import _kkt_init, _kkt_solve
+from .simplex import _bounded_simplex
+from .status import Status
 
 #: Events closer than this (relative) to the current ``lam`` count as simultaneous.
 LAMBDA_RTOL = 1e-9
 #: Iterative refinement of the two KKT solves every this many free-set changes (and at the end);
 #: the bordered inverse drifts slowly, the oracle tests bound the effect (relative 1e-10 or better).
 REFINE_EVERY = 4
+
+
+class CriticalLinePath(NamedTuple):
+    """What :func:`_critical_line` returns (built inside the compiled code).
+
+    Attributes
+    ----------
+    status : Status
+    weights : ndarray of shape (n_turning, n_vars)
+        Turning points of the standard form (assets, then slacks), from the top of the path down.
+    lambdas : ndarray of shape (n_turning,)
+        ``lam`` of each turning point; ``inf`` for the top point when it is not itself an event.
+    """
+
+    status: int
+    weights: np.ndarray
+    lambdas: np.ndarray
 
 
 @jit
@@ -62,6 +82,105 @@ def _record(store, lambdas, count, x, lam):
     return store, lambdas, count + 1
 
 
+def _next_event_numpy(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
+                      last_out, qtol):
+    """:func:`_next_event` with NumPy."""
+    k = E.shape[0]
+    near = lam * (1.0 - LAMBDA_RTOL)
+    F = free[:f]
+    a = alpha[k:k + f]
+    bb = beta[k:k + f]
+    moving = np.abs(bb) > 1e-14 * (np.abs(a) + 1.0)
+    up_f = ~(bb > 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lj_f = np.where(up_f, hi[F] - a, lo[F] - a) / bb
+    moving &= ~((F == last_in) & (lj_f >= near))
+    cand = np.flatnonzero(~is_free & (hi - lo > 0.0))
+    q = _reduced_gradients_numpy(C, E, n_assets, free, f, beta, None, cand) - mu[cand]
+    leaving = np.where(x[cand] <= lo[cand], q > qtol, q < -qtol)
+    cand, q = cand[leaving], q[leaving]
+    pg = _reduced_gradients_numpy(C, E, n_assets, free, f, alpha, cbound, cand)
+    lj_b = -pg / q
+    keep_b = ~((cand == last_out) & (lj_b >= near))
+    lj = np.minimum(np.concatenate([lj_f[moving], lj_b[keep_b]]), lam)
+    lj[np.isnan(lj)] = -np.inf  # never chosen, as in the loops (nan > best is false)
+    if lj.size == 0:
+        return 0.0, -1, False
+    i = int(np.argmax(lj))
+    if not lj[i] > 0.0:
+        return 0.0, -1, False
+    n_free = int(np.count_nonzero(moving))
+    if i < n_free:
+        return float(lj[i]), int(F[moving][i]), bool(up_f[moving][i])
+    return float(lj[i]), int(cand[keep_b][i - n_free]), False
+
+
+@vectorised(_next_event_numpy)
+@jit
+def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
+                      last_out, qtol):
+    """The next event below ``lam`` on the line ``x = alpha + lam' beta``: ``(lam_event, variable, up)``.
+
+    A free variable reaches a bound (``up``: its upper one), or a bounded one's reduced gradient
+    changes sign (it becomes free). The largest ``lam_event`` in (0, lam] wins, the first of
+    equals; variable -1 when there is none (the path reaches ``lam = 0``). The variable that has
+    just entered (left) is not taken back at the same ``lam``.
+    """
+    k, m = E.shape
+    best = 0.0
+    event = -1
+    event_up = False
+    near = lam * (1.0 - LAMBDA_RTOL)
+    for p in range(f):
+        j = free[p]
+        a = alpha[k + p]
+        bb = beta[k + p]
+        if abs(bb) <= 1e-14 * (abs(a) + 1.0):
+            continue
+        if bb > 0.0:
+            lj = (lo[j] - a) / bb
+            up = False
+        else:
+            lj = (hi[j] - a) / bb
+            up = True
+        if j == last_in and lj >= near:
+            continue
+        lj = min(lj, lam)
+        if lj > best:
+            best, event, event_up = lj, j, up
+    for j in range(m):
+        if is_free[j] or hi[j] - lo[j] <= 0.0:
+            continue
+        q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
+        at_lower = x[j] <= lo[j]
+        if at_lower:
+            if q <= qtol:
+                continue
+        elif q >= -qtol:
+            continue
+        pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
+        lj = -pg / q
+        if j == last_out and lj >= near:
+            continue
+        lj = min(lj, lam)
+        if lj > best:
+            best, event, event_up = lj, j, False
+    return best, event, event_up
+
+
+def _sharpe_at_numpy(C, mu, n_assets, free, f, x, cbound, rf):
+    """:func:`_sharpe_at` with NumPy."""
+    F = free[:f]
+    Fa = F[F < n_assets]
+    xa = x[:n_assets]
+    ret = float(mu[:n_assets] @ xa)
+    var = float(xa @ (cbound + C[:, Fa] @ x[Fa]))
+    if var <= 0.0:
+        return np.inf if ret > rf else -np.inf
+    return (ret - rf) / np.sqrt(var)
+
+
+@vectorised(_sharpe_at_numpy)
 @jit
 def _sharpe_at(C, mu, n_assets, free, f, x, cbound, rf):
     """``(mu' x - rf) / sqrt(x' C x)`` in O(n_assets * n_free) from ``cbound = C_(:,B) x_B``."""
@@ -102,10 +221,7 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
 
     Returns
     -------
-    status : int
-    weights : ndarray of shape (n_turning, n_vars)
-    lambdas : ndarray of shape (n_turning,)
-        ``inf`` for the top point when it is not itself an event.
+    CriticalLinePath
     """
     k, m = E.shape
     x = np.empty(m)
@@ -113,8 +229,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     store = np.empty((max(8, 2 * m), m))
     lambdas = np.empty(store.shape[0])
     status = _bounded_simplex(E, b, lo, hi, -mu, x, basis, max_iter)
-    if status != STATUS_OK:
-        return status, store[:0], lambdas[:0]
+    if status != Status.OK:
+        return CriticalLinePath(status, store[:0], lambdas[:0])
     size = k + m
     M = np.zeros((size, size))
     free = np.empty(m, dtype=np.int64)
@@ -159,8 +275,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
                 n_tied += 1
     if n_tied > 0:
         status, f = _face_qp(C, E, b, lo, hi, n_assets, x, free, f, pos, is_free, M, cbound, allowed, gtol, max_iter)
-        if status != STATUS_OK:
-            return status, store[:0], lambdas[:0]
+        if status != Status.OK:
+            return CriticalLinePath(status, store[:0], lambdas[:0])
     count = 0
     store, lambdas, count = _record(store, lambdas, count, x, np.inf)
     early = not np.isnan(stop_rf)
@@ -185,81 +301,36 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
             rhs_b[k + p] = mu[free[p]]
         _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, refine)
 
-        best = 0.0
-        event = -1
-        event_up = False
-        near = lam * (1.0 - LAMBDA_RTOL)
-        for p in range(f):
-            j = free[p]
-            a = alpha[k + p]
-            bb = beta[k + p]
-            if abs(bb) <= 1e-14 * (abs(a) + 1.0):
-                continue
-            if bb > 0.0:
-                lj = (lo[j] - a) / bb
-                up = False
-            else:
-                lj = (hi[j] - a) / bb
-                up = True
-            if j == last_in and lj >= near:
-                continue
-            lj = min(lj, lam)
-            if lj > best:
-                best, event, event_up = lj, j, up
-        for j in range(m):
-            if is_free[j] or hi[j] - lo[j] <= 0.0:
-                continue
-            q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
-            at_lower = x[j] <= lo[j]
-            if at_lower:
-                if q <= qtol:
-                    continue
-            elif q >= -qtol:
-                continue
-            pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
-            lj = -pg / q
-            if j == last_out and lj >= near:
-                continue
-            lj = min(lj, lam)
-            if lj > best:
-                best, event, event_up = lj, j, False
+        best, event, event_up = _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound,
+                                            zeros_n, lam, last_in, last_out, qtol)
         if event < 0:
             if not refine:
                 _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             for p in range(f):
                 x[free[p]] = alpha[k + p]
             store, lambdas, count = _record(store, lambdas, count, x, 0.0)
-            return STATUS_OK, store[:count], lambdas[:count]
+            return CriticalLinePath(Status.OK, store[:count], lambdas[:count])
         lam = best
         for p in range(f):
             x[free[p]] = alpha[k + p] + lam * beta[k + p]
         if is_free[event]:
-            x[event] = hi[event] if event_up else lo[event]
-            if not _kkt_remove(E, free, f, pos, M, pos[event]):
-                return STATUS_SINGULAR, store[:count], lambdas[:count]
+            if not _fix_at_bound(C, E, n_assets, free, f, pos, is_free, M, cbound, x, pos[event],
+                                 hi[event] if event_up else lo[event]):
+                return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
             f -= 1
-            pos[event] = -1
-            is_free[event] = False
-            if event < n_assets:
-                for i in range(n_assets):
-                    cbound[i] += C[i, event] * x[event]
             last_out, last_in = event, -1
         else:
-            if not _kkt_add(C, E, n_assets, free, f, pos, M, event):
+            if not _release(C, E, n_assets, free, f, pos, is_free, M, cbound, x, event):
                 # a true duplicate never gets here (its reduced gradient stays 0): C is singular
                 # along a direction that changes the return, which this path cannot follow
-                return STATUS_SINGULAR, store[:count], lambdas[:count]
+                return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
             f += 1
-            is_free[event] = True
-            if event < n_assets:
-                for i in range(n_assets):
-                    cbound[i] -= C[i, event] * x[event]
             last_in, last_out = event, -1
         n_changes += 1
         store, lambdas, count = _record(store, lambdas, count, x, lam)
         if early:
             sharpe = _sharpe_at(C, mu, n_assets, free, f, x, cbound, stop_rf)
             if sharpe < last_sharpe - 1e-12 * abs(last_sharpe):
-                return STATUS_OK, store[:count], lambdas[:count]
+                return CriticalLinePath(Status.OK, store[:count], lambdas[:count])
             last_sharpe = sharpe
-    return STATUS_MAX_ITER, store[:count], lambdas[:count]
+    return CriticalLinePath(Status.MAX_ITER, store[:count], lambdas[:count])

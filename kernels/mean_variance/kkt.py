@@ -1,0 +1,235 @@
+"""The inverse of the KKT matrix of the free variables, kept up to date (one home of the factorisation).
+
+In the standard form of :mod:`.constraints` the variables ``x = (w, s)`` are asset weights and
+slacks; ``C`` is the asset covariance (slacks have no variance). For the free set ``F`` the
+KKT matrix is ``K = [[0, E_F], [E_F', C_FF]]``; its inverse ``M`` is kept up to date by bordering
+(a variable becomes free, :func:`_kkt_add`) and by a Schur-complement downdate (a variable hits a
+bound, :func:`_kkt_remove`): O(size^2) per change instead of a new O(size^3) factorisation.
+:func:`_kkt_solve` applies it, with one step of iterative refinement on request.
+
+Each of the three is compiled loops (no temporaries) with a NumPy path (``*_numpy``, the same
+arguments and results) that takes its place without Numba (:func:`kernels._jit.vectorised`), where
+the loops would run as plain Python at O(size^2) each.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit, vectorised
+
+#: Relative size of a Schur pivot below which a variable is linearly dependent on the free set
+#: (e.g. an asset listed twice): it is then left at its bound, which is optimal as well.
+PIVOT_RTOL = 1e-11
+
+
+@jit
+def _cval(C, n_assets, i, j):
+    """Covariance between standard-form variables ``i`` and ``j`` (slacks have none)."""
+    if i < n_assets and j < n_assets:
+        return C[i, j]
+    return 0.0
+
+
+@jit
+def _kkt_init(C, E, n_assets, basis, M):
+    """Invert the KKT matrix of the free set ``basis`` (``len(basis) == k``) into ``M[:2k, :2k]``."""
+    k = E.shape[0]
+    K = np.zeros((2 * k, 2 * k))
+    for p in range(k):
+        j = basis[p]
+        for r in range(k):
+            K[r, k + p] = E[r, j]
+            K[k + p, r] = E[r, j]
+        for q in range(k):
+            K[k + p, k + q] = _cval(C, n_assets, j, basis[q])
+    M[: 2 * k, : 2 * k] = np.linalg.inv(K)
+
+
+@jit
+def _kkt_matvec(C, E, n_assets, free, f, v, out):
+    """``out = K v`` for the KKT matrix of the free set (size ``k + f``)."""
+    k = E.shape[0]
+    for r in range(k):
+        acc = 0.0
+        for p in range(f):
+            acc += E[r, free[p]] * v[k + p]
+        out[r] = acc
+    for p in range(f):
+        j = free[p]
+        acc = 0.0
+        for r in range(k):
+            acc += E[r, j] * v[r]
+        if j < n_assets:
+            for q in range(f):
+                jq = free[q]
+                if jq < n_assets:
+                    acc += C[j, jq] * v[k + q]
+        out[k + p] = acc
+
+
+@jit
+def _sub_matvec(M, s, v, out, accumulate):
+    """``out[:s] (+)= M[:s, :s] @ v[:s]`` (explicit loops: the block is not contiguous)."""
+    for a in range(s):
+        acc = 0.0
+        for c in range(s):
+            acc += M[a, c] * v[c]
+        out[a] = out[a] + acc if accumulate else acc
+
+
+def _kkt_matvec_numpy(C, E, n_assets, free, f, v, out):
+    """:func:`_kkt_matvec` with NumPy."""
+    k = E.shape[0]
+    F = free[:f]
+    EF = E[:, F]
+    vx = v[k:k + f]
+    out[:k] = EF @ vx
+    res = EF.T @ v[:k]
+    assets = F < n_assets
+    Fa = F[assets]
+    res[assets] += C[np.ix_(Fa, Fa)] @ vx[assets]
+    out[k:k + f] = res
+
+
+def _kkt_solve_numpy(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
+    """:func:`_kkt_solve` with NumPy."""
+    s = E.shape[0] + f
+    Ms = M[:s, :s]
+    out[:s] = Ms @ rhs[:s]
+    if not refine:
+        return
+    _kkt_matvec_numpy(C, E, n_assets, free, f, out, work)
+    work[:s] = rhs[:s] - work[:s]
+    out[:s] += Ms @ work[:s]
+
+
+@vectorised(_kkt_solve_numpy)
+@jit
+def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
+    """``out = K^-1 rhs`` with ``M ~ K^-1``, plus one step of iterative refinement if ``refine``."""
+    s = E.shape[0] + f
+    _sub_matvec(M, s, rhs, out, False)
+    if not refine:
+        return
+    _kkt_matvec(C, E, n_assets, free, f, out, work)
+    for i in range(s):
+        work[i] = rhs[i] - work[i]
+    _sub_matvec(M, s, work, out, True)
+
+
+def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
+    """:func:`_kkt_add` with NumPy."""
+    k = E.shape[0]
+    s = k + f
+    v = np.zeros(s)
+    v[:k] = E[:, j]
+    d = 0.0
+    if j < n_assets:
+        F = free[:f]
+        assets = F < n_assets
+        v[k:][assets] = C[F[assets], j]
+        d = C[j, j]
+    u = M[:s, :s] @ v
+    schur = d - float(v @ u)
+    scale = abs(d) + float(np.abs(v * u).sum())
+    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return False
+    inv = 1.0 / schur
+    ua = u * inv
+    M[:s, :s] += np.outer(ua, u)
+    M[:s, s] = -ua
+    M[s, :s] = -ua
+    M[s, s] = inv
+    free[f] = j
+    pos[j] = f
+    return True
+
+
+@vectorised(_kkt_add_numpy)
+@jit
+def _kkt_add(C, E, n_assets, free, f, pos, M, j):
+    """Border the KKT inverse with variable ``j``; returns False (no change) if it is dependent."""
+    k = E.shape[0]
+    s = k + f
+    v = np.empty(s)
+    for r in range(k):
+        v[r] = E[r, j]
+    for p in range(f):
+        v[k + p] = _cval(C, n_assets, free[p], j)
+    d = _cval(C, n_assets, j, j)
+    u = np.empty(s)
+    _sub_matvec(M, s, v, u, False)
+    schur = d
+    scale = abs(d)
+    for i in range(s):
+        schur -= v[i] * u[i]
+        scale += abs(v[i] * u[i])
+    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return False
+    inv = 1.0 / schur
+    for a in range(s):
+        ua = u[a] * inv
+        for c in range(s):
+            M[a, c] += ua * u[c]
+        M[a, s] = -ua
+        M[s, a] = -ua
+    M[s, s] = inv
+    free[f] = j
+    pos[j] = f
+    return True
+
+
+def _kkt_remove_numpy(E, free, f, pos, M, p):
+    """:func:`_kkt_remove` with NumPy."""
+    k = E.shape[0]
+    s = k + f
+    last = s - 1
+    ip = k + p
+    if abs(M[ip, ip]) <= PIVOT_RTOL * float(np.max(np.abs(M[:s, ip]))):
+        return False
+    if ip != last:
+        M[:s, [ip, last]] = M[:s, [last, ip]]
+        M[[ip, last], :s] = M[[last, ip], :s]
+        jl = free[f - 1]
+        free[p] = jl
+        pos[jl] = p
+    M[:last, :last] -= np.outer(M[:last, last] / M[last, last], M[last, :last])
+    return True
+
+
+@vectorised(_kkt_remove_numpy)
+@jit
+def _kkt_remove(E, free, f, pos, M, p):
+    """Delete the free variable at position ``p`` from the KKT inverse (Schur downdate).
+
+    Returns False (and changes nothing) when the smaller KKT matrix would be singular.
+    """
+    k = E.shape[0]
+    s = k + f
+    last = s - 1
+    ip = k + p
+    scale = 0.0
+    for a in range(s):
+        scale = max(scale, abs(M[a, ip]))
+    if abs(M[ip, ip]) <= PIVOT_RTOL * scale:
+        return False
+    if ip != last:
+        for a in range(s):
+            tmp = M[a, ip]
+            M[a, ip] = M[a, last]
+            M[a, last] = tmp
+        for a in range(s):
+            tmp = M[ip, a]
+            M[ip, a] = M[last, a]
+            M[last, a] = tmp
+        jl = free[f - 1]
+        free[p] = jl
+        pos[jl] = p
+    pivot = M[last, last]
+    for a in range(last):
+        ma = M[a, last] / pivot
+        if ma != 0.0:
+            for c in range(last):
+                M[a, c] -= ma * M[last, c]
+    return True
