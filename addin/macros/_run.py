@@ -131,7 +131,8 @@ def run(macro: Macro, book: Book | None = None) -> MacroResult:
         try:
             inputs = {name: book.read(name) for name in macro.reads}
             shapes = {name: book.shape(name) for name in macro.writes}
-            outcome = macro.compute(inputs, shapes)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the results are checked (fit)
+                outcome = macro.compute(inputs, shapes)
             blocks = {name: fit(rows, shapes[name], name) for name, rows in outcome.outputs.items()
                       if name in shapes}
             stray = sorted(set(outcome.outputs) - set(macro.writes))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -432,3 +434,29 @@ def test_an_error_cell_in_a_named_block_names_itself_in_the_button_message():
     result = m.rebalance(book)
     assert not result.ok
     assert result.message == "Holdings_Price: #N/A at row 2; fix the cell it comes from."
+
+
+def test_refresh_estimates_refuses_a_result_that_is_not_finite():
+    """Issue 19: one price of 1e-300 made returns of 1e+300 and covariances beyond float range; the button
+    logged "ok" and wrote 400 blank cells. Now it refuses, names the block, and writes nothing."""
+    book = fresh()
+    rows = book.read("Prices")
+    rows[5][2] = 1e-300
+    b = book.block("Prices")
+    part = book.sheet(b.sheet)
+    part.set(b.row + 5, b.col + 2, 1e-300)
+    before = {name: book.read(name) for name in ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info")}
+    result = m.refresh_estimates(book)
+    assert not result.ok and result.wrote == ()
+    assert re.match(r"^Est_(Returns|Vols|Cov): no finite result at row \d+, column \d+ for these inputs \(an overflow "
+                    r"or a division by zero\); check the inputs for extreme values or zeros\.$", result.message)
+    assert {name: book.read(name) for name in before} == before
+    assert book.log_rows()[-1][1:3] == ["refresh_estimates", "error"]
+
+
+def test_a_meant_blank_is_written_and_a_non_finite_number_is_refused():
+    from addin.macros._run import fit
+
+    assert fit([[1.0, None]], (1, 2), "Optimal_Stats") == [[1.0, None]]
+    with pytest.raises(kernels.InputError, match=r"^Optimal_Stats: no finite result at row 1, column 2 "):
+        fit([[1.0, float("nan")]], (1, 2), "Optimal_Stats")

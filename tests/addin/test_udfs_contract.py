@@ -38,10 +38,11 @@ CATALOGUE = {
     "ASSET_LOCATION",
 }
 EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS"}
-#: Functions that solve or estimate: not evaluated while the function wizard is open.
+#: Functions that solve, estimate or factorise a matrix (the PSD check: about a second at 3,000 assets): not
+#: evaluated while the function wizard is open.
 EXPENSIVE = {"COVARIANCE", "CORRELATION", "EXPECTED_RETURNS", "NEAREST_CORRELATION", "MIN_VARIANCE", "MAX_SHARPE",
              "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY", "INCOME_PORTFOLIO",
-             "ASSET_LOCATION"}
+             "ASSET_LOCATION", "PORTFOLIO_RISK", "RISK_CONTRIBUTIONS", "DIVERSIFICATION_RATIO", "COV_FROM_CORR"}
 
 
 def params(name):
