@@ -130,15 +130,16 @@ def _batch_variance(weights, cov, out):
 
 
 def _power_of_two_scale(x: NDArray[np.float64]) -> float:
-    """The power of two nearest above ``max|x|`` (1 when ``x`` is all zero).
+    """The power of two at or just below ``max|x|`` (1 when ``x`` is all zero): ``max|x| / scale`` is in [1, 2).
 
     Dividing by it is exact, so scale-invariant quantities (shares of risk, the diversification
-    ratio) computed on ``x / scale`` equal those of ``x`` without overflow or underflow in between.
+    ratio) computed on ``x / scale`` equal those of ``x`` without overflow or underflow in between
+    (the power just above could itself overflow, for ``max|x|`` near 1.8e308).
     """
     top = float(np.max(np.abs(x))) if x.size else 0.0
     if top == 0.0:
         return 1.0
-    return float(np.ldexp(1.0, int(np.frexp(top)[1])))
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1))
 
 
 def _weights_and_cov(weights: ArrayLike, cov: ArrayLike, cov_name: str = "cov", *, check_psd: bool = True):
@@ -165,7 +166,7 @@ _COV_EXPONENT = 256
 
 
 def _scaled(w: NDArray[np.float64], C: NDArray[np.float64]) -> _Scaled:
-    """``w / 2^a`` with ``max|w / 2^a|`` in [0.5, 1), and ``C / 4^b`` when its variances are extreme.
+    """``w / 2^a`` with ``max|w / 2^a|`` in [1, 2), and ``C / 4^b`` when its variances are extreme.
 
     The quadratic form of the scaled pair stays within float range whatever the scale of the inputs
     (weights of 1e200 or a covariance of 1e-300); the volatility is ``sqrt(w' C w) * vol_scale``.

@@ -198,3 +198,11 @@ def test_volatility_from_correlation_of_huge_weights():
     expected = 1e300 * portfolio_volatility_from_correlation(W_6040, vols, corr)
     assert portfolio_volatility_from_correlation(np.array(W_6040) * 1e300, vols, corr) == pytest.approx(
         expected, rel=RTOL_CLOSED_FORM)
+
+
+def test_weights_near_the_largest_float():
+    # found by the fuzz (tests/addin/test_udfs_messages.py): max|w| = 1.8e308 once made the scale 2^1024 = inf
+    top = np.finfo(float).max
+    assert concentration([top, top / 2]).effective_n == pytest.approx(1.8, rel=RTOL_CLOSED_FORM)
+    relative, _, _ = scale_free_risk_measures(W_3, COV_3)
+    np.testing.assert_allclose(risk_contributions(W_3 / W_3.max() * top, COV_3).relative, relative, rtol=1e-11)
