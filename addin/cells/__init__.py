@@ -47,7 +47,8 @@ from .spills import Spill, asset_labels, spill, spill_matrix, spill_table
 from .values import CELL_ERRORS, MISSING
 
 __all__ = [
-    "CELL_ERRORS", "ERROR_PREFIX", "MAX_MESSAGE_CHARS", "MISSING", "Spill", "Table", "Vector", "asset_labels", "choice",
-    "error_text", "flag", "grid", "group_limits", "history", "integer", "is_omitted", "is_square_matrix", "labels", "matrix", "number",
-    "number_or_flag", "number_or_vector", "ragged", "spill", "spill_matrix", "spill_table", "text", "vector", "vector_or_matrix",
+    "CELL_ERRORS", "ERROR_PREFIX", "MAX_MESSAGE_CHARS", "MISSING", "Spill", "Table", "Vector", "asset_labels",
+    "choice", "error_text", "flag", "grid", "group_limits", "history", "integer", "is_omitted", "is_square_matrix",
+    "labels", "matrix", "number", "number_or_flag", "number_or_vector", "ragged", "spill", "spill_matrix",
+    "spill_table", "text", "vector", "vector_or_matrix",
 ]

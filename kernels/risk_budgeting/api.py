@@ -250,8 +250,8 @@ def _certificate(C, weights, relative, b, lo, hi, boxed, binding, status, tol) -
         above = weights - hi
         if below.max() > BOUND_ATOL or above.max() > BOUND_ATOL:
             i = int(np.argmax(np.maximum(below, above)))
-            side = "lower" if below[i] >= above[i] else "upper"
-            return f"weight {i + 1} is {weights[i]:.4g}, beyond its {side} bound {(lo if side == 'lower' else hi)[i]:.4g}"
+            side, bound = ("lower", lo[i]) if below[i] >= above[i] else ("upper", hi[i])
+            return f"weight {i + 1} is {weights[i]:.4g}, beyond its {side} bound {bound:.4g}"
     limit = tol
     if status == RiskParityStatus.OK_ROUNDING:
         limit = tol + 4.0 * _rounding_floor(C, weights, C @ weights)

@@ -29,7 +29,8 @@ def windows_xlwings():
 
 
 def is_error(result):
-    return isinstance(result, list) and len(result) == 1 and isinstance(result[0][0], str) and result[0][0].startswith(E)
+    first = result[0][0] if isinstance(result, list) and len(result) == 1 else None
+    return isinstance(first, str) and first.startswith(E)
 
 
 # ----------------------------------------------------------------------------- a covariance that is not PSD

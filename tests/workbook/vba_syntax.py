@@ -57,7 +57,7 @@ def _evaluate(expression: str, env: dict) -> object:
                 parts.append(keyword[word.lower()])
             else:
                 parts.append(repr(env.get(word, env.get(word.lower(), False))))
-    return eval(" ".join(parts), {"__builtins__": {}})  # noqa: S307 (test helper: literals and operators only)
+    return eval(" ".join(parts), {"__builtins__": {}})  # a test helper: literals and operators only
 
 
 def precompiled(code: str, env: dict) -> list[str]:
@@ -116,7 +116,7 @@ def syntax_errors(code: str, env: dict, *, is_class: bool) -> list[SyntaxProblem
     problems: list[SyntaxProblem] = []
 
     class Collect(ErrorListener):
-        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # noqa: N802 (ANTLR's name)
+        def syntaxError(self, recognizer, symbol, line, column, msg, e):  # ANTLR's name
             problems.append(SyntaxProblem(line - head, column, msg))
 
     lexer = vbaLexer(InputStream("\r\n".join(lines) + "\r\n"))
