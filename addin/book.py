@@ -23,6 +23,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 from lxml import etree
 
+from addin.cells.normalise import book_cell
 from workbook.grid import Block, a1, col_index, parse_ref
 
 Rows = list[list[Any]]
@@ -40,7 +41,8 @@ class Book(Protocol):
     """What a macro may do with a workbook."""
 
     def read(self, name: str) -> Rows:
-        """Values of the named block as rows (blank cells are ``None``)."""
+        """Values of the named block as rows (blank cells are ``None``, a cell error its COM code,
+        :func:`addin.cells.normalise.book_cell`)."""
 
     def shape(self, name: str) -> tuple[int, int]:
         """(rows, columns) of the named block."""
@@ -93,8 +95,8 @@ class ExcelBook:
         return self.book.names[name].refers_to_range
 
     def read(self, name: str) -> Rows:
-        values = self._range(name).options(ndim=2).value
-        return [list(row) for row in values]
+        values = self._range(name).options(ndim=2, err_to_str=True).value
+        return [[book_cell(v) for v in row] for row in values]
 
     def shape(self, name: str) -> tuple[int, int]:
         return tuple(self._range(name).shape)
@@ -167,7 +169,9 @@ class _SheetPart:
             return None
         if kind == "s":
             return self.shared[int(v.text)]
-        if kind in ("str", "e"):
+        if kind == "e":
+            return book_cell(v.text)
+        if kind == "str":
             return v.text
         if kind == "b":
             return v.text == "1"

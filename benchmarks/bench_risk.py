@@ -187,3 +187,27 @@ def test_plain_python_mode(benchmark, mode, call):
     corr[1, 2] = corr[2, 1] = -0.99
     args = (np.full(20, 0.05), np.random.default_rng(0).dirichlet(np.ones(20), 1000), cov, corr)
     benchmark_mode(benchmark, mode, PLAIN_SETUP, statement, run, *args)
+
+
+# ----------------------------------------------------------------------------- the PSD rule (issue 19)
+
+def _psd_case(n_assets):
+    cov = covariance(_data(n_assets)).matrix
+    return np.full(n_assets, 1.0 / n_assets), cov
+
+
+@pytest.mark.parametrize("n_assets", [10, 100, 500])
+@pytest.mark.parametrize("impl", ["psd-checked, new matrix", "psd-checked, same matrix again", "check_psd=False"])
+def test_psd_check_cost(benchmark, impl, n_assets):
+    """What the PSD test adds to portfolio_volatility: a new matrix each call (a factorisation, n^3/3), the same
+    matrix again (from 128 assets its digest is remembered: a hash, n^2), and the check skipped."""
+    from kernels._validate.covariance import _PSD_MEMO
+
+    benchmark.group = f"portfolio_volatility PSD check n={n_assets}"
+    w, cov = _psd_case(n_assets)
+    def run():
+        if impl == "psd-checked, new matrix":
+            _PSD_MEMO.clear()
+        return portfolio_volatility(w, cov, check_psd=impl != "check_psd=False")
+    run()
+    benchmark(run)

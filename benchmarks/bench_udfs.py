@@ -9,6 +9,12 @@ Per call (groups ``udf-<FUNCTION>``), for n_assets in {10, 100, 500}, implementa
 * ``xlwings-numpy``: the plain xlwings way, ``@xw.arg(convert=np.array, ndim=2)`` conversion of the same
   COM values followed by a NumPy one-liner (no validation, no messages): the floor a hand-written UDF has.
 
+Conversion (groups ``conversion-<n>``), for an n x n spill: ``xlfolio``, our conversion in
+(:func:`addin.cells.matrix` of the COM value, every cell checked) and out (:class:`addin.cells.Spill` of
+the result and the guard's finiteness check); ``xlwings``, xlwings' own conversion of the same range
+in (``convert=np.ndarray, ndim=2``) and of the same array out (``conversion.write`` with
+``convert=np.ndarray``). Issue 19's goal: ours at most 2x xlwings'.
+
 Cold start (group ``udf-cold-start``): a fresh Python process imports ``addin.udfs`` (with xlwings'
 Windows UDF code loaded as in the tests), makes its first ``PORTFOLIO_RISK`` and first
 ``EFFICIENT_FRONTIER`` call, with the Numba cache warm; the breakdown is printed and kept in
@@ -98,6 +104,33 @@ def test_udf_call(benchmark, function, n_assets, implementation):
     if implementation == "call_udf":
         assert not (isinstance(first, list) and isinstance(first[0][0], str)), first
     benchmark(run)
+
+
+def _conversion(implementation, n):
+    from xlwings import conversion
+
+    from addin import cells
+    from addin.cells.guard import shown
+
+    xlw.install()
+    arr = np.random.default_rng(n).normal(size=(n, n))
+    com = xlw.table(arr)
+    if implementation == "xlfolio":
+        return lambda: shown(cells.spill_matrix(cells.matrix(com, "x")), "x")
+    return lambda: conversion.write(conversion.read(None, com, {"convert": np.ndarray, "ndim": 2}), None,
+                                    {"convert": np.ndarray})
+
+
+@pytest.mark.parametrize("n", [100, 1000, 3000])
+@pytest.mark.parametrize("implementation", ["xlfolio", "xlwings"])
+def test_conversion(benchmark, implementation, n):
+    benchmark.group = f"conversion-{n}x{n}"
+    run = _conversion(implementation, n)
+    run()
+    if n >= 3000:
+        benchmark.pedantic(run, rounds=3, iterations=1)  # xlwings' conversion out takes ~25 s here
+    else:
+        benchmark(run)
 
 
 COLD_START = textwrap.dedent("""

@@ -67,6 +67,15 @@ def as_correlation(corr: ArrayLike, name: str = "correlation", *, size: int | No
     return R
 
 
+def check_volatilities(vols: ArrayLike, name: str = "vols") -> NDArray[np.float64]:
+    """Volatilities as a float vector: finite and >= 0."""
+    s = as_vector(vols, name)
+    if np.any(s < 0):
+        i = int(np.flatnonzero(s < 0)[0])
+        raise InputError(f"{name}: volatility {i + 1} is negative ({s[i]:.4g}); volatilities are >= 0.")
+    return s
+
+
 def covariance_from_correlation(vols: ArrayLike, corr: ArrayLike) -> NDArray[np.float64]:
     """Covariance ``C_ij = sigma_i sigma_j rho_ij`` from volatilities and a correlation matrix.
 
@@ -86,10 +95,7 @@ def covariance_from_correlation(vols: ArrayLike, corr: ArrayLike) -> NDArray[np.
     >>> covariance_from_correlation([0.15, 0.05], [[1, 0.2], [0.2, 1]]).round(6).tolist()
     [[0.0225, 0.0015], [0.0015, 0.0025]]
     """
-    s = as_vector(vols, "vols")
-    if np.any(s < 0):
-        i = int(np.flatnonzero(s < 0)[0])
-        raise InputError(f"vols: volatility {i + 1} is negative ({s[i]:g}); volatilities are >= 0.")
+    s = check_volatilities(vols)
     R = as_correlation(corr, "correlation")
     if R.shape[0] != s.size:
         raise InputError(
@@ -104,19 +110,21 @@ def correlation_from_covariance(cov: ArrayLike) -> NDArray[np.float64]:
     Raises
     ------
     InputError
-        An asset has zero variance (its correlations are undefined).
+        ``cov`` is not a covariance matrix (not square, not symmetric, a negative variance, not
+        positive semi-definite), or an asset has zero variance (its correlations are undefined).
 
     Examples
     --------
     >>> correlation_from_covariance([[0.0225, 0.0015], [0.0015, 0.0025]]).round(6).tolist()
     [[1.0, 0.2], [0.2, 1.0]]
     """
-    C = as_covariance(cov, "cov", check_psd_=False)
+    C = as_covariance(cov, "cov")
     s = np.sqrt(np.diag(C))
     if np.any(s == 0):
         i = int(np.flatnonzero(s == 0)[0])
         raise InputError(f"cov: asset {i + 1} has zero variance, so its correlations are undefined.")
-    R = C / np.outer(s, s)
+    with np.errstate(over="ignore", under="ignore"):
+        R = (C / s[:, None]) / s[None, :]  # in two steps: s_i s_j may overflow or underflow
     np.clip(R, -1.0, 1.0, out=R)
     np.fill_diagonal(R, 1.0)
     return R

@@ -13,8 +13,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._jit import jit
+from ._jit import jit, kernel_errstate
 from ._validate import as_rate, as_scalar, as_vector, check_fractions, check_non_negative
+from .errors import InputError
 
 #: Longest projection, in years (a cell asking for more is almost surely a typo).
 MAX_YEARS = 200
@@ -260,5 +261,26 @@ def income_projection(
     reinvest = as_rate(reinvest, "reinvest", what="shares")
     withdrawal = as_scalar(withdrawal, "withdrawal", low=0.0)
     cols = [np.empty(years) for _ in range(9)]
-    _income_projection(value, yield_, years, payout_growth, price_growth, inflation, reinvest, withdrawal, *cols)
+    with kernel_errstate():
+        _income_projection(value, yield_, years, payout_growth, price_growth, inflation, reinvest, withdrawal, *cols)
+    _check_representable(cols, inflation)
     return IncomeProjection(np.arange(1, years + 1, dtype=np.int64), *cols)
+
+
+#: The columns of :class:`IncomeProjection` in today's money (divided by the inflation index).
+_REAL_COLUMNS = (2, 7)  # income_real, end_value_real among the 9 computed columns
+
+
+def _check_representable(cols: list[NDArray[np.float64]], inflation: float) -> None:
+    """Raise when an amount of the table overflows (beyond 1.8e308), naming the input that drives it."""
+    finite = np.isfinite(np.stack(cols))
+    if finite.all():
+        return
+    nominal = np.delete(finite, _REAL_COLUMNS, axis=0)
+    if nominal.all():
+        year = int(np.flatnonzero(~finite.all(axis=0))[0]) + 1
+        raise InputError(f"inflation: {inflation:.4g} a year makes the amounts in today's money overflow in year "
+                         f"{year}; project fewer years or check the inflation.")
+    year = int(np.flatnonzero(~nominal.all(axis=0))[0]) + 1
+    raise InputError(f"years: the amounts overflow in year {year} (beyond 1.8e308); project fewer years or check "
+                     "value, payout_growth and price_growth.")

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._jit import jit, prange, vectorised
-from ._validate import PSD_RTOL, as_covariance, as_matrix, as_vector, check_psd
+from ._validate import as_covariance, as_matrix, as_vector
 from .errors import InputError
 
 
@@ -129,21 +129,62 @@ def _batch_variance(weights, cov, out):
     return out
 
 
-def _variance_or_raise(variance: float, cov: NDArray[np.float64], name: str) -> float:
-    scale = max(float(np.max(np.abs(np.diag(cov)))), np.finfo(float).tiny)
-    if variance < -PSD_RTOL * scale:
-        check_psd(cov, name, what="covariance")
-    return max(variance, 0.0)
+def _power_of_two_scale(x: NDArray[np.float64]) -> float:
+    """The power of two at or just below ``max|x|`` (1 when ``x`` is all zero): ``max|x| / scale`` is in [1, 2).
+
+    Dividing by it is exact, so scale-invariant quantities (shares of risk, the diversification
+    ratio) computed on ``x / scale`` equal those of ``x`` without overflow or underflow in between
+    (the power just above could itself overflow, for ``max|x|`` near 1.8e308).
+    """
+    top = float(np.max(np.abs(x))) if x.size else 0.0
+    if top == 0.0:
+        return 1.0
+    return float(np.ldexp(1.0, int(np.frexp(top)[1]) - 1))
 
 
-def _weights_and_cov(weights: ArrayLike, cov: ArrayLike, cov_name: str = "cov"):
-    C = as_covariance(cov, cov_name, check_psd_=False)
+def _weights_and_cov(weights: ArrayLike, cov: ArrayLike, cov_name: str = "cov", *, check_psd: bool = True):
+    """Validated weights and covariance (the PSD rule of :func:`kernels._validate.as_covariance` included)."""
+    C = as_covariance(cov, cov_name, check_psd_=check_psd)
     w = as_vector(weights, "weights")
     if w.size != C.shape[0]:
         raise InputError(
             f"weights: {w.size} values but {cov_name} is {C.shape[0]} x {C.shape[0]}; give one weight per asset."
         )
     return w, C
+
+
+class _Scaled(NamedTuple):
+    """Weights and covariance divided by powers of two (exactly), and the factor that undoes it on a volatility."""
+
+    weights: NDArray[np.float64]
+    cov: NDArray[np.float64]
+    vol_scale: float
+
+
+#: A covariance whose largest variance lies outside [2^-COV_EXPONENT, 2^COV_EXPONENT] is rescaled first.
+_COV_EXPONENT = 256
+
+
+def _scaled(w: NDArray[np.float64], C: NDArray[np.float64]) -> _Scaled:
+    """``w / 2^a`` with ``max|w / 2^a|`` in [1, 2), and ``C / 4^b`` when its variances are extreme.
+
+    The quadratic form of the scaled pair stays within float range whatever the scale of the inputs
+    (weights of 1e200 or a covariance of 1e-300); the volatility is ``sqrt(w' C w) * vol_scale``.
+    """
+    sw = _power_of_two_scale(w)
+    ws = w / sw if sw != 1.0 else w
+    top = float(np.max(np.diag(C))) if C.size else 0.0
+    vol_scale = sw
+    if top > 0.0 and not (2.0**-_COV_EXPONENT <= top <= 2.0**_COV_EXPONENT):
+        half = int(np.frexp(top)[1]) // 2  # divide C by 4^half: its square root scales by 2^half exactly
+        C = np.ldexp(C, -2 * half)
+        vol_scale = sw * float(np.ldexp(1.0, half))
+    return _Scaled(ws, C, vol_scale)
+
+
+def _non_negative(variance: float) -> float:
+    """A variance of a checked PSD matrix: a negative value is rounding, read as 0."""
+    return variance if variance > 0.0 else 0.0
 
 
 def portfolio_return(weights: ArrayLike, expected_returns: ArrayLike) -> float:
@@ -170,7 +211,7 @@ def portfolio_return(weights: ArrayLike, expected_returns: ArrayLike) -> float:
     return round(float(w @ mu), 15)
 
 
-def portfolio_volatility(weights: ArrayLike, cov: ArrayLike) -> float:
+def portfolio_volatility(weights: ArrayLike, cov: ArrayLike, *, check_psd: bool = True) -> float:
     """Portfolio volatility ``sqrt(w' C w)``.
 
     Parameters
@@ -178,24 +219,29 @@ def portfolio_volatility(weights: ArrayLike, cov: ArrayLike) -> float:
     weights : array_like of shape (n_assets,)
     cov : array_like of shape (n_assets, n_assets)
         Covariance matrix of returns (symmetric, positive semi-definite).
+    check_psd : bool, default True
+        Refuse a ``cov`` that is not positive semi-definite (a Cholesky factorisation, ``n_assets^3 / 3``
+        operations); pass False only for a matrix PSD by construction (a sample or shrunk covariance).
 
     Returns
     -------
     float
-        Volatility in the units of ``cov`` (annual if ``cov`` is annualised).
+        Volatility in the units of ``cov`` (annual if ``cov`` is annualised). Computed on rescaled
+        weights, so weights of any size give a finite answer when the volatility itself is a float.
 
     Raises
     ------
     InputError
-        Shapes differ, a value is missing, or ``cov`` is not PSD in the direction of ``weights``.
+        Shapes differ, a value is missing, or ``cov`` is not positive semi-definite.
 
     Examples
     --------
     >>> round(portfolio_volatility([0.6, 0.4], [[0.0225, 0.0015], [0.0015, 0.0025]]), 6)
     0.096021
     """
-    w, C = _weights_and_cov(weights, cov)
-    return float(np.sqrt(_variance_or_raise(_quad_form(w, C), C, "cov")))
+    w, C = _weights_and_cov(weights, cov, check_psd=check_psd)
+    sc = _scaled(w, C)
+    return float(np.sqrt(_non_negative(_quad_form(sc.weights, sc.cov)))) * sc.vol_scale
 
 
 def portfolio_volatility_from_correlation(weights: ArrayLike, vols: ArrayLike, corr: ArrayLike) -> float:
@@ -216,31 +262,45 @@ def portfolio_volatility_from_correlation(weights: ArrayLike, vols: ArrayLike, c
     >>> round(portfolio_volatility_from_correlation([0.6, 0.4], [0.15, 0.05], [[1, 0.2], [0.2, 1]]), 6)
     0.096021
     """
-    from .correlation import covariance_from_correlation
+    from .correlation import as_correlation, check_volatilities
 
     w = as_vector(weights, "weights")
-    cov = covariance_from_correlation(vols, corr)
-    if w.size != cov.shape[0]:
-        raise InputError(f"weights: {w.size} values but there are {cov.shape[0]} volatilities; give one weight per asset.")
-    return float(np.sqrt(max(_quad_form(w, cov), 0.0)))
+    s = check_volatilities(vols)
+    R = as_correlation(corr, "correlation")
+    if R.shape[0] != s.size:
+        raise InputError(f"correlation: is {R.shape[0]} x {R.shape[0]} but there are {s.size} volatilities; "
+                         "use one row and column per asset.")
+    if w.size != s.size:
+        raise InputError(f"weights: {w.size} values but there are {s.size} volatilities; give one weight per asset.")
+    # x = w * s, scaled by powers of two at each step so that no product overflows or underflows
+    pw, ps = _power_of_two_scale(w), _power_of_two_scale(s)
+    x = (w / pw) * (s / ps)
+    px = _power_of_two_scale(x)
+    return float(np.sqrt(_non_negative(_quad_form(x / px, R)))) * px * pw * ps
 
 
-def risk_contributions(weights: ArrayLike, cov: ArrayLike) -> RiskContributions:
+def risk_contributions(weights: ArrayLike, cov: ArrayLike, *, check_psd: bool = True) -> RiskContributions:
     """Euler risk contributions: marginal, absolute (sum to volatility) and relative (sum to 1).
 
     Parameters
     ----------
     weights : array_like of shape (n_assets,)
     cov : array_like of shape (n_assets, n_assets)
+        Covariance matrix of returns (symmetric, positive semi-definite).
+    check_psd : bool, default True
+        As in :func:`portfolio_volatility`.
 
     Returns
     -------
     RiskContributions
+        ``marginal`` and ``relative`` do not depend on the scale of the weights and are computed on
+        rescaled weights: weights of 1e200 or 1e-200 give the same shares as their ratios.
 
     Raises
     ------
     InputError
-        Bad shapes or values, or a zero-volatility portfolio (contributions are undefined).
+        Bad shapes or values, ``cov`` not positive semi-definite, or a zero-volatility portfolio
+        (contributions are undefined).
 
     Examples
     --------
@@ -248,34 +308,54 @@ def risk_contributions(weights: ArrayLike, cov: ArrayLike) -> RiskContributions:
     >>> rc.relative.tolist()
     [0.5, 0.5]
     """
-    w, C = _weights_and_cov(weights, cov)
-    cw = _cov_times_weights(C, w, np.empty_like(w))
-    variance = _variance_or_raise(float(w @ cw), C, "cov")
+    w, C = _weights_and_cov(weights, cov, check_psd=check_psd)
+    sc = _scaled(w, C)
+    ws = sc.weights
+    cw = _cov_times_weights(sc.cov, ws, np.empty_like(ws))
+    variance = _non_negative(float(ws @ cw))
     if variance <= 0.0:
         raise InputError("weights: the portfolio has zero volatility, so risk contributions are undefined.")
-    vol = float(np.sqrt(variance))
-    marginal = cw / vol
-    absolute = w * marginal
-    return RiskContributions(vol, marginal, absolute, absolute / vol)
+    root = float(np.sqrt(variance))
+    marginal = cw / root * (sc.vol_scale / _power_of_two_scale(w))  # only the covariance's scale stays
+    relative = ws * cw / variance
+    vol = root * sc.vol_scale
+    return RiskContributions(vol, marginal, relative * vol, relative)
 
 
-def diversification_ratio(weights: ArrayLike, cov: ArrayLike) -> float:
+def diversification_ratio(weights: ArrayLike, cov: ArrayLike, *, check_psd: bool = True) -> float:
     """Diversification ratio ``sum_i w_i sigma_i / sigma_p`` (1 for a single asset, higher is more diversified).
+
+    Parameters
+    ----------
+    weights : array_like of shape (n_assets,)
+    cov : array_like of shape (n_assets, n_assets)
+        Covariance matrix of returns (symmetric, positive semi-definite).
+    check_psd : bool, default True
+        As in :func:`portfolio_volatility`.
+
+    Returns
+    -------
+    float
+        Does not depend on the scale of the weights or of ``cov`` (computed on rescaled inputs).
 
     Examples
     --------
     >>> round(diversification_ratio([0.5, 0.5], [[0.04, 0.0], [0.0, 0.04]]), 6)
     1.414214
     """
-    w, C = _weights_and_cov(weights, cov)
-    variance = _variance_or_raise(_quad_form(w, C), C, "cov")
+    w, C = _weights_and_cov(weights, cov, check_psd=check_psd)
+    sc = _scaled(w, C)
+    variance = _non_negative(_quad_form(sc.weights, sc.cov))
     if variance <= 0.0:
         raise InputError("weights: the portfolio has zero volatility, so the diversification ratio is undefined.")
-    return float(w @ np.sqrt(np.diag(C)) / np.sqrt(variance))
+    return float(sc.weights @ np.sqrt(np.diag(sc.cov)) / np.sqrt(variance))
 
 
 def concentration(weights: ArrayLike) -> Concentration:
     """Herfindahl-Hirschman index and effective number of assets of a weight vector.
+
+    Both depend only on the ratios of the weights; they are computed on rescaled weights, so weights
+    of any size (1e200, 5e-324) give a finite answer.
 
     Examples
     --------
@@ -283,14 +363,15 @@ def concentration(weights: ArrayLike) -> Concentration:
     Concentration(hhi=0.25, effective_n=4.0)
     """
     w = as_vector(weights, "weights")
-    gross = float(np.sum(np.abs(w)))
-    if gross == 0.0:
+    if not np.any(w):
         raise InputError("weights: all zero; concentration needs at least one non-zero weight.")
-    hhi = float(np.sum(w * w) / gross**2)
+    ws = w / _power_of_two_scale(w)
+    gross = float(np.sum(np.abs(ws)))
+    hhi = float(np.sum(ws * ws)) / gross**2
     return Concentration(hhi, 1.0 / hhi)
 
 
-def batch_volatility(weights: ArrayLike, cov: ArrayLike) -> NDArray[np.float64]:
+def batch_volatility(weights: ArrayLike, cov: ArrayLike, *, check_psd: bool = True) -> NDArray[np.float64]:
     """Volatility of many portfolios at once, in parallel.
 
     Parameters
@@ -298,6 +379,9 @@ def batch_volatility(weights: ArrayLike, cov: ArrayLike) -> NDArray[np.float64]:
     weights : array_like of shape (n_portfolios, n_assets)
         One portfolio per row.
     cov : array_like of shape (n_assets, n_assets)
+        Covariance matrix of returns (symmetric, positive semi-definite).
+    check_psd : bool, default True
+        As in :func:`portfolio_volatility`.
 
     Returns
     -------
@@ -308,9 +392,7 @@ def batch_volatility(weights: ArrayLike, cov: ArrayLike) -> NDArray[np.float64]:
     >>> batch_volatility([[1.0, 0.0], [0.0, 1.0]], [[0.04, 0.0], [0.0, 0.01]]).tolist()
     [0.2, 0.1]
     """
-    C = as_covariance(cov, "cov", check_psd_=False)
+    C = as_covariance(cov, "cov", check_psd_=check_psd)
     W = as_matrix(weights, "weights", n_cols=C.shape[0])
     var = _batch_variance(W, C, np.empty(W.shape[0]))
-    if var.size and var.min() < 0.0:
-        _variance_or_raise(float(var.min()), C, "cov")
     return np.sqrt(np.maximum(var, 0.0))

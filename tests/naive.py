@@ -1048,3 +1048,36 @@ def exact_max_sharpe(monkeypatch, *args, **kwargs):
     with monkeypatch.context() as m:
         m.setattr("kernels.mean_variance.portfolios._max_sharpe_box", lambda *a, **k: None)
         return max_sharpe(*args, **kwargs)
+
+
+def scale_free_risk_measures(w, cov):
+    """Shares of risk, diversification ratio and effective number of assets of weights ``w``, computed
+    on ``w / max|w|`` with plain NumPy (they do not depend on the scale of the weights, so this is the
+    answer for any multiple of ``w``): ``(relative_contributions, diversification_ratio, effective_n)``."""
+    u = np.asarray(w, dtype=float) / np.max(np.abs(w))
+    cov = np.asarray(cov, dtype=float)
+    variance = u @ cov @ u
+    relative = u * (cov @ u) / variance
+    ratio = (u @ np.sqrt(np.diag(cov))) / np.sqrt(variance)
+    effective_n = np.sum(np.abs(u)) ** 2 / np.sum(u * u)
+    return relative, ratio, effective_n
+
+
+def risk_parity_certificate(cov, weights, budgets, lower, upper, atol=1e-12):
+    """What a risk budgeting answer must satisfy, checked on its weights with NumPy: the weights sum to 1,
+    lie in their bounds, and the relative risk contributions ``rc_i = w_i (C w)_i / w' C w`` meet the
+    budgets ``b`` (normalised) up to a common share ``k`` on the assets strictly inside their bounds
+    (``|rc_i / (k b_i) - 1|``), with ``rc_i >= k b_i`` at a lower bound and ``rc_i <= k b_i`` at an upper
+    one. Returns ``(sum_error, bound_violation, budget_error)``."""
+    w = np.asarray(weights, dtype=float)
+    n = w.size
+    b = np.asarray(budgets, dtype=float) / np.sum(budgets)
+    lo = np.broadcast_to(np.asarray(0.0 if lower is None else lower, dtype=float), n)
+    hi = np.broadcast_to(np.asarray(np.inf if upper is None else upper, dtype=float), n)
+    rc = w * (cov @ w) / (w @ cov @ w)
+    at_lo, at_hi = w <= lo + atol, w >= hi - atol
+    free = ~(at_lo | at_hi)
+    k = rc[free].sum() / b[free].sum() if free.any() else 1.0
+    r = rc / (k * b) - 1.0
+    err = np.where(at_lo & (lo > 0), np.maximum(-r, 0.0), np.where(at_hi, np.maximum(r, 0.0), np.abs(r)))
+    return abs(w.sum() - 1.0), float(max(np.max(lo - w), np.max(w - hi), 0.0)), float(err.max())

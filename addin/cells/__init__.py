@@ -20,8 +20,11 @@ The rules every Excel function follows:
   (history tables are the exception: a blank there is a gap the estimators handle);
 * an optional argument that is omitted, or points at blank cells, takes its default;
 * text, TRUE/FALSE, dates and cell errors (``#N/A``...) in a numeric range give a message;
-* every failure comes back as one line of text that starts with :data:`ERROR_PREFIX`, so a
-  formula detects it with ``=LEFT(A1, 7)="#ERROR:"`` (or ``ISTEXT`` for functions returning a number).
+* every failure comes back as one line of text under 200 characters that starts with
+  :data:`ERROR_PREFIX` and names the argument to fix, so a formula detects it with
+  ``=LEFT(A1, 7)="#ERROR:"`` (or ``ISTEXT`` for functions returning a number);
+* a number that is not finite (an overflow, 0/0) is never shown as a blank cell: the result becomes a
+  message; a blank appears only where a function documents it (a Sharpe ratio at zero risk).
 """
 
 from .grids import grid
@@ -31,6 +34,7 @@ from .ranges import (
     Vector,
     group_limits,
     history,
+    is_square_matrix,
     labels,
     matrix,
     number_or_vector,
@@ -39,11 +43,12 @@ from .ranges import (
     vector_or_matrix,
 )
 from .scalars import choice, flag, integer, is_omitted, number, number_or_flag, text
-from .spills import asset_labels, spill, spill_table
+from .spills import Spill, asset_labels, spill, spill_matrix, spill_table
 from .values import CELL_ERRORS, MISSING
 
 __all__ = [
-    "CELL_ERRORS", "ERROR_PREFIX", "MAX_MESSAGE_CHARS", "MISSING", "Table", "Vector", "asset_labels", "choice",
-    "error_text", "flag", "grid", "group_limits", "history", "integer", "is_omitted", "labels", "matrix", "number",
-    "number_or_flag", "number_or_vector", "ragged", "spill", "spill_table", "text", "vector", "vector_or_matrix",
+    "CELL_ERRORS", "ERROR_PREFIX", "MAX_MESSAGE_CHARS", "MISSING", "Spill", "Table", "Vector", "asset_labels",
+    "choice", "error_text", "flag", "grid", "group_limits", "history", "integer", "is_omitted", "is_square_matrix",
+    "labels", "matrix", "number", "number_or_flag", "number_or_vector", "ragged", "spill", "spill_matrix",
+    "spill_table", "text", "vector", "vector_or_matrix",
 ]

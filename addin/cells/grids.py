@@ -22,6 +22,8 @@ Grid = tuple  # a tuple of row tuples, as COM gives a range
 
 def grid(value: Any) -> Grid:
     """Any argument as a tuple of row tuples (a single cell becomes ``((value,),)``)."""
+    if type(value) is tuple and value and all(type(r) is tuple for r in value):
+        return value  # already rows of cells, as COM gives a range: no copy
     if isinstance(value, (tuple, list)):
         if not value:
             return ((),)

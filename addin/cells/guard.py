@@ -12,12 +12,12 @@ from typing import Any, Callable
 import numpy as np
 
 from addin.catalogue import CellFunction
-from kernels import PortfolioError
+from kernels import InputError, PortfolioError
 
 from .messages import error_text, rename_argument
 from .normalise import Normaliser, com_value
 from .scalars import is_omitted
-from .spills import finite_or_raise
+from .spills import Spill
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +27,10 @@ def cell_callable(function: CellFunction, normalise: Normaliser = com_value) -> 
 
     The function (1) puts each argument in the canonical form with ``normalise``; (2) gives omitted
     optional arguments, and optional arguments pointing at blank cells, their default; (3) refuses a
-    result holding inf or NaN, which Excel cannot show (NumPy's floating-point warnings are silenced
-    for the call: the result is checked instead); (4) turns every exception into a one-line cell
+    result holding inf or NaN, which Excel cannot show, with a message naming the required arguments
+    (:func:`shown`; NumPy's floating-point warnings are silenced for the call: the result is checked
+    instead, in one vectorised pass for a :class:`~addin.cells.spills.Spill`; a blank shows only where
+    the function marks it meant); (4) turns every exception into a one-line cell
     message (:func:`~addin.cells.messages.error_text`) so nothing escapes to Excel's UDF server: the
     message of a :class:`kernels.PortfolioError` is what the user reads, the kernel's argument names
     mapped to the Excel ones by ``function.renames``; anything else is an internal error, logged.
@@ -39,6 +41,7 @@ def cell_callable(function: CellFunction, normalise: Normaliser = com_value) -> 
     implementation, name, renames = function.implementation, function.name, function.renames
     defaults = [a.default for a in function.arguments]
     optional = [a.optional for a in function.arguments]
+    blamed = ", ".join(a.name for a in function.arguments if not a.optional)
 
     def call_from_cell(*args):
         args = [normalise(value) for value in args]
@@ -48,7 +51,7 @@ def cell_callable(function: CellFunction, normalise: Normaliser = com_value) -> 
         try:
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 result = implementation(*args)
-            return finite_or_raise(result)
+            return shown(result, blamed)
         except PortfolioError as exc:
             return error_text(rename_argument(str(exc), renames))
         except Exception as exc:  # a bug of ours: never a traceback in a cell or a dead UDF server
@@ -59,3 +62,27 @@ def cell_callable(function: CellFunction, normalise: Normaliser = com_value) -> 
     call_from_cell.__doc__ = function.description
     call_from_cell.__signature__ = function.signature()
     return call_from_cell
+
+
+def shown(result: Any, blamed: str) -> Any:
+    """``result`` as the cell shows it, or a :class:`kernels.InputError` when a number in it is not finite.
+
+    ``blamed`` leads the message: the arguments whose values gave no finite result.
+    """
+    where = ""
+    if isinstance(result, Spill):
+        bad = result.non_finite()
+        if bad is None:
+            return result
+        offset = len(result) - result.numbers.shape[0]  # a header row above the numbers
+        where = f" (row {bad[0] + 1 + offset}, column {bad[1] + 1})"
+    elif isinstance(result, (float, np.floating)):
+        if np.isfinite(result):
+            return float(result)
+    elif isinstance(result, list):  # rows built by hand: checked cell by cell (small results only)
+        if all(not isinstance(x, (float, np.floating)) or np.isfinite(x) for r in result for x in r):
+            return result
+    else:
+        return result
+    raise InputError(f"{blamed}: no finite result{where} for these values (an overflow or a division by zero); "
+                     "check them for extreme values or zeros.")

@@ -9,7 +9,7 @@ then come out the same whatever the front-end.
 
 * Desktop Excel (COM, through xlwings' ``call_udf``): already canonical, :func:`com_value`.
 * A :class:`addin.book.Book` (buttons, the template build) reads a named block as rows, a list of
-  row lists: :func:`book_value`.
+  row lists, each cell through :func:`book_cell` (a cell error's text -> its code): :func:`book_value`.
 * xlwings Lite (Office.js), every argument declared ``@arg(name, ndim=2, err_to_str=True)``: a list of
   row lists, whole numbers as ``int``, ``None`` (or ``""``) for an empty cell, cell errors as their
   text (``"#N/A"``), dates as serial numbers: :func:`lite_value` (and :func:`lite_cell` for one cell,
@@ -26,10 +26,25 @@ from .values import CELL_ERRORS
 
 #: A front-end's argument -> the same argument in the canonical form.
 Normaliser = Callable[[Any], Any]
+#: A cell error as text (Office.js's and xlwings' ``err_to_str=True``, a file's error cell) -> its COM code.
+ERROR_CODES = {text: code for code, text in CELL_ERRORS.items()}
 
 
 def com_value(value: Any) -> Any:
     """A COM argument: already in the canonical form."""
+    return value
+
+
+def book_cell(value: Any) -> Any:
+    """One cell as a :class:`~addin.book.Book` adapter receives it -> the canonical form.
+
+    The one conversion both adapters apply to what they read: a cell error comes as its text (a
+    file stores ``<c t="e"><v>#N/A</v></c>``; xlwings reads Excel's with ``err_to_str=True``) and
+    becomes its COM code, so a button's message says "#N/A at row 2" whichever adapter read it.
+    Anything else is unchanged.
+    """
+    if type(value) is str and value in ERROR_CODES:
+        return ERROR_CODES[value]
     return value
 
 
@@ -47,8 +62,6 @@ def book_value(value: Any) -> Any:
 # xlwings Lite (Office.js)
 # ---------------------------------------------------------------------------------------------
 
-#: A cell error as Office.js's text (what ``err_to_str=True`` gives) -> its COM code.
-ERROR_CODES = {text: code for code, text in CELL_ERRORS.items()}
 #: Excel's day 0 in the 1900 date system (serial 1 is 1900-01-01, counting the 1900 leap-year bug).
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 #: Date serials read back as dates in a history's first column: 1950-01-01 to 2100-12-31.

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from kernels import InputError
 
-from .grids import grid, to_floats, trim_trailing_blanks
+from .grids import Grid, grid, to_floats, trim_trailing_blanks
 from .scalars import number
 from .values import describe, is_blank, is_cell_error
 
@@ -99,6 +99,22 @@ def _is_label_row(r: Sequence[Any]) -> bool:
     return all(isinstance(v, str) or is_blank(v) for v in r) and any(isinstance(v, str) and v.strip() for v in r)
 
 
+def _history_margins(rows: Grid) -> tuple[int, int]:
+    """(1 if the first row is a row of names else 0, 1 if the first column is dates else 0)."""
+    row0 = 1 if len(rows) > 1 and _is_label_row(rows[0]) else 0
+    body = rows[row0:]
+    col0 = 1 if (body and len(body[0]) > 1 and all(isinstance(r[0], dt.datetime) or is_blank(r[0]) for r in body)
+                 and any(isinstance(r[0], dt.datetime) for r in body)) else 0
+    return row0, col0
+
+
+def is_square_matrix(value: Any) -> bool:
+    """True when a range is read as a matrix rather than a history: square (after trailing blanks), with
+    neither a header row of names nor a date column (which mark a history)."""
+    rows = trim_trailing_blanks(grid(value))
+    return bool(rows) and len(rows) == len(rows[0]) and _history_margins(rows) == (0, 0)
+
+
 def history(value: Any, name: str) -> Table:
     """A history table (one row per date, one column per asset), as a user selects it.
 
@@ -108,20 +124,11 @@ def history(value: Any, name: str) -> Table:
     rows = trim_trailing_blanks(grid(value))
     if not rows or not rows[0]:
         raise InputError(f"{name}: is empty; select the history, one row per date and one column per asset.")
-    labels = None
-    row0 = 0
-    if len(rows) > 1 and _is_label_row(rows[0]):
-        labels = ["" if is_blank(v) else str(v).strip() for v in rows[0]]
-        row0 = 1
-    col0 = 0
-    body = rows[row0:]
-    if body and len(body[0]) > 1 and all(isinstance(r[0], dt.datetime) or is_blank(r[0]) for r in body) and any(
-        isinstance(r[0], dt.datetime) for r in body
-    ):
-        col0 = 1
-        body = tuple(r[1:] for r in body)
-        if labels is not None:
-            labels = labels[1:]
+    row0, col0 = _history_margins(rows)
+    labels = ["" if is_blank(v) else str(v).strip() for v in rows[0]] if row0 else None
+    body = tuple(r[col0:] for r in rows[row0:])
+    if labels is not None and col0:
+        labels = labels[1:]
     if not body:
         raise InputError(f"{name}: has a header row but no numbers below it; select the history too.")
     arr = to_floats(body, name, blanks_as_nan=True, offset=(row0, col0))

@@ -23,7 +23,7 @@ def AGE_ALLOCATION(age, rule=110.0):
           "sub_weights": ("Optional sub-weights within each class: one row per class (one column if weights is a "
                           "row), each summing to 1.")},
     result="Amount per class, or per sub-class with sub_weights, spilled like the weights.",
-    example="=ALLOCATE(100000, B2:B3, C2:E3)")
+    example="=ALLOCATE(100000, B2:B3, C2:E3)", renames={"class_weights": "weights", "total": "amount"})
 def ALLOCATE(amount, weights, sub_weights=None):
     """Split an amount by class weights, and optionally by sub-weights within each class."""
     w = cells.vector(weights, "weights")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 import kernels
 from addin import cells
 from addin.catalogue import cell_function
@@ -27,31 +25,33 @@ def COVARIANCE(data, method="sample", data_kind="returns", periods_per_year=252.
         periods_per_year=cells.number(periods_per_year, "periods_per_year"),
         halflife=None if halflife is None else cells.number(halflife, "halflife"),
     )
-    return estimate.matrix.tolist()
+    return cells.spill_matrix(estimate.matrix)
 
 
 @cell_function(
-    args={"cov_or_data": ("A covariance matrix (square and symmetric), or a history of returns (one row per date, "
-                          "one column per asset).")},
+    args={"cov_or_data": ("A covariance matrix (a square range is always read as one), or a history of returns: more "
+                          "rows than columns, one per date, or a header row of names or a date column.")},
     result="Correlation matrix (n_assets x n_assets).", example="=CORRELATION(Cov)",
     renames={"cov": "cov_or_data", "data": "cov_or_data"}, call_in_wizard=False)
 def CORRELATION(cov_or_data):
     """Correlation matrix of a covariance matrix or of a history of returns."""
-    table = cells.history(cov_or_data, "cov_or_data")
-    x = table.values
-    is_cov = (table.labels is None and x.shape[0] == x.shape[1] and not np.isnan(x).any()
-              and np.allclose(x, x.T, rtol=1e-8, atol=0.0))
-    cov = x if is_cov else kernels.covariance(x, periods_per_year=1).matrix
-    return kernels.correlation_from_covariance(cov).tolist()
+    if cells.is_square_matrix(cov_or_data):
+        cov = cells.matrix(cov_or_data, "cov_or_data")
+    else:
+        cov = kernels.covariance(cells.history(cov_or_data, "cov_or_data").values, periods_per_year=1).matrix
+    return cells.spill_matrix(kernels.correlation_from_covariance(cov))
 
 
 @cell_function(args={"vols": "Asset volatilities: one row or one column (0.15 is 15% a year).",
                      "correlation": "Correlation matrix: square, 1 on the diagonal."},
-               result="Covariance matrix (n_assets x n_assets).", example="=COV_FROM_CORR(D2:D6, Corr)")
+               result=("Covariance matrix (n_assets x n_assets). The correlation is checked positive semi-definite "
+                       "(about a second at 3,000 assets)."),
+               example="=COV_FROM_CORR(D2:D6, Corr)", call_in_wizard=False)
 def COV_FROM_CORR(vols, correlation):
     """Covariance matrix from volatilities and a correlation matrix: C_ij = s_i s_j r_ij."""
-    return kernels.covariance_from_correlation(cells.vector(vols, "vols").values,
-                                               cells.matrix(correlation, "correlation")).tolist()
+    cov = kernels.covariance_from_correlation(cells.vector(vols, "vols").values,
+                                               cells.matrix(correlation, "correlation"))
+    return cells.spill_matrix(cov)
 
 
 @cell_function(
@@ -73,4 +73,4 @@ def EXPECTED_RETURNS(prices, method="mean", periods_per_year=252.0):
                example="=NEAREST_CORRELATION(Corr)", call_in_wizard=False)
 def NEAREST_CORRELATION(correlation):
     """Repair a correlation matrix: the nearest positive semi-definite one with 1 on the diagonal."""
-    return kernels.nearest_correlation(cells.matrix(correlation, "correlation")).correlation.tolist()
+    return cells.spill_matrix(kernels.nearest_correlation(cells.matrix(correlation, "correlation")).correlation)

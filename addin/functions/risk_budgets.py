@@ -24,5 +24,7 @@ def RISK_PARITY(cov, budgets=None, lower=None, upper=None):
         lower=None if lower is None else cells.number_or_vector(lower, "lower"),
         upper=None if upper is None else cells.number_or_vector(upper, "upper"))
     if not result.converged:
-        raise kernels.ConvergenceError(f"cov: risk parity did not converge ({result.status}); check the covariance.")
+        reason = result.status.split(";")[0]
+        raise kernels.ConvergenceError(f"cov: no risk parity weights found ({reason}); check the covariance and the "
+                                       "bounds.")
     return cells.spill(result.weights, "column" if b is None else b.orientation)

@@ -35,4 +35,4 @@ def ASSET_LOCATION(values, tax_drag, account_capacities, split=True):
     location = kernels.asset_location(cells.vector(values, "values").values, cells.matrix(tax_drag, "tax_drag"),
                                       cells.vector(account_capacities, "account_capacities").values,
                                       split=cells.flag(split, "split"))
-    return location.amounts.tolist()
+    return cells.spill_matrix(location.amounts)

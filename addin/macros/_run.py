@@ -15,7 +15,7 @@ import numpy as np
 
 from addin import cells
 from addin.book import Book, ExcelBook
-from addin.cells.messages import rename_argument
+from addin.cells.messages import one_line, rename_argument
 from addin.cells.normalise import book_value
 from kernels import InputError, PortfolioError
 
@@ -80,6 +80,11 @@ def labels(inputs: dict[str, Rows], name: str) -> list[str]:
     return [v.strip() for v in values]
 
 
+def amount(x: float, decimals: int = 0) -> str:
+    """An amount of money for a message: ``12,345`` (with ``decimals``), in short form beyond a trillion."""
+    return f"{x:,.{decimals}f}" if abs(x) < 1e12 else f"{x:.4g}"
+
+
 def column(values: Sequence[Any]) -> Rows:
     """A vector as rows of one cell."""
     return [[_cell(v)] for v in values]
@@ -88,8 +93,6 @@ def column(values: Sequence[Any]) -> Rows:
 def _cell(v: Any) -> Any:
     if isinstance(v, (np.floating, np.integer)):
         v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
     return v
 
 
@@ -98,7 +101,16 @@ def table(rows: Sequence[Sequence[Any]]) -> Rows:
 
 
 def fit(rows: Rows, shape: tuple[int, int], name: str) -> Rows:
-    """Pad ``rows`` with blanks to the block's shape (a result larger than its block is a bug)."""
+    """Pad ``rows`` with blanks to the block's shape (a result larger than its block asks for rows).
+
+    A number that is not finite (an overflow, 0/0) is refused, never written as a blank: a blank in
+    an output block is only where ``compute`` put ``None`` on purpose (a Sharpe ratio at zero risk).
+    """
+    for i, r in enumerate(rows):
+        for j, v in enumerate(r):
+            if isinstance(v, float) and not math.isfinite(v):
+                raise InputError(f"{name}: no finite result at row {i + 1}, column {j + 1} for these inputs (an "
+                                 "overflow or a division by zero); check the inputs for extreme values or zeros.")
     n_rows, n_cols = shape
     if len(rows) > n_rows:
         raise InputError(f"{name}: room for {n_rows} rows of results but {len(rows)} are needed; insert rows "
@@ -119,21 +131,22 @@ def run(macro: Macro, book: Book | None = None) -> MacroResult:
         try:
             inputs = {name: book.read(name) for name in macro.reads}
             shapes = {name: book.shape(name) for name in macro.writes}
-            outcome = macro.compute(inputs, shapes)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # the results are checked (fit)
+                outcome = macro.compute(inputs, shapes)
             blocks = {name: fit(rows, shapes[name], name) for name, rows in outcome.outputs.items()
                       if name in shapes}
             stray = sorted(set(outcome.outputs) - set(macro.writes))
             if stray:
                 raise RuntimeError(f"{macro.name} tried to write {stray}, outside its output blocks")
         except PortfolioError as exc:
-            message = rename_argument(str(exc), macro.renames)
+            message = one_line(rename_argument(str(exc), macro.renames))
             book.append_log([book.now(), macro.name, "error", ", ".join(macro.reads), "nothing", message])
             book.alert(f"{macro.label}: {message}")
             return MacroResult(macro.name, False, message, ())
         except Exception as exc:
             if not getattr(book, "interactive", False):
                 raise
-            message = f"internal error ({type(exc).__name__}: {exc}); nothing was written, please report it."
+            message = one_line(f"internal error ({type(exc).__name__}: {exc}); nothing was written, please report it.")
             book.append_log([book.now(), macro.name, "error", ", ".join(macro.reads), "nothing", message])
             book.alert(f"{macro.label}: {message}")
             return MacroResult(macro.name, False, message, ())

@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import kernels
-from kernels import InputError
-from kernels import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS
+from kernels import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS, InputError
 
 from ._run import Book, Macro, MacroResult, Outcome, column, matrix, run, table, text
 

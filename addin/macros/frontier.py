@@ -34,7 +34,8 @@ def compute(inputs, shapes) -> Outcome:
     w_now = class_weights(h, a.classes)
     ret_now = kernels.portfolio_return(w_now, a.expected_returns)
     vol_now = kernels.portfolio_volatility(w_now, a.cov)
-    sharpe = (front.returns - a.risk_free) / front.volatilities
+    # the Sharpe ratio of a riskless portfolio is undefined: a blank cell, on purpose
+    sharpe = [(r - a.risk_free) / v if v > 0 else None for r, v in zip(front.returns, front.volatilities)]
 
     def stats(ret, vol):
         return [ret, vol, (ret - a.risk_free) / vol if vol > 0 else None]

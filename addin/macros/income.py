@@ -9,7 +9,7 @@ from kernels import InputError
 from kernels import min_volatility_for_income
 
 from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
-from ._run import Book, Macro, MacroResult, Outcome, column, integer, number, run, table
+from ._run import Book, Macro, MacroResult, Outcome, amount, column, integer, number, run, table
 
 INPUTS = ("Income_Years", "Income_Growth", "Income_Inflation", "Income_Target")
 
@@ -35,8 +35,8 @@ def compute(inputs, shapes) -> Outcome:
     rows = [[int(proj.year[i]), proj.start_value[i], proj.income[i], proj.income_real[i], cumulative[i]]
             for i in range(years)]
     best = min_volatility_for_income(a.cov, a.yields, target, expected_returns=a.expected_returns)
-    message = (f"yield {yield_now:.2%}: {proj.income[0]:,.0f} in year 1, {proj.income[-1]:,.0f} in year {years}; "
-               f"a {target:.1%} yield needs {best.volatility:.1%} volatility at least")
+    message = (f"yield {yield_now:.2%}: {amount(proj.income[0])} in year 1, {amount(proj.income[-1])} in year "
+               f"{years}; a {target:.1%} yield needs {best.volatility:.1%} volatility at least")
     return Outcome({
         "Income_Table": table(rows),
         "IncomeTarget_Weights": column(best.weights),

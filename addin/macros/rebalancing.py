@@ -8,7 +8,7 @@ import kernels
 from kernels import InputError
 
 from ._inputs import HOLDING_NAMES, holdings
-from ._run import Book, Macro, MacroResult, Outcome, column, number, run, table
+from ._run import Book, Macro, MacroResult, Outcome, amount, column, number, run, table
 
 READS = HOLDING_NAMES + ("CashFlow", "Rebalance_Band")
 
@@ -42,8 +42,8 @@ def compute_rebalance(inputs, shapes) -> Outcome:
     summary = [[h.total, float(before.weights.sum()), float(h.targets.sum()), float(res.trades.sum()), None,
                 float(res.values.sum()), float(res.weights.sum()), None]]
     if res.n_trades:
-        message = (f"{res.n_trades} trades, turnover {res.turnover:.1%}, new cash {cash_flow:,.0f}, "
-                   f"cash left {res.cash:,.2f}")
+        message = (f"{res.n_trades} trades, turnover {res.turnover:.1%}, new cash {amount(cash_flow)}, "
+                   f"cash left {amount(res.cash, 2)}")
     else:
         message = f"no trade needed: every holding is within the {band:.1%} band"
     return Outcome({"Rebalance_Assets": column(h.assets), "Rebalance_Table": table(rows),

@@ -15,6 +15,9 @@ def compute(inputs, shapes) -> Outcome:
     if budgets.size != len(a.classes):
         raise InputError(f"RP_Budgets: {budgets.size} budgets for {len(a.classes)} asset classes; give one each.")
     res = kernels.risk_parity(a.cov, budgets)
+    if not res.converged:
+        raise kernels.ConvergenceError(f"RP_Budgets: no risk parity weights found ({res.status.split(';')[0]}); "
+                                       "check the budgets and the Correlation and Vols blocks.")
     ret = kernels.portfolio_return(res.weights, a.expected_returns)
     message = (f"volatility {res.volatility:.2%}, expected return {ret:.2%}, largest budget error "
                f"{res.max_error:.1e} after {res.n_iter} iterations: {res.status}")

@@ -38,9 +38,11 @@ from .covariance import (
     smallest_eigenvalue,
 )
 from .covariance_pass import EntryCheck, check_entries
+from .echo import ECHO_CHARS, echo
 from .fractions import as_rate, check_fractions, check_non_negative
 
 __all__ = [
+    "ECHO_CHARS",
     "PSD_RTOL",
     "SYMMETRY_RTOL",
     "CovarianceProblem",
@@ -67,5 +69,6 @@ __all__ = [
     "check_ordered",
     "check_psd",
     "covariance_error",
+    "echo",
     "smallest_eigenvalue",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..errors import InputError
+from .echo import echo
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -119,7 +120,7 @@ def as_scalar(
         raise InputError(f"{name}: expected a number, got {type(x).__name__ if x is not None else 'an empty cell'}.")
     value = float(x)
     if not np.isfinite(value):
-        raise InputError(f"{name}: expected a finite number, got {value}.")
+        raise InputError(f"{name}: expected a finite number, got {value:.4g}.")
     if integer and value != int(value):
         raise InputError(f"{name}: expected a whole number, got {value:g}.")
     if low is not None and (value < low or (value == low and not low_inclusive)):
@@ -166,8 +167,8 @@ def check_ordered(lower: NDArray[np.float64], upper: NDArray[np.float64], *, low
 def check_choice(value: str, name: str, choices) -> str:
     """A string option from ``choices`` (case-insensitive; spaces and dashes read as underscores)."""
     if not isinstance(value, str):
-        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {value!r}.")
+        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {echo(value)}.")
     key = value.strip().lower().replace("-", "_").replace(" ", "_")
     if key not in choices:
-        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {value!r}.")
+        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {echo(value)}.")
     return key

@@ -11,6 +11,9 @@ budgeting's, which also reports a pair of assets whose correlation is beyond +-1
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from enum import IntEnum
 from typing import NamedTuple
 
@@ -184,10 +187,62 @@ def as_covariance(
     positive_variances: bool = False,
 ) -> NDArray[np.float64]:
     """A covariance matrix: square, symmetric, finite, variances >= 0 (> 0 with ``positive_variances``)
-    and (optionally) PSD."""
-    return as_factored_covariance(
-        cov, name, size=size, check_psd_=check_psd_, positive_variances=positive_variances
-    ).cov
+    and (optionally) PSD.
+
+    From :data:`PSD_MEMO_MIN` assets, a matrix found PSD is remembered by a digest of its bytes
+    (:class:`_PsdMemo`): the same matrix checked again (a spreadsheet passes one covariance to many
+    cells) costs a hash, ``O(n^2)``, instead of a factorisation, ``O(n^3)``.
+    """
+    factored = as_factored_covariance(
+        cov, name, size=size, check_psd_=False, positive_variances=positive_variances
+    )
+    if check_psd_:
+        C = factored.cov
+        key = _PSD_MEMO.key(C) if C.shape[0] >= PSD_MEMO_MIN else None
+        if key is None or not _PSD_MEMO.seen(key):
+            check_psd(C, name, what="covariance")
+            if key is not None:
+                _PSD_MEMO.remember(key)
+    return factored.cov
+
+
+#: Size from which a verified PSD matrix is remembered (below it a factorisation costs about as much as a hash).
+PSD_MEMO_MIN = 128
+
+
+class _PsdMemo:
+    """The digests of the last few matrices found positive semi-definite (exact up to a SHA-1 collision)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._keys: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(C: NDArray[np.float64]) -> bytes:
+        digest = hashlib.sha1(np.ascontiguousarray(C).data, usedforsecurity=False)
+        digest.update(np.asarray(C.shape, dtype=np.int64).tobytes())
+        return digest.digest()
+
+    def seen(self, key: bytes) -> bool:
+        with self._lock:
+            if key in self._keys:
+                self._keys.move_to_end(key)
+                return True
+            return False
+
+    def remember(self, key: bytes) -> None:
+        with self._lock:
+            self._keys[key] = None
+            while len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+_PSD_MEMO = _PsdMemo()
 
 
 class FactoredCovariance(NamedTuple):

@@ -24,6 +24,7 @@ from .._validate import (
 )
 from .._validate.covariance import as_square_array
 from .._validate.fractions import as_budgets
+from .barrier import _rounding_floor
 from .entry import _risk_parity_entry
 from .linalg import _is_positive_definite
 from .status import STATUS_MESSAGES, RiskParityStatus
@@ -36,6 +37,9 @@ DEFAULT_MAX_ITER = 1000
 _SMALL = 64
 #: ``budgets`` for equal budgets (the compiled entry fills in 1 / n_assets).
 _EQUAL_BUDGETS = np.empty(0)
+#: The certificate's slack on a weight bound (weights are fractions of 1; the solver's bound search
+#: leaves ``|sum(w) - 1|`` near 1e-14 and rescales only the free weights, each by a factor within 1e-13).
+BOUND_ATOL = 1e-12
 
 
 class RiskParityResult(NamedTuple):
@@ -54,9 +58,13 @@ class RiskParityResult(NamedTuple):
     n_iter : int
         Coordinate-descent sweeps plus Newton steps, over all steps of the bound search.
     converged : bool
-        True when ``max_error <= tol`` (and, with bounds, ``sum(w) = 1`` was reached), or when an
-        ill-conditioned ``cov`` limits the attainable error to above ``tol`` and that limit (the rounding
-        error of ``C w``) was reached; ``status`` then says so.
+        True only when the returned weights pass the certificate checked on them after the solve
+        (not the solver's exit): every weight finite, ``|sum(w) - 1|`` within the rounding of a sum of
+        ``n_assets`` weights, every bound held (to :data:`BOUND_ATOL`), and the budget error within ``tol``
+        (within ``tol`` plus four times the worst-case rounding of ``C w`` when an ill-conditioned
+        ``cov`` limits it, which ``status`` then says): for assets strictly inside their bounds
+        ``|rc_i / (k b_i) - 1|``, for an asset at its lower bound ``rc_i >= k b_i``, at its upper bound
+        ``rc_i <= k b_i`` (the optimality conditions of the bounded problem).
     max_error : float
         Largest relative budget error ``max_i |rc_i / (k b_i) - 1|`` over the assets strictly inside
         their bounds, where ``k`` is their common share (``k = 1`` when no bound binds, so this is
@@ -205,7 +213,13 @@ def risk_parity(
         # the final w / sum(w) (or rescale of the free weights) moved it past tol
         status = RiskParityStatus.OK_ROUNDING
     converged = status == RiskParityStatus.OK or status == RiskParityStatus.OK_ROUNDING
-    if status == RiskParityStatus.OK and not note and not n_bind:
+    if converged:
+        failed = _certificate(C, weights, relative, b, lo, hi, boxed, binding, status, tol)
+        if failed:
+            converged, status = False, RiskParityStatus.NOT_CERTIFIED
+    if status == RiskParityStatus.NOT_CERTIFIED:
+        text = "; ".join([STATUS_MESSAGES[status].format(failed=failed)] + ([note] if note else []))
+    elif status == RiskParityStatus.OK and not note and not n_bind:
         text = "converged"
     else:
         notes = [STATUS_MESSAGES[status].format(max_iter=max_iter, err=max_error, tol=tol)]
@@ -217,6 +231,41 @@ def risk_parity(
     return RiskParityResult(
         weights, contributions, relative, math.sqrt(variance), solve.n_iter, converged, max_error, binding, b, text
     )
+
+
+def _certificate(C, weights, relative, b, lo, hi, boxed, binding, status, tol) -> str:
+    """What the returned weights fail of the conditions ``converged`` names ("" when they pass them all).
+
+    Checked on the weights themselves after the solve (see :class:`RiskParityResult`, ``converged``),
+    with NumPy: O(n_assets) beyond the relative contributions the kernel computed from the final weights.
+    """
+    n = weights.size
+    if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(relative))):
+        return "a weight is not a finite number"
+    sum_atol = 4.0 * (n + 2) * np.finfo(float).eps
+    if abs(float(weights.sum()) - 1.0) > sum_atol:
+        return f"the weights sum to 1{float(weights.sum()) - 1.0:+.2e}"
+    if boxed:
+        below = lo - weights
+        above = weights - hi
+        if below.max() > BOUND_ATOL or above.max() > BOUND_ATOL:
+            i = int(np.argmax(np.maximum(below, above)))
+            side, bound = ("lower", lo[i]) if below[i] >= above[i] else ("upper", hi[i])
+            return f"weight {i + 1} is {weights[i]:.4g}, beyond its {side} bound {bound:.4g}"
+    limit = tol
+    if status == RiskParityStatus.OK_ROUNDING:
+        limit = tol + 4.0 * _rounding_floor(C, weights, C @ weights)
+    free = binding == 0
+    if free.any():
+        share = float(relative[free].sum() / b[free].sum())
+    else:
+        return ""  # every bound binds: the bounds leave a single portfolio
+    r = relative / (share * b) - 1.0
+    error = np.where(binding < 0, np.maximum(-r, 0.0), np.where(binding > 0, np.maximum(r, 0.0), np.abs(r)))
+    worst = float(error.max())
+    if not worst <= limit:
+        return f"budget error {worst:.2e} > {limit:.0e}"
+    return ""
 
 
 def _failed(b, n_iter, text, note):

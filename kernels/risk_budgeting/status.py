@@ -21,6 +21,7 @@ class RiskParityStatus(IntEnum):
     OK_ROUNDING = 4  #: error above tol but within the rounding error of C x (ill-conditioned cov): converged
     NO_BOUNDED_SOLUTION = 5  #: even lam -> 0 leaves sum(w) > 1: hedging assets pinned at their upper bounds
     NOT_PSD = 6  #: a Newton system was not positive definite and cov was not checked (check_psd=False)
+    NOT_CERTIFIED = 7  #: the solver stopped, but the weights fail a condition ``converged`` names (the certificate)
 
 
 STATUS_MESSAGES = {
@@ -36,6 +37,7 @@ STATUS_MESSAGES = {
     "with check_psd=True",
     RiskParityStatus.UNBOUNDED: "cov: singular along a long-only portfolio (zero variance), so no risk budgeting "
     "portfolio exists",
+    RiskParityStatus.NOT_CERTIFIED: "not converged: {failed}; raise max_iter",
 }
 
 # the codes as plain ints, for compiled code (an IntEnum member does not unify with an int there)

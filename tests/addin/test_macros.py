@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -275,18 +277,24 @@ def test_help_and_warm_up():
 
 # ----------------------------------------------------------------------------- the Excel side (xlwings API)
 
+#: xlwings._xlwindows.cell_errors: the COM codes xlwings turns into text with err_to_str=True.
+_XLWINGS_ERROR_TEXT = {-2146826281: "#DIV/0!", -2146826246: "#N/A", -2146826259: "#NAME?", -2146826288: "#NULL!",
+                       -2146826252: "#NUM!", -2146826265: "#REF!", -2146826273: "#VALUE!"}
+
+
 class _FakeRange:
     def __init__(self, sheet, ref):
         self.sheet, self.ref = sheet, ref
         self.shape = (len(sheet.values.get(ref, [[None]])), len(sheet.values.get(ref, [[None]])[0]))
 
     def options(self, **kw):
-        assert kw == {"ndim": 2}
+        assert kw == {"ndim": 2, "err_to_str": True}
         return self
 
     @property
     def value(self):
-        return self.sheet.values[self.ref]
+        # as xlwings on Windows with err_to_str=True: a cell error's COM code comes back as its text
+        return [[_XLWINGS_ERROR_TEXT.get(v, v) if type(v) is int else v for v in r] for r in self.sheet.values[self.ref]]
 
     @value.setter
     def value(self, rows):
@@ -375,3 +383,78 @@ def test_results_larger_than_their_block_ask_for_rows():
                                                   r"insert rows inside the table \(its named range grows with them\)\.$"):
         fit([[1.0]] * 7, (5, 8), "Rebalance_Table")
     assert fit([[1.0, 2.0]], (2, 3), "x") == [[1.0, 2.0, None], [None, None, None]]
+
+
+def _excel_book(values: dict[str, list]) -> ExcelBook:
+    """An ExcelBook over the stand-in, one named block per entry of ``values`` (cells as COM gives them)."""
+    sheet = _FakeSheet("Portfolio")
+    names = {}
+    for k, (name, rows) in enumerate(values.items()):
+        ref = f"A{k + 1}"
+        sheet.values[ref] = rows
+        names[name] = type("N", (), {"refers_to_range": sheet.range(ref)})()
+    app = type("App", (), {"status_bar": None})()
+    return ExcelBook(type("Book", (), {"names": names, "sheets": {"Portfolio": sheet}, "app": app})())
+
+
+def _put_error(book: FileBook, name: str, i: int, j: int, text: str) -> None:
+    """Make cell (i, j) of a named block an error cell, as Excel stores one: ``<c t="e"><v>#N/A</v></c>``."""
+    from lxml import etree
+
+    from addin.book import _qn
+
+    b = book.block(name)
+    part = book.sheet(b.sheet)
+    part.set(b.row + i, b.col + j, None)
+    cell = part.cells[(b.row + i, b.col + j)]
+    cell.set("t", "e")
+    etree.SubElement(cell, _qn("v")).text = text
+
+
+@pytest.mark.parametrize("text", ["#N/A", "#DIV/0!", "#VALUE!", "#REF!"])
+def test_both_adapters_read_an_error_cell_as_its_code(text):
+    """Issue 19: the file adapter read #N/A as the text "#N/A", Excel's adapter as a blank; one conversion
+    (addin.cells.normalise.book_cell) now gives the cell's COM code on both, as a COM argument has it."""
+    from addin.cells.normalise import ERROR_CODES
+
+    file_book = fresh()
+    rows = file_book.read("Holdings_Price")
+    _put_error(file_book, "Holdings_Price", 1, 0, text)
+    com_rows = [list(r) for r in rows]
+    com_rows[1][0] = ERROR_CODES[text]
+    excel_book = _excel_book({"Holdings_Price": com_rows})
+    assert file_book.read("Holdings_Price") == excel_book.read("Holdings_Price") == com_rows
+    saved = FileBook(file_book.to_bytes())
+    assert saved.read("Holdings_Price") == com_rows
+
+
+def test_an_error_cell_in_a_named_block_names_itself_in_the_button_message():
+    book = fresh()
+    _put_error(book, "Holdings_Price", 1, 0, "#N/A")
+    result = m.rebalance(book)
+    assert not result.ok
+    assert result.message == "Holdings_Price: #N/A at row 2; fix the cell it comes from."
+
+
+def test_refresh_estimates_refuses_a_result_that_is_not_finite():
+    """Issue 19: one price of 1e-300 made returns of 1e+300 and covariances beyond float range; the button
+    logged "ok" and wrote 400 blank cells. Now it refuses, names the block, and writes nothing."""
+    book = fresh()
+    b = book.block("Prices")
+    part = book.sheet(b.sheet)
+    part.set(b.row + 5, b.col + 2, 1e-300)
+    before = {name: book.read(name) for name in ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info")}
+    result = m.refresh_estimates(book)
+    assert not result.ok and result.wrote == ()
+    assert re.match(r"^Est_(Returns|Vols|Cov): no finite result at row \d+, column \d+ for these inputs \(an overflow "
+                    r"or a division by zero\); check the inputs for extreme values or zeros\.$", result.message)
+    assert {name: book.read(name) for name in before} == before
+    assert book.log_rows()[-1][1:3] == ["refresh_estimates", "error"]
+
+
+def test_a_meant_blank_is_written_and_a_non_finite_number_is_refused():
+    from addin.macros._run import fit
+
+    assert fit([[1.0, None]], (1, 2), "Optimal_Stats") == [[1.0, None]]
+    with pytest.raises(kernels.InputError, match=r"^Optimal_Stats: no finite result at row 1, column 2 "):
+        fit([[1.0, float("nan")]], (1, 2), "Optimal_Stats")

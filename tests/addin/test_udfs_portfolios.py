@@ -338,7 +338,7 @@ def test_risk_parity_not_converged_is_a_message(problem, monkeypatch):
 
     monkeypatch.setattr(kernels, "risk_parity", stalled)
     assert xlw.call("RISK_PARITY", xlw.table(cov), M, M, M)[0][0] == (
-        f"{E}cov: risk parity did not converge (stopped after 1000 iterations); check the covariance.")
+        f"{E}cov: no risk parity weights found (stopped after 1000 iterations); check the covariance and the bounds.")
 
 
 def test_risk_parity_bad_budget(problem):

@@ -214,3 +214,21 @@ def test_projection_result_type_and_frame():
 def test_bad_inputs(call, message):
     with pytest.raises(InputError, match=message):
         call()
+
+
+# ---------------------------------------------------------------- amounts beyond float range (issue 19)
+
+def test_an_inflation_that_overflows_the_real_columns_is_refused_naming_inflation():
+    # issue 19: INCOME_PROJECTION(100000, 0.04, 200, , -0.999) left the real-money columns blank (inf):
+    # 1 / 0.001^t passes 1.8e308 in year 103 (4000 / 0.001^102 = 4e309)
+    with pytest.raises(InputError, match=r"^inflation: -0\.999 a year makes the amounts in today's money overflow "
+                                         r"in year 10[0-9]; project fewer years or check the inflation\.$"):
+        income_projection(100_000, 0.04, 200, inflation=-0.999)
+    p = income_projection(100_000, 0.04, 90, inflation=-0.999)  # within range: the numbers are there
+    assert np.all(np.isfinite(p.income_real)) and p.income_real[-1] == pytest.approx(4000 / 0.001 ** 90, rel=1e-9)
+
+
+def test_nominal_amounts_that_overflow_are_refused_naming_years():
+    with pytest.raises(InputError, match=r"^years: the amounts overflow in year \d+ \(beyond 1\.8e308\); project "
+                                         r"fewer years or check value, payout_growth and price_growth\.$"):
+        income_projection(1e300, 0.04, 200, price_growth=1.0, payout_growth=1.0)

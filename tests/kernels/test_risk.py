@@ -19,6 +19,7 @@ from kernels import (
 )
 from kernels import risk as risk_module
 from tests.conftest import random_cov
+from tests.naive import scale_free_risk_measures
 from tests.tolerances import RTOL_CLOSED_FORM
 
 # Hand-worked 60/40: stocks 15% vol, bonds 5% vol, correlation 0.2.
@@ -124,6 +125,8 @@ def test_kernels_match_their_python_versions():
         (lambda: portfolio_volatility([0.5, 0.5], [[-0.04, 0.0], [0.0, 0.04]]), r"cov: variance of asset 1 is negative"),
         (lambda: portfolio_volatility([1.0, -1.0], [[0.04, 0.05], [0.05, 0.04]]),
          r"cov: not positive semi-definite \(smallest eigenvalue -0.01\)"),
+        (lambda: portfolio_volatility([0.5, 0.5], [[0.04, 0.05], [0.05, 0.04]]),
+         r"cov: not positive semi-definite \(smallest eigenvalue -0.01\)"),
         (lambda: portfolio_return([0.5, 0.5], [0.1]), r"expected_returns: expected 2 values"),
         (lambda: risk_contributions([0.0, 0.0], COV_6040), r"weights: the portfolio has zero volatility"),
         (lambda: concentration([0.0, 0.0]), r"weights: all zero"),
@@ -139,3 +142,67 @@ def test_bad_input(call, message):
 
 def test_row_and_column_weights_are_accepted():
     assert portfolio_volatility([[0.6], [0.4]], COV_6040) == portfolio_volatility([[0.6, 0.4]], COV_6040)
+
+
+# ----------------------------------------------------------------------------- scale (issue 19)
+
+COV_3 = np.array([[0.0225, 0.0045, 0.00075], [0.0045, 0.01, 0.001], [0.00075, 0.001, 0.0025]])
+W_3 = np.array([0.5, 0.3, 0.2])
+
+
+def test_risk_shares_of_huge_weights_are_those_of_their_ratios():
+    # issue 19: RISK_CONTRIBUTIONS({5e199;3e199;2e199}, cov) gave {0;0;0} (w' C w overflowed); right: 0.773, 0.198, 0.029
+    rc = risk_contributions(W_3 * 1e200, COV_3)
+    relative, _, _ = scale_free_risk_measures(W_3, COV_3)
+    np.testing.assert_allclose(rc.relative, relative, rtol=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(rc.relative, [0.773, 0.198, 0.029], atol=5e-4)
+    np.testing.assert_allclose(rc.marginal, COV_3 @ W_3 / np.sqrt(W_3 @ COV_3 @ W_3), rtol=RTOL_CLOSED_FORM)
+    assert rc.volatility == pytest.approx(1e200 * np.sqrt(W_3 @ COV_3 @ W_3), rel=RTOL_CLOSED_FORM)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e-200, 1e-160, 1e-20, 1.0, 1e20, 1e160, 1e200, 1e300])
+def test_scale_invariant_measures_do_not_depend_on_the_scale_of_the_weights(scale):
+    rng = np.random.default_rng(7)
+    cov = random_cov(rng, 6)
+    w = rng.normal(size=6)
+    relative, ratio, effective_n = scale_free_risk_measures(w, cov)
+    np.testing.assert_allclose(risk_contributions(w * scale, cov).relative, relative, rtol=1e-11)
+    assert diversification_ratio(w * scale, cov) == pytest.approx(ratio, rel=RTOL_CLOSED_FORM)
+    assert concentration(w * scale).effective_n == pytest.approx(effective_n, rel=RTOL_CLOSED_FORM)
+    sigma = np.sqrt(w @ cov @ w)
+    assert portfolio_volatility(w * scale, cov) == pytest.approx(sigma * scale, rel=RTOL_CLOSED_FORM)
+
+
+def test_diversification_ratio_of_weights_times_1e160_and_effective_assets_of_1e200():
+    # issue 19: the ratio was 0 (variance overflowed to inf) and concentration raised OverflowError
+    assert diversification_ratio(W_3 * 1e160, COV_3) == pytest.approx(scale_free_risk_measures(W_3, COV_3)[1],
+                                                                        rel=RTOL_CLOSED_FORM)
+    assert concentration([1e200, 2e200]).effective_n == pytest.approx(1.8, rel=RTOL_CLOSED_FORM)  # 9 / 5
+    assert concentration([5e-324]).effective_n == 1.0  # a subnormal weight: sum|w|^2 underflowed to 0/0
+
+
+@pytest.mark.parametrize("cov_scale", [1e-300, 1e-100, 1e100, 1e300])
+def test_a_covariance_of_extreme_scale_gives_finite_answers(cov_scale):
+    rc = risk_contributions(W_3, COV_3 * cov_scale)
+    relative, ratio, _ = scale_free_risk_measures(W_3, COV_3)
+    np.testing.assert_allclose(rc.relative, relative, rtol=1e-11)
+    assert diversification_ratio(W_3, COV_3 * cov_scale) == pytest.approx(ratio, rel=RTOL_CLOSED_FORM)
+    expected = np.sqrt(W_3 @ COV_3 @ W_3) * np.sqrt(cov_scale)
+    assert portfolio_volatility(W_3, COV_3 * cov_scale) == pytest.approx(expected, rel=RTOL_CLOSED_FORM)
+    assert rc.volatility == pytest.approx(expected, rel=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(rc.absolute.sum(), expected, rtol=1e-11)
+
+
+def test_volatility_from_correlation_of_huge_weights():
+    vols, corr = [0.15, 0.05], [[1.0, 0.2], [0.2, 1.0]]
+    expected = 1e300 * portfolio_volatility_from_correlation(W_6040, vols, corr)
+    assert portfolio_volatility_from_correlation(np.array(W_6040) * 1e300, vols, corr) == pytest.approx(
+        expected, rel=RTOL_CLOSED_FORM)
+
+
+def test_weights_near_the_largest_float():
+    # found by the fuzz (tests/addin/test_udfs_messages.py): max|w| = 1.8e308 once made the scale 2^1024 = inf
+    top = np.finfo(float).max
+    assert concentration([top, top / 2]).effective_n == pytest.approx(1.8, rel=RTOL_CLOSED_FORM)
+    relative, _, _ = scale_free_risk_measures(W_3, COV_3)
+    np.testing.assert_allclose(risk_contributions(W_3 / W_3.max() * top, COV_3).relative, relative, rtol=1e-11)

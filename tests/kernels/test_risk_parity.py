@@ -16,6 +16,7 @@ from kernels.risk_budgeting.newton import _SINGLE_FACTOR_FROM
 from tests.conftest import factor_cov, random_cov
 from tests.naive import cvxpy_spinu_minimiser as _cvxpy_barrier
 from tests.naive import relative_risk_contributions as _relative
+from tests.naive import risk_parity_certificate
 from tests.naive import spinu_objective as _spinu
 from tests.tolerances import ATOL_CVXPY, ATOL_PRINTED, RTOL_BUDGET, RTOL_BUDGET_ILL
 
@@ -434,3 +435,54 @@ def test_bad_input_messages(kwargs, error, message):
 def test_inverse_volatility_bad_input():
     with pytest.raises(InputError, match=re.escape("cov: variance of asset 1 is zero; remove the asset")):
         inverse_volatility([[0.0, 0.0], [0.0, 0.04]])
+
+
+# ----------------------------------------------------------------------------- the certificate (issue 19)
+
+def _bounded_problem(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 120))
+    C = factor_cov(rng, n) if seed % 2 else random_cov(rng, n)
+    b = rng.uniform(0.2, 1.0, n)
+    return C, b / b.sum(), rng.uniform(0.0, 0.8 / n), rng.uniform(1.2 / n, 3.0 / n)
+
+
+def test_converged_is_not_claimed_when_bounds_are_broken_and_budgets_missed():
+    # issue 19 (seen at 1,200 assets): converged=True with a budget error of 27 and bounds on the wrong side.
+    # Here, on today's code, max_iter=1 stopped the bound search early; the final rescaling of the free
+    # weights put one above its upper bound (3.3e-4 beyond) with a budget error of 6e-2, and the result said
+    # "converged to the rounding limit of cov".
+    C, b, lo, hi = _bounded_problem(10)
+    res = risk_parity(C, b, lower=lo, upper=hi, max_iter=1)
+    sum_error, beyond, budget_error = risk_parity_certificate(C, res.weights, b, lo, hi)
+    assert beyond > 1e-4 and budget_error > 1e-2  # the answer is bad...
+    assert not res.converged  # ...and says so
+    assert res.status.startswith("not converged: weight ") and "beyond its upper bound" in res.status
+    assert res.status.endswith("; raise max_iter")
+    assert risk_parity(C, b, lower=lo, upper=hi).converged  # the default budget of iterations gets there
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("max_iter", [1, 2, 3, 5, 20, 1000])
+def test_converged_means_the_certificate_holds(max_iter):
+    """Whatever the loop's exit, ``converged`` implies the conditions it names, checked independently
+    (tests/naive.py) on the returned weights; with the default budget of iterations every problem that has a
+    bounded solution converges."""
+    n_converged = 0
+    for seed in range(0, 200, 3):
+        C, b, lo, hi = _bounded_problem(seed)
+        res = risk_parity(C, b, lower=lo, upper=hi, max_iter=max_iter)
+        if res.converged:
+            n_converged += 1
+            sum_error, beyond, budget_error = risk_parity_certificate(C, res.weights, b, lo, hi)
+            assert sum_error <= 1e-12 and beyond <= 1e-12, (seed, res.status)
+            assert budget_error <= RTOL_BUDGET_ILL, (seed, res.status, budget_error)
+        elif max_iter == 1000:
+            assert res.status.startswith("upper: even the least-risk weights"), (seed, res.status)
+    assert n_converged > (60 if max_iter >= 20 else 0)
+
+
+def test_a_certificate_failure_has_its_own_status_code():
+    assert RiskParityStatus.NOT_CERTIFIED == 7
+    assert STATUS_MESSAGES[RiskParityStatus.NOT_CERTIFIED].format(failed="budget error 1e-3 > 1e-12") == (
+        "not converged: budget error 1e-3 > 1e-12; raise max_iter")

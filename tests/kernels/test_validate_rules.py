@@ -97,3 +97,38 @@ def test_every_problem_has_one_message():
         assert message.startswith("cov: ") and len(message) < 200
     with pytest.raises(ValueError, match="no message"):
         covariance_error(CovarianceProblem.NOT_POSITIVE_DEFINITE, C, "cov", 0, 0)
+
+
+# ----------------------------------------------------------------------------- issue 19
+
+def test_a_matrix_found_psd_is_remembered_and_a_changed_one_is_checked_again(monkeypatch):
+    from kernels._validate import covariance as cov_rules
+
+    calls = []
+    real = cov_rules.check_psd
+    monkeypatch.setattr(cov_rules, "check_psd", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cov_rules._PSD_MEMO.clear()
+    rng = np.random.default_rng(19)
+    n = cov_rules.PSD_MEMO_MIN
+    C = random_cov(rng, n)
+    for _ in range(3):
+        as_covariance(C)
+    assert len(calls) == 1  # factorised once, then known by its digest
+    broken = C.copy()
+    broken[0, 1] = broken[1, 0] = 1.5 * np.sqrt(C[0, 0] * C[1, 1])  # a correlation of 1.5: not PSD
+    with pytest.raises(InputError, match=r"^cov: not positive semi-definite"):
+        as_covariance(broken)
+    with pytest.raises(InputError, match=r"^cov: not positive semi-definite"):
+        as_covariance(broken)  # a refusal is never remembered
+    small = random_cov(rng, 5)
+    as_covariance(small), as_covariance(small)
+    assert len(calls) == 5  # below PSD_MEMO_MIN every call factorises (as cheap as hashing)
+
+
+def test_a_long_option_word_is_quoted_short():
+    from kernels._validate import check_choice, echo
+
+    with pytest.raises(InputError) as info:
+        check_choice("x" * 5000, "method", ("sample", "ewma"))
+    assert str(info.value) == "method: expected one of sample, ewma, got 'xxxxxxxxxxxxxxxxx...'."
+    assert echo(1e300) == "1e+300" and echo("short") == "'short'"
