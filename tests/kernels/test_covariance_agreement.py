@@ -53,6 +53,8 @@ CALLS = {
     "income_frontier": lambda C: kernels.income_frontier(C, _y(len(C)), 5),
     "min_volatility_for_income": lambda C: kernels.min_volatility_for_income(C, _y(len(C)), 0.015),
     "max_yield_for_volatility": lambda C: kernels.max_yield_for_volatility(C, _y(len(C)), 0.2),
+    "simulate_plan": lambda C: kernels.simulate_plan(_w(len(C)), expected_returns=_mu(len(C)), cov=C, years=5,
+                                                     n_paths=100),
 }
 #: Documented exceptions: only the variances matter to it, and it checks every pair of assets (not the
 #: whole matrix), as its docstring says; owned by the risk-budgeting package.
