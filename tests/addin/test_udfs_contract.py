@@ -42,6 +42,11 @@ EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS"}
 EXPENSIVE = {"COVARIANCE", "CORRELATION", "EXPECTED_RETURNS", "NEAREST_CORRELATION", "MIN_VARIANCE", "MAX_SHARPE",
              "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY", "INCOME_PORTFOLIO",
              "ASSET_LOCATION"}
+#: Issue 15's backtests and Monte Carlo plans: each runs a simulation, none in the wizard.
+SIMULATION = {"BACKTEST", "BACKTEST_SERIES", "PLAN_SUCCESS", "SAFE_WITHDRAWAL_RATE", "PERPETUAL_WITHDRAWAL_RATE",
+              "PLAN_SUMMARY", "PLAN_PERCENTILES", "PLAN_HISTORY"}
+CATALOGUE |= SIMULATION
+EXPENSIVE |= SIMULATION
 
 
 def params(name):
@@ -126,6 +131,7 @@ def test_bad_cell_inside_a_range_is_located(name, i, arg, cell, what):
 
 
 HISTORY_ARGS = {("COVARIANCE", "data"), ("CORRELATION", "cov_or_data"), ("EXPECTED_RETURNS", "prices")}
+HISTORY_ARGS |= {("BACKTEST", "prices"), ("BACKTEST_SERIES", "prices"), ("PLAN_HISTORY", "history")}  # issue 15
 
 
 @pytest.mark.parametrize(("name", "i", "arg"), RANGE_ARGS)
