@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 import kernels
 from addin.cells.grids import to_floats
@@ -60,14 +61,17 @@ class WeightSet(NamedTuple):
 
 
 def _renamed(call: Callable[[], Any], renames: dict[str, str]) -> Any:
-    """``call()``, with the leading argument name of a kernel's InputError replaced by the sheet's block."""
+    """``call()``, with the leading argument name of a kernel's InputError replaced by the sheet's block (and,
+    for a word that is not one of a dropdown's, the hint to pick one)."""
     try:
         return call()
     except InputError as exc:
         head, sep, rest = str(exc).partition(":")
-        if sep and head in renames:
-            raise InputError(f"{renames[head]}:{rest}") from None
-        raise
+        if not (sep and head in renames):
+            raise
+        if " expected one of " in rest and rest.endswith("."):
+            rest = rest[:-1] + "; pick one from the list."
+        raise InputError(f"{renames[head]}:{rest}") from None
 
 
 def _serial(value: Any) -> float | None:
@@ -210,7 +214,8 @@ def _backtest(inputs, a, sets: list[WeightSet]):
         cash_flow_type=text(inputs, "Sim_CashFlowType"), cash_flow_frequency=text(inputs, "Sim_CashFlowFreq"),
         inflation=number(inputs, "Sim_Inflation"), fees=number(inputs, "Sim_Fees"), risk_free=a.risk_free)
     weights = np.array([s.weights for s in sets])
-    return _renamed(lambda: kernels.backtest(values, weights, **options), BACKTEST_RENAMES | _set_renames(sets))
+    table = pd.DataFrame(values, columns=a.classes)  # the classes' names in messages and the note
+    return _renamed(lambda: kernels.backtest(table, weights, **options), BACKTEST_RENAMES | _set_renames(sets))
 
 
 def _plan(inputs, a, client_targets: np.ndarray, portfolio_value: float):

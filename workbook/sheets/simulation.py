@@ -190,7 +190,8 @@ def _plan_table(grid: Grid, rows: B.Rows) -> None:
     fan, bands = grid.names["Sim_Fan"], grid.names["Sim_FanBands"]
     grid.put_row(S, rows.fan + 1, fan.col, ["Year", *B.FAN_COLUMNS], "header")
     grid.put_row(S, rows.fan + 1, bands.col, list(B.BAND_COLUMNS), "header")
-    grid.put_block(Block(S, fan.row, fan.col, fan.n_rows), [], "int")
+    # the chart's categories are known before Simulate runs: the years (so the file's chart caches hold numbers)
+    grid.put_block(Block(S, fan.row, fan.col, fan.n_rows), [[float(y)] for y in range(fan.n_rows)], "int")
     grid.put_block(Block(S, fan.row, fan.col + 1, fan.n_rows, fan.n_cols - 2), [], "money")
     grid.put_block(Block(S, fan.row, fan.last_col, fan.n_rows), [], "pct")
     grid.put_block(bands, [], "money")
@@ -212,7 +213,9 @@ def _monthly(grid: Grid, sources: L.Sources, rows: B.Rows) -> None:
     grid.put_block(values_block, history.tolist(), "in_pct")
     growth, drawdowns = grid.names["Sim_Growth"], grid.names["Sim_Drawdowns"]
     grid.put_block(Block(S, growth.row, growth.col, 1, growth.n_cols), [], "header")
-    grid.put_block(Block(S, growth.row + 1, growth.col, growth.n_rows - 1), [], "date")
+    start = month_ends(1, (SAMPLE_START[0] - 1, 12))  # the month end before the first return: the start
+    grid.put_block(Block(S, growth.row + 1, growth.col, growth.n_rows - 1),
+                   [[d] for d in start + month_ends(dates_block.n_rows)], "date")
     grid.put_block(Block(S, growth.row + 1, growth.col + 1, growth.n_rows - 1, growth.n_cols - 1), [], "money")
     grid.put_block(Block(S, drawdowns.row, drawdowns.col, 1, drawdowns.n_cols), [], "header")
     grid.put_block(Block(S, drawdowns.row + 1, drawdowns.col, drawdowns.n_rows - 1, drawdowns.n_cols), [], "pct")
