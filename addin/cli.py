@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "addin.commands.warmup",
     "addin.commands.template",
     "addin.commands.rebalance",
+    "addin.commands.simulate",
 )
 
 

@@ -73,6 +73,15 @@ def example_inputs() -> dict[str, tuple[Any, ...]]:
         "INCOME_PORTFOLIO": (yields, cov, 0.03),
         "TAX_EQUIVALENT_YIELD": (0.03, 0.24),
         "ASSET_LOCATION": (_column([50_000.0, 50_000.0]), ((0.01, 0.0), (0.003, 0.0)), ((100_000.0, 50_000.0),)),
+        # issue 15: the 60 price rows as months (no date column), two weight sets; plans on 3 assets
+        "BACKTEST": (prices, ((0.5, 0.6), (0.3, 0.4), (0.2, 0.0))),
+        "BACKTEST_SERIES": (prices, ((0.5, 0.6), (0.3, 0.4), (0.2, 0.0))),
+        "PLAN_SUCCESS": (w, mu, _column(vols), _table(corr)),
+        "SAFE_WITHDRAWAL_RATE": (w, mu, _column(vols), _table(corr)),
+        "PERPETUAL_WITHDRAWAL_RATE": (w, mu, _column(vols), _table(corr)),
+        "PLAN_SUMMARY": (w, mu, _column(vols), _table(corr)),
+        "PLAN_PERCENTILES": (w, mu, _column(vols), _table(corr)),
+        "PLAN_HISTORY": (prices, w),
     }
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from .grid import Block, Grid
+from .simulation_charts import SIMULATION_CHARTS
 
 
 def add_chart(wb, ws, grid: Grid, kind: str, anchor) -> None:
     """Insert chart ``kind`` (``"frontier"`` or ``"income"``) at ``anchor`` (row, col) of ``ws``."""
     n = grid.names
+    if kind in SIMULATION_CHARTS:  # the Simulation sheet's charts (issue 15)
+        ws.insert_chart(anchor[0], anchor[1], SIMULATION_CHARTS[kind](wb, grid))
+        return
     if kind == "frontier":
         chart = wb.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
         chart.add_series({"name": "Efficient frontier", "categories": "=" + n["Frontier_Vols"].ref(),

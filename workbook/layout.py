@@ -18,6 +18,7 @@ from kernels import EXPECTED_RETURN_METHODS as _EXPECTED_RETURN_METHODS
 
 from .grid import Block
 from .sample_data import load_sample_prices
+from .simulation_blocks import simulation_blocks
 
 HERE = Path(__file__).resolve().parent
 ASSUMPTIONS_CSV = HERE / "assumptions.csv"
@@ -164,6 +165,7 @@ class Layout:
             "IncomeTarget_Stats": Block(I, 11 + k, 7, 4),
             "Income_Info": Block(I, 7, 1),
         }
+        names.update(simulation_blocks(k))  # the Simulation sheet (issue 15)
         return names
 
 

@@ -205,6 +205,9 @@ def summary(book, results) -> str:
     lines.append("Income target: " + by_name["income_plan"].message.split("; ")[-1] + "; "
                  + _weights_line(classes, _col(book, "IncomeTarget_Weights")))
     lines.append("Estimates (Prices sheet): " + by_name["refresh_estimates"].message)
+    from addin.commands.simulate import simulation_summary  # issue 15: the Simulation sheet
+
+    lines += simulation_summary(book)
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ numba_cache.configure()  # before kernels are imported: Numba picks its cache fo
 from addin.catalogue import CellFunction  # noqa: E402
 
 from . import allocation, estimates, income, portfolios, rebalancing, risk, risk_budgets, tax  # noqa: E402
+from . import simulation  # noqa: E402  (issue 15)
 
 #: Every Excel function of xlfolio, in the order the README reference lists them.
 FUNCTIONS: tuple[CellFunction, ...] = (
@@ -42,6 +43,14 @@ FUNCTIONS: tuple[CellFunction, ...] = (
     income.INCOME_PORTFOLIO,
     tax.TAX_EQUIVALENT_YIELD,
     tax.ASSET_LOCATION,
+    simulation.BACKTEST,
+    simulation.BACKTEST_SERIES,
+    simulation.PLAN_SUCCESS,
+    simulation.SAFE_WITHDRAWAL_RATE,
+    simulation.PERPETUAL_WITHDRAWAL_RATE,
+    simulation.PLAN_SUMMARY,
+    simulation.PLAN_PERCENTILES,
+    simulation.PLAN_HISTORY,
 )
 
 def by_name() -> dict[str, CellFunction]:

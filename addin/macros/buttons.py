@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from . import estimates, frontier, income, rebalancing, risk_budgets, session
+from . import simulation  # issue 15
 from ._run import Book, Macro, MacroResult
 
 
@@ -69,6 +70,9 @@ CATALOGUE: tuple[Button, ...] = (
            "Weights whose risk contributions match the budgets (Risk Parity sheet).", run_order=3),
     Button(income.MACRO, income.income_plan, "Optimise", "btnIncome", "ChartTypeLineInsertGallery",
            "Income projection and the income-target portfolio (Income sheet).", run_order=6),
+    Button(simulation.MACRO, simulation.simulate, "Optimise", "btnSimulate", "ChartTypeAreaInsertGallery",
+           "Backtest of the client's targets against alternatives, and the Monte Carlo income plan (Simulation sheet).",
+           run_order=7),
     Button(estimates.MACRO, estimates.refresh_estimates, "Data", "btnEstimates", "RefreshAll",
            "Covariance and expected returns from the Prices sheet.", run_order=1),
     Button(session.WARM_UP, session.warm_up, "Data", "btnWarmUp", "HappyFace",

@@ -128,8 +128,12 @@ def _year_returns(k1, k2, year, n, code, mean, root, lower, dof, history, block,
 def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, history, block, weights, yields_m,
                    need_income, fee_factor, contrib, wfix, wpct, wspend, rebal, deflator, swr_unit, start_value,
                    inv_scale, counts, lows, highs, hist_growth, hist_rates, sums, failures, keep, paths_nominal,
-                   paths_real):
+                   paths_real, step, n_steps):
     """Simulate ``n_paths`` paths in ``n_lanes`` lanes; fill the per-lane histograms, sums and failures.
+
+    Each lane runs part ``step`` of ``n_steps`` consecutive parts of its paths (``0, 1`` for all of them):
+    calling the kernel for steps 0 to ``n_steps - 1`` in turn adds every path in the same order as one
+    call, so the results are the same (a caller can report progress between the calls).
 
     Schedules (``contrib`` ... ``swr_unit``) have one entry per month; ``deflator[t]`` is 1 over the price
     level at the end of month ``t``; ``swr_unit[t]`` the month's withdrawal per unit of yearly rate
@@ -147,8 +151,8 @@ def _simulate_plan(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, histo
         z = np.empty((n + 1, 12))
         g = np.empty((n, 12))
         first = lane * n_paths // n_lanes
-        last = (lane + 1) * n_paths // n_lanes
-        for p in range(first, last):
+        span = (lane + 1) * n_paths // n_lanes - first
+        for p in range(first + span * step // n_steps, first + span * (step + 1) // n_steps):
             k1, k2 = _path_keys(s1, s2, p)
             for a in range(n):
                 u[a] = weights[a]

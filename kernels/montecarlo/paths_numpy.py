@@ -136,11 +136,21 @@ def _count_years(counts, lows, highs, x, inv_scale):
 def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, history, block, weights, yields_m,
                         need_income, fee_factor, contrib, wfix, wpct, wspend, rebal, deflator, swr_unit,
                         start_value, inv_scale, counts, lows, highs, hist_growth, hist_rates, sums, failures, keep,
-                        paths_nominal, paths_real):
-    """Fill the outputs of :func:`.paths._simulate_plan` (histograms in lane 0, sums lane by lane)."""
+                        paths_nominal, paths_real, step, n_steps):
+    """Fill the outputs of :func:`.paths._simulate_plan` (histograms in lane 0, sums lane by lane); like the
+    kernel, only part ``step`` of ``n_steps`` of each lane's paths."""
     n = weights.shape[0]
     n_years = contrib.shape[0] // 12
-    k1, k2 = rs.path_keys(s1, s2, np.arange(n_paths))
+    bounds = []
+    for lane in range(n_lanes):
+        first = lane * n_paths // n_lanes
+        span = (lane + 1) * n_paths // n_lanes - first
+        bounds.append((first + span * step // n_steps, first + span * (step + 1) // n_steps))
+    selected = np.concatenate([np.arange(lo, hi) for lo, hi in bounds])
+    n_paths = selected.size
+    if n_paths == 0:
+        return
+    k1, k2 = rs.path_keys(s1, s2, selected)
     total_weight = float(np.cumsum(weights)[-1])
     u = np.tile(weights, (n_paths, 1))
     held = np.full(n_paths, total_weight)
@@ -206,13 +216,15 @@ def simulate_plan_numpy(s1, s2, n_paths, n_lanes, code, mean, root, lower, dof, 
     np.add.at(hist_growth[0, REAL], value_bins(growth * end_deflator, 1.0), 1)
     np.add.at(hist_rates[0, 0], rate_bins(min_rate), 1)
     np.add.at(hist_rates[0, 1], rate_bins(perpetual), 1)
-    for lane in range(n_lanes):
-        lo, hi = lane * n_paths // n_lanes, (lane + 1) * n_paths // n_lanes
-        if hi == lo:
+    start = 0
+    for lane, (lo, hi) in enumerate(bounds):
+        a, start = start, start + hi - lo
+        if start == a:
             continue
         for row, data in ((SUM_INCOME, paid_nominal), (SUM_INCOME_REAL, paid_real), (SUM_VALUE, nominal),
                           (SUM_VALUE_REAL, real)):
-            sums[lane, row] = np.cumsum(data[lo:hi], axis=0)[-1]
+            part = data[a:start] if step == 0 else np.concatenate([sums[lane, row][None], data[a:start]])
+            sums[lane, row] = np.cumsum(part, axis=0)[-1]
     if keep:
-        paths_nominal[:] = nominal
-        paths_real[:] = real
+        paths_nominal[selected] = nominal
+        paths_real[selected] = real

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -44,6 +45,8 @@ MAX_LANES = 8
 #: A lane per this many paths (fewer lanes: less histogram memory for small runs).
 PATHS_PER_LANE = 4_096
 MAX_YEARS = 100
+#: Steps of a run that reports progress (each runs a part of every lane's paths).
+PROGRESS_STEPS = 20
 
 
 class PlanResult(NamedTuple):
@@ -182,6 +185,7 @@ def simulate_plan(
     success_target: float = 0.9,
     percentiles: ArrayLike = DEFAULT_PERCENTILES,
     keep_paths: bool = False,
+    progress: Callable[[int, int], object] | None = None,
 ) -> PlanResult:
     """Monte Carlo simulation of a portfolio plan with monthly steps.
 
@@ -234,6 +238,9 @@ def simulate_plan(
     percentiles : array_like, default (0.1, 0.25, 0.5, 0.75, 0.9)
     keep_paths : bool, default False
         Also return every path's year-end values (memory grows with ``n_paths``).
+    progress : callable, optional
+        Called as ``progress(paths_done, n_paths)`` after each of up to :data:`PROGRESS_STEPS` steps of
+        the run (for a progress bar); the numbers are the same as without it.
 
     Returns
     -------
@@ -327,10 +334,15 @@ def simulate_plan(
             w, y / 12.0, wtype == "income", 1.0 - fee / 12.0, c_sched, wfix, wpct, wspend, rebal, deflator,
             swr_unit, v0, 1.0 / scale, counts, lows, highs, hist_growth, hist_rates, sums, failures,
             bool(keep_paths), paths_nominal, paths_real)
-    if PURE_PYTHON:
-        simulate_plan_numpy(*args)
-    else:
-        _simulate_plan(*args)
+    if progress is not None and not callable(progress):
+        raise InputError("progress: expected a function called as progress(paths_done, n_paths), or None.")
+    engine = simulate_plan_numpy if PURE_PYTHON else _simulate_plan
+    n_steps = 1 if progress is None else min(PROGRESS_STEPS, paths)
+    spans = np.diff((np.arange(lanes + 1) * paths) // lanes)
+    for step in range(n_steps):
+        engine(*args, step, n_steps)
+        if progress is not None:
+            progress(int((spans * (step + 1) // n_steps).sum()), paths)
     return summarise(counts, lows, highs, hist_growth, hist_rates, sums, failures, paths, n_years, qs, scale, target, v0,
                      model, seed_, paths_nominal, paths_real)
 

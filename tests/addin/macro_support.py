@@ -18,6 +18,8 @@ OUTPUTS = {
     "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),
     "refresh_estimates": ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"),
     "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
+    "simulate": ("Sim_SetNames", "Sim_Weights", "Sim_Stats", "Sim_Annual", "Sim_Growth", "Sim_Drawdowns",  # issue 15
+                 "Sim_PlanStats", "Sim_Fan", "Sim_FanBands", "Sim_FanTitle", "Sim_Info"),
 }
 ALL_OUTPUTS = {n for names in OUTPUTS.values() for n in names}
 

@@ -43,6 +43,11 @@ EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS"}
 EXPENSIVE = {"COVARIANCE", "CORRELATION", "EXPECTED_RETURNS", "NEAREST_CORRELATION", "MIN_VARIANCE", "MAX_SHARPE",
              "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY", "INCOME_PORTFOLIO",
              "ASSET_LOCATION", "PORTFOLIO_RISK", "RISK_CONTRIBUTIONS", "DIVERSIFICATION_RATIO", "COV_FROM_CORR"}
+#: Issue 15's backtests and Monte Carlo plans: each runs a simulation, none in the wizard.
+SIMULATION = {"BACKTEST", "BACKTEST_SERIES", "PLAN_SUCCESS", "SAFE_WITHDRAWAL_RATE", "PERPETUAL_WITHDRAWAL_RATE",
+              "PLAN_SUMMARY", "PLAN_PERCENTILES", "PLAN_HISTORY"}
+CATALOGUE |= SIMULATION
+EXPENSIVE |= SIMULATION
 
 
 def params(name):
@@ -128,6 +133,7 @@ def test_bad_cell_inside_a_range_is_located(name, i, arg, cell, what):
 
 #: CORRELATION's example is a covariance matrix (square): a blank in it is an error like in any matrix
 HISTORY_ARGS = {("COVARIANCE", "data"), ("EXPECTED_RETURNS", "prices")}
+HISTORY_ARGS |= {("BACKTEST", "prices"), ("BACKTEST_SERIES", "prices"), ("PLAN_HISTORY", "history")}  # issue 15
 
 
 @pytest.mark.parametrize(("name", "i", "arg"), RANGE_ARGS)

@@ -166,7 +166,7 @@ def test_same_sheets_names_values_and_charts_as_the_desktop_template(books, z):
                 else:
                     assert cl.value == cd.value, (name, cl.coordinate)
     assert n_udf == 6  # the Portfolio sheet's figures (the Sharpe ratio is Excel arithmetic)
-    assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 2
+    assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 2 + 3  # + Simulation (issue 15)
 
 
 def test_the_log_records_the_build_runs(books):

@@ -144,6 +144,7 @@ def test_ribbon_has_the_portfolio_tab_and_every_button(data):
     assert tab.get("label") == "Portfolio"
     labels = [b.get("label") for b in root.iterfind(".//ui:button", RIBBON_NS)]
     assert labels == ["Rebalance", "Check Drift", "Efficient Frontier", "Risk Parity", "Income Plan",
+                      "Simulate",  # issue 15
                       "Refresh Estimates", "Warm Up", "Help"]
     assert all(b.get("imageMso") for b in root.iterfind(".//ui:button", RIBBON_NS))
     ids = [b.get("id") for b in root.iter() if b.get("id")]
@@ -238,7 +239,7 @@ def test_stored_formula_values_equal_the_kernels(book):
 def test_chart_series_point_at_filled_ranges(data, book):
     z = package(data)
     charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-    assert len(charts) == 2
+    assert len(charts) == 2 + 3  # frontier, income; the Simulation sheet's growth, drawdown and fan (issue 15)
     n_refs = 0
     for name in charts:
         root = etree.fromstring(z.read(name))

@@ -20,12 +20,14 @@ from . import (
     prices,
     rebalancing,
     risk_budgets,
+    simulation,
     start,
     xlwings_conf,
 )
 
 #: The sheets in workbook order.
-ORDER = (start, assumptions, prices, portfolio, frontier, rebalancing, risk_budgets, income, log, xlwings_conf)
+ORDER = (start, assumptions, prices, portfolio, frontier, rebalancing, risk_budgets, income, simulation, log,
+         xlwings_conf)
 
 #: Sheet name -> VBA code name, in workbook order.
 SHEETS = {sheet.NAME: sheet.CODE_NAME for sheet in ORDER}

@@ -25,6 +25,10 @@ Public Sub OnIncomePlan(control As IRibbonControl)
     RunPython "import addin.macros as m; m.income_plan()"
 End Sub
 
+Public Sub OnSimulate(control As IRibbonControl)
+    RunPython "import addin.macros as m; m.simulate()"
+End Sub
+
 Public Sub OnRefreshEstimates(control As IRibbonControl)
     RunPython "import addin.macros as m; m.refresh_estimates()"
 End Sub
