@@ -61,7 +61,8 @@ def error_text(message: str) -> str:
     return ERROR_PREFIX + one_line(message, MAX_MESSAGE_CHARS - len(ERROR_PREFIX))
 
 
-_NAMES = re.compile(r"^[\w\[\].]+(?:, [\w\[\].]+)*$")
+_NAME = r"[\w\[\].]+(?: \(set \d+\))?"  # a weight set of a table of sets: ``weights (set 2)``
+_NAMES = re.compile(rf"^{_NAME}(?:, {_NAME})*$")
 
 
 def leading_name(message: str) -> str:

@@ -180,7 +180,7 @@ def BACKTEST(prices, weights, rebalance="annual", band=None, costs_bp=0.0, start
         if field == "benchmark_correlation" and benchmark is None:
             continue
         rows.append([label, *(_statistic(stats, field, how, s, dated) for s in range(len(names)))])
-    rows.append(["Period", result.note, *[""] * (len(names) - 1)])
+    rows.append(["Period", *[result.note] * len(names)])
     return rows
 
 

@@ -26,6 +26,9 @@ M = xlw.MISSING
 #: Columns a function documents as blank in some rows (by their header): an undefined Sharpe ratio at
 #: zero risk, an unbounded risk tolerance.
 MEANT_BLANK = {"EFFICIENT_FRONTIER": {"sharpe"}, "TURNING_POINTS": {"risk_tolerance"}}
+#: Tables of labelled rows (issue 15): the first column names each row's statistic; a row of dates (a drawdown's
+#: start) holds text, never a blank.
+LABELLED_ROWS = {"BACKTEST", "PLAN_SUMMARY", "PLAN_HISTORY"}
 
 
 def params(name):
@@ -58,7 +61,12 @@ def check_result(name, result):
     body = result[1:] if header is not None else result
     meant = {k for k, h in enumerate(header or ()) if h in MEANT_BLANK.get(name, ())}
     for i, r in enumerate(body):
+        if name in LABELLED_ROWS:
+            assert isinstance(r[0], str) and r[0], f"{name}: row {i + 1} has no label: {r[0]!r}"
+            meant.add(0)
         for j, v in enumerate(r):
+            if name in LABELLED_ROWS and isinstance(v, str) and v:
+                continue
             if j in meant and v == "":
                 continue
             assert isinstance(v, float) and np.isfinite(v), f"{name}: row {i + 1}, column {j + 1} is {v!r}"
@@ -69,7 +77,7 @@ def check_message(name, text):
     assert not text.endswith("..."), f"a message cut to fit: {text}"
     assert "internal error" not in text, text
     head = leading_name(text[len(PREFIX):])
-    names = [re.sub(r"\[\d+\]$", "", h) for h in head.split(", ")] if head else []
+    names = [re.sub(r"(\[\d+\]| \(set \d+\))$", "", h) for h in head.split(", ")] if head else []
     assert names and set(names) <= set(arg_names(name)), f"{name}: {text!r} does not lead with an argument"
 
 
