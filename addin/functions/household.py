@@ -128,6 +128,18 @@ _TABLE_ROWS = {"summary": (None, summary_rows), "trades": (TRADE_HEADER, trade_r
                "accounts": (ACCOUNT_HEADER, account_rows), "classes": (CLASS_HEADER, class_rows)}
 
 
+def example_arguments() -> tuple:
+    """HOUSEHOLD_REBALANCE's example as COM hands it over (the warm-up's): a taxable account with two VTI lots
+    (one bought above today's price) and an IRA, 70/30 against 60/40."""
+    accounts = (("Taxable", "Taxable"), ("IRA", "IRA"))
+    holdings = (("Taxable", "VTI", "Stocks", 100.0, 250.0), ("Taxable", "BND", "Bonds", 0.0, 72.0),
+                ("IRA", "VTI", "Stocks", 60.0, 250.0), ("IRA", "BND", "Bonds", 160.0, 72.0))
+    targets = (("Stocks", 0.6), ("Bonds", 0.4))
+    lots = (("Taxable", "VTI", 60.0, 9_000.0, dt.datetime(2018, 3, 1)),
+            ("Taxable", "VTI", 40.0, 11_000.0, dt.datetime(2026, 5, 4)))
+    return accounts, holdings, targets, lots, ((0.35, 0.15, 0.05),), dt.datetime(2026, 11, 30)
+
+
 def as_of_date(value: Any, name: str = "as_of") -> dt.date:
     """A single date cell (date, Excel serial or ISO text)."""
     return T.as_date(single_cell(value, name), name, "its cell")

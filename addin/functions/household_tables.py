@@ -173,19 +173,25 @@ def _flag(v: Any, name: str, where: str) -> bool:
                      "(or leave it blank).")
 
 
+#: Words a column's title may hold (besides its own title), to recognise a first row of titles.
+TITLE_WORDS = {"target": ("weight",), "shares": ("quantity", "qty", "units"), "cost basis": ("cost", "basis"),
+               "acquired": ("date", "bought", "purchased"), "cash flow": ("flow", "deposit", "withdrawal")}
+
+
+def _key(text: str) -> str:
+    return " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+
+
 def _is_title_row(row: tuple, spec: TableSpec) -> bool:
-    """A first row of column titles: all text, and text where a number is expected."""
+    """A first row of column titles: all text, and a number or date column titled as such (``Shares``)."""
     if not all(isinstance(v, str) or is_blank(v) for v in row):
         return False
-    numeric = [v for v, c in zip(row, spec.columns) if c.kind in (NUMBER, DATE)]
-    return any(isinstance(v, str) and number_or_none(_as_float(v)) is None for v in numeric)
-
-
-def _as_float(text: str) -> Any:
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    for v, c in zip(row, spec.columns):
+        if c.kind in (NUMBER, OPTIONAL_NUMBER, DATE) and isinstance(v, str):
+            words = (c.title, *TITLE_WORDS.get(c.title, ()))
+            if any(w in _key(v) for w in words):
+                return True
+    return False
 
 
 def _trim(rows: tuple, min_columns: int) -> tuple:
@@ -208,6 +214,9 @@ def read_table(value: Any, spec: TableSpec, name: str | None = None, cell: CellN
     is an empty table (else it is an error).
     """
     name = name or spec.name
+    if not isinstance(value, (tuple, list)) and not is_blank(value):
+        raise InputError(f"{name}: expected a table ({spec.describe()}), got {describe(value)}; select the table, "
+                         "one row each.")
     rows = _trim(grid(value), spec.min_columns)
     if not rows or not rows[0] or all(is_blank(v) for r in rows for v in r):
         if optional:
