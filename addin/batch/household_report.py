@@ -21,6 +21,9 @@ _HOLDINGS_ROW = re.compile(r"holdings row (\d+)")
 _TWO_ROWS = re.compile(r"\(rows (\d+) and (\d+)\)")
 _ONE_ROW = re.compile(r"\(row (\d+)\)")
 _QUOTED = re.compile(r"'([^']*)'")
+#: The two lot messages that are about one holding: reported at the holding's line.
+_LOTS_SUM = re.compile(r"^lots: (.+) adds up to (\S+) shares but holdings row (\d+) has (\S+); (.*)$")
+_NO_LOTS = re.compile(r"^lots: none for (.+) \(holdings row (\d+), (\S+) shares\); (.*)$")
 SINGULAR = {"accounts": "account", "holdings": "holding", "lots": "lot", "substitutes": "substitute",
             "recent_trades": "recent trade"}
 #: The kernel's argument names given per household in the households file.
@@ -69,6 +72,14 @@ def refusal(book: Book, h: int, kind: str, message: str, sub_which: list[int]) -
     name = book.names[h]
     at = _Rows(book, h, sub_which)
     text = message.rstrip(".")
+    m = _LOTS_SUM.match(text) or _NO_LOTS.match(text)
+    if m:  # a holding whose lots are missing or do not add up: its line
+        k = int(m.group(3) if m.re is _LOTS_SUM else m.group(2))
+        problem = (f"the lots of {m.group(1)} add up to {m.group(2)} shares, the holding has {m.group(4)}; "
+                   f"{m.group(5)}" if m.re is _LOTS_SUM else f"no lots for {m.group(1)} ({m.group(3)} shares); "
+                   f"{m.group(4)}")
+        return RowError(at.file("holdings"), at.line("holdings", k), "shares", m.group(4) if m.re is _LOTS_SUM
+                        else m.group(3), problem, unit=at.unit("holdings"), household=name)
     text = _HOLDINGS_ROW.sub(lambda m: f"{at.file('holdings')} line {at.line('holdings', int(m.group(1)))}", text)
     m = _ROW_PREFIX.match(text)
     if m:
