@@ -42,6 +42,8 @@ from .runner import SHOWN_ON_STDERR, Report, StrictStop, return_freed_memory
 
 #: Households per task sent to a worker (about a second of work; the progress bar moves once per task).
 CHUNK_HOUSEHOLDS = 100
+#: Output kind -> the option that names it.
+OUTPUT_OPTIONS = {"trades": "--out", "lots": "--lot-sales", "accounts": "--account-summary", "summary": "--summary"}
 #: Options of the account book that mean nothing for households.
 BOOK_ONLY = {"min_trade": 0.0, "no_sells": False, "partition": None}
 
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         inputs = [p for p in files if p is not None]
         paths = output_paths(args)
         for kind, path in paths.items():
-            check_target(path, inputs, "--out" if kind == "trades" else f"--{kind}")
+            check_target(path, inputs, OUTPUT_OPTIONS[kind])
         if args.errors:
             check_target(args.errors, inputs + list(paths.values()), "--errors")
         out_checked = True

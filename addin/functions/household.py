@@ -142,7 +142,7 @@ def example_arguments() -> tuple:
 
 def as_of_date(value: Any, name: str = "as_of") -> dt.date:
     """A single date cell (date, Excel serial or ISO text)."""
-    return T.as_date(single_cell(value, name), name, "its cell")
+    return T.as_date(single_cell(value, name), name)
 
 
 def rates_of(value: Any, name: str = "rates") -> kernels.TaxRates:

@@ -119,8 +119,9 @@ class _Where:
         return format(str(self), spec)
 
 
-def as_date(v: Any, name: str, where: str) -> dt.date:
-    """A date cell: a date, an Excel date serial (1950 to 2100) or ISO text ``2024-03-15``."""
+def as_date(v: Any, name: str, where: Any = None) -> dt.date:
+    """A date cell: a date, an Excel date serial (1950 to 2100) or ISO text ``2024-03-15``; ``where`` names the
+    cell of a range (None: a single-cell argument)."""
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
@@ -134,6 +135,8 @@ def as_date(v: Any, name: str, where: str) -> dt.date:
         except ValueError:
             pass
     shown = describe(v) if x is None else f"the number {x:g}"
+    if where is None:
+        raise InputError(f"{name}: expected a date (2024-03-15), got {shown}; enter a date.")
     raise InputError(f"{name}: {shown} at {where}; enter a date (2024-03-15).")
 
 

@@ -49,7 +49,7 @@ SETTING_ROWS = (
     ("Max turnover (blank: none)", None, "in_pct"),
     ("Drift penalty (tax worth paying per $1 moved)", 1.0, "in_num"),
     ("Lot method", "min_tax", "in_text"),
-    ("Whole shares", True, "in_text"),
+    ("Whole shares (TRUE: a mixed-integer programme)", False, "in_text"),
     ("Harvest losses beyond (of cost; blank: no)", 0.10, "in_pct"),
     ("MIP gap (of the household's value)", 0.0001, "in_num"),
     ("Time limit (seconds)", 10.0, "in_num"),
