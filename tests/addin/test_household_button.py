@@ -14,7 +14,15 @@ import addin.macros as m
 from addin.book import FileBook
 from addin.lite.scripts import run_script
 from addin.macros.household import READS, WRITES
-from kernels import Account, Costs, Holding, Lot, Substitute, TaxRates, rebalance_household
+from kernels import (
+    Account,
+    Costs,
+    Holding,
+    Lot,
+    Substitute,
+    TaxRates,
+    rebalance_household,
+)
 from tests.addin import lite_standin_book as lite_book
 from tests.workbook.template_support import template_bytes
 from workbook.grid import parse_ref

@@ -17,7 +17,15 @@ import pandas as pd
 import pytest
 
 from addin.cli import main
-from kernels import Account, Holding, Lot, RecentTrade, Substitute, TaxRates, rebalance_household
+from kernels import (
+    Account,
+    Holding,
+    Lot,
+    RecentTrade,
+    Substitute,
+    TaxRates,
+    rebalance_household,
+)
 from tests.naive import HOUSEHOLD_AS_OF, random_household
 from workbook.sheets.household import DATA as SAMPLE
 

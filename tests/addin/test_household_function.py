@@ -7,13 +7,20 @@ import datetime as dt
 import numpy as np
 import pytest
 
-import kernels
 from addin.cells.guard import cell_callable
 from addin.cells.normalise import lite_value
 from addin.functions import household as F
 from addin.functions import household_tables as T
 from addin.functions.household import HOUSEHOLD_REBALANCE, example_arguments
-from kernels import Account, Costs, Holding, Lot, Substitute, TaxRates, rebalance_household
+from kernels import (
+    Account,
+    Costs,
+    Holding,
+    Lot,
+    Substitute,
+    TaxRates,
+    rebalance_household,
+)
 from tests.naive import HOUSEHOLD_AS_OF, random_household
 
 CALL = cell_callable(HOUSEHOLD_REBALANCE)
