@@ -236,3 +236,6 @@ def _results(grid: Grid, functions: Functions) -> None:
         block = grid.names[name]
         for j, fmt in enumerate(RESULT_FORMATS[name]):
             grid.put_block(Block(S, block.row, j, n, 1), [], fmt)
+    last = grid.names[RESULT_TABLES[-1][0]]
+    grid.put(S, last.last_row + 2, 0, "Every run of the button is recorded on the Log sheet (what it read, what it "
+                                      "wrote, the message).", "note")
