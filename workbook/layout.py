@@ -17,6 +17,7 @@ from kernels import COVARIANCE_METHODS as _COVARIANCE_METHODS
 from kernels import EXPECTED_RETURN_METHODS as _EXPECTED_RETURN_METHODS
 
 from .grid import Block
+from .household_blocks import household_blocks
 from .sample_data import load_sample_prices
 
 HERE = Path(__file__).resolve().parent
@@ -164,6 +165,7 @@ class Layout:
             "IncomeTarget_Stats": Block(I, 11 + k, 7, 4),
             "Income_Info": Block(I, 7, 1),
         }
+        names.update(household_blocks())  # the Household sheet (issue 17)
         return names
 
 

@@ -18,6 +18,8 @@ OUTPUTS = {
     "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),
     "refresh_estimates": ("Est_Returns", "Est_Vols", "Est_Cov", "Est_Info"),
     "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
+    "rebalance_household": ("HH_Info", "HH_Summary", "HH_Trades", "HH_LotSales", "HH_AccountSummary", "HH_Classes",
+                            "HH_WashSales"),
 }
 ALL_OUTPUTS = {n for names in OUTPUTS.values() for n in names}
 

@@ -155,6 +155,7 @@ BAD_INPUT = {
     "rebalance": ("Holdings_Shares", "abc"),
     "check_drift": ("Holdings_Price", 0),
     "refresh_estimates": ("Est_CovMethod", "nonsense"),
+    "rebalance_household": ("HH_Rates", "abc"),
 }
 
 
