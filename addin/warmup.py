@@ -34,6 +34,7 @@ def _table(matrix) -> tuple:
 
 def example_inputs() -> dict[str, tuple[Any, ...]]:
     """A small example for every Excel function, as COM would hand it over (3 assets)."""
+    from addin.functions.household import example_arguments as household_example
     w = _column([0.5, 0.3, 0.2])
     vols = np.array([0.15, 0.10, 0.05])
     corr = np.array([[1.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 1.0]])
@@ -82,6 +83,7 @@ def example_inputs() -> dict[str, tuple[Any, ...]]:
         "PLAN_SUMMARY": (w, mu, _column(vols), _table(corr)),
         "PLAN_PERCENTILES": (w, mu, _column(vols), _table(corr)),
         "PLAN_HISTORY": (prices, w),
+        "HOUSEHOLD_REBALANCE": household_example(),
     }
 
 

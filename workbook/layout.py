@@ -17,6 +17,7 @@ from kernels import COVARIANCE_METHODS as _COVARIANCE_METHODS
 from kernels import EXPECTED_RETURN_METHODS as _EXPECTED_RETURN_METHODS
 
 from .grid import Block
+from .household_blocks import household_blocks
 from .sample_data import load_sample_prices
 from .simulation_blocks import simulation_blocks
 
@@ -166,6 +167,7 @@ class Layout:
             "Income_Info": Block(I, 7, 1),
         }
         names.update(simulation_blocks(k))  # the Simulation sheet (issue 15)
+        names.update(household_blocks())  # the Household sheet (issue 17)
         return names
 
 

@@ -196,17 +196,20 @@ class TradesWriter:
 
 
 ERROR_COLUMNS = ("file", "line", "column", "value", "account", "model", "problem", "message")
+#: The --errors report of a household run: the household first (the unit that is skipped).
+HOUSEHOLD_ERROR_COLUMNS = ("file", "line", "column", "value", "household", "account", "model", "problem", "message")
 
 
-def write_errors(target: Path, errors: list[RowError]) -> None:
+def write_errors(target: Path, errors: list[RowError], columns: tuple[str, ...] = ERROR_COLUMNS) -> None:
     """The bad rows as CSV (one per problem, in the order found), written atomically."""
     temp = _temp_name(final_path(target))
     try:
         with open(temp, "w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle)
-            out.writerow(ERROR_COLUMNS)
+            out.writerow(columns)
             for e in errors:
-                out.writerow([e.file, e.line or "", e.column, e.value, e.account, e.model, e.problem, e.message()])
+                fields = {"line": e.line or "", "message": e.message()}
+                out.writerow([fields[c] if c in fields else getattr(e, c) for c in columns])
     except OSError as exc:
         discard(temp)
         raise BookInputError(f"could not write {target}: {exc.strerror or exc}.", EXIT_OUTPUT) from None

@@ -52,6 +52,8 @@ class RowError(NamedTuple):
         ``"line"`` (CSV) or ``"row"`` (Parquet).
     last_line : int
         Last line of a problem that spans rows (a model's targets), else 0.
+    household : str
+        Household skipped because of it ("" when none is; ``xlfolio rebalance --households``).
     """
 
     file: str
@@ -63,9 +65,12 @@ class RowError(NamedTuple):
     model: str = ""
     unit: str = "line"
     last_line: int = 0
+    household: str = ""
 
     @property
     def consequence(self) -> str:
+        if self.household:
+            return f"household {self.household} skipped"
         if self.model:
             return f"model {self.model} not used"
         if self.account:

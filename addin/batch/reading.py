@@ -30,7 +30,7 @@ import pyarrow.csv as pacsv
 from .lines import RecordIndex, index_records, record_text
 from .numbers import parse_text_numbers, why_not_a_number
 from .problems import BookInputError, RowError
-from .schema import FLAG, NUMBER, TEXT, Schema
+from .schema import DATE, FLAG, NUMBER, TEXT, Schema
 from .textformat import FALLBACK_ENCODING, TextFormat, label_of, sniff
 
 #: Extensions read as Parquet (anything else is read as CSV).
@@ -281,6 +281,7 @@ def _malformed(locator: _Locator, fmt: TextFormat, columns: dict, name: str) -> 
     errors = []
     expected = len(fmt.header)
     account_at = next((i for i, h in enumerate(fmt.header) if h == columns.get("account")), None)
+    household_at = next((i for i, h in enumerate(fmt.header) if h == columns.get("household")), None)
     idx = locator.index()
     for k in locator.malformed_records():
         text = locator.text(int(k))
@@ -297,9 +298,11 @@ def _malformed(locator: _Locator, fmt: TextFormat, columns: dict, name: str) -> 
         else:
             hint = "every row needs all the header's columns (leave optional ones empty)"
         account = fields[account_at].strip() if account_at is not None and account_at < len(fields) else ""
+        household = fields[household_at].strip() if household_at is not None and household_at < len(fields) else ""
         shown = text if len(text) <= TEXT_SHOWN else text[:TEXT_SHOWN] + "..."
         errors.append(RowError(name, int(idx.line[k]), "", text,
-                               f"has {n} fields where the header has {expected} ({shown!r}); {hint}", account))
+                               f"has {n} fields where the header has {expected} ({shown!r}); {hint}", account,
+                               household=household))
     return errors
 
 
@@ -338,7 +341,7 @@ def _columns(arrow: pa.Table, schema: Schema, columns: dict) -> tuple[dict, dict
             continue
         data = arrow.column(columns[col.name])
         arrow = arrow.drop_columns([columns[col.name]])
-        if col.kind in (TEXT, FLAG):
+        if col.kind in (TEXT, FLAG, DATE):
             text[col.name] = _codes(data)
         else:
             numbers[col.name] = _numbers(data)

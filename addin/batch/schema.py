@@ -1,4 +1,4 @@
-"""The columns of each input file kind, in one place (holdings, models; households and lots can follow).
+"""The columns of each input file kind, in one place: the account book (holdings, models) and households (issue 17).
 
 A :class:`Schema` names its columns, says which are required, how each is read (text, number, flag)
 and what a blank means. The reader (:mod:`addin.batch.reading`) reads any schema from CSV or Parquet;
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-TEXT, NUMBER, FLAG = "text", "number", "flag"
+TEXT, NUMBER, FLAG, DATE = "text", "number", "flag", "date"
 
 #: The holdings row that carries an account's uninvested cash (any letter case).
 CASH_SYMBOL = "CASH"
@@ -67,4 +67,70 @@ MODELS = Schema("models", (
     Column("symbol", TEXT, required=True),
     Column("target", NUMBER, required=True, example="0.25"),
     Column("price", NUMBER, example="101.25"),
+))
+
+
+# ------------------------------------------------------------------------- households (issue 17)
+
+HOUSEHOLDS = Schema("households", (
+    Column("household", TEXT, required=True),
+    Column("model", TEXT, required=True),
+    Column("short_term", NUMBER, required=True, example="0.35"),
+    Column("long_term", NUMBER, required=True, example="0.15"),
+    Column("state", NUMBER, blank=0.0, example="0.05"),
+    Column("as_of", DATE),
+    Column("drift_penalty", NUMBER, example="1"),
+    Column("max_turnover", NUMBER, example="0.1"),
+    Column("harvest_threshold", NUMBER, example="0.1"),
+))
+
+ACCOUNTS = Schema("accounts", (
+    Column("household", TEXT, required=True),
+    Column("account", TEXT, required=True),
+    Column("type", TEXT, required=True),
+    Column("cash", NUMBER, blank=0.0, example="2500"),
+    Column("cash_flow", NUMBER, blank=0.0, example="-5000"),
+))
+
+HOUSEHOLD_HOLDINGS = Schema("holdings", (
+    Column("household", TEXT, required=True),
+    Column("account", TEXT, required=True),
+    Column("symbol", TEXT, required=True),
+    Column("shares", NUMBER, required=True, example="120"),
+    Column("price", NUMBER, example="101.25"),
+    Column("asset_class", TEXT),
+    Column("no_sell", FLAG),
+    Column("no_buy", FLAG),
+    Column("account_type", TEXT),
+    Column("cash_flow", NUMBER, blank=0.0, example="-5000"),
+))
+
+LOTS = Schema("lots", (
+    Column("household", TEXT, required=True),
+    Column("account", TEXT, required=True),
+    Column("symbol", TEXT, required=True),
+    Column("shares", NUMBER, required=True, example="50"),
+    Column("cost_basis", NUMBER, required=True, example="4250.00"),
+    Column("acquired", DATE, required=True),
+))
+
+HOUSEHOLD_MODELS = Schema("models", (
+    Column("model", TEXT, required=True),
+    Column("asset_class", TEXT, required=True),
+    Column("target", NUMBER, required=True, example="0.25"),
+))
+
+SUBSTITUTES = Schema("substitutes", (
+    Column("symbol", TEXT, required=True),
+    Column("replacement", TEXT, required=True),
+    Column("price", NUMBER, example="101.25"),
+))
+
+RECENT_TRADES = Schema("recent", (
+    Column("household", TEXT, required=True),
+    Column("account", TEXT, required=True),
+    Column("symbol", TEXT, required=True),
+    Column("shares", NUMBER, required=True, example="-20"),
+    Column("date", DATE, required=True),
+    Column("gain", NUMBER, blank=0.0, example="-350"),
 ))

@@ -41,6 +41,10 @@ EXIT_CODES_HELP = "exit codes:\n" + "".join(f"  {code:<4} {meaning}\n" for code,
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.households is not None or args.accounts is not None or args.lots is not None:
+        from addin.batch.household_runner import run as run_households
+
+        return run_households(args)
     if args.partition is not None:
         return _partition(args)
     from addin.batch.runner import run as run_book
@@ -98,10 +102,55 @@ def register(subparsers) -> None:
                         help="local: this process; dask: one task per file of a partitioned dataset")
     parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="Dask scheduler address (default: a local cluster on this machine)")
-    parser.add_argument("--workers", type=int, default=None, help="workers of the local Dask cluster (default: cores)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes: of the local Dask cluster, or for households (default: cores)")
     parser.add_argument("--partition", type=Path, default=None, metavar="FOLDER",
                         help="instead of rebalancing: write HOLDINGS as Parquet files of whole accounts in FOLDER")
     parser.add_argument("--accounts-per-part", type=int, default=100_000, help="accounts per file with --partition")
+    _household_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("--timings", action="store_true", help="print the time of each phase on stderr")
     parser.set_defaults(func=run)
+
+
+def _household_arguments(parser: argparse.ArgumentParser) -> None:
+    """Households (issue 17): accounts grouped into households, tax lots, tax-aware trades."""
+    group = parser.add_argument_group(
+        "households (tax-aware; any of --households, --accounts, --lots selects this mode)",
+        "HOLDINGS is then household,account,symbol,shares,price[,asset_class,no_sell,no_buy,account_type,cash_flow] "
+        "and --targets MODELS is model,asset_class,target. Writes OUT (trades by account) and, beside it, "
+        "OUT_lots (lots sold: gains, tax), OUT_accounts and OUT_summary (per household: tax, costs, drift, status). "
+        "A bad row skips its household; the others are written. Whole shares cost about 10x the CPU of fractional "
+        "ones at the default --mip-gap; for a whole book use --mip-gap 1e-3 or more workers.")
+    group.add_argument("--households", type=Path, default=None, metavar="FILE",
+                       help="household,model,short_term,long_term[,state,as_of,drift_penalty,max_turnover,"
+                       "harvest_threshold]: one row per household")
+    group.add_argument("--accounts", type=Path, default=None, metavar="FILE",
+                       help="household,account,type[,cash,cash_flow] (or an account_type column in HOLDINGS, with "
+                       "CASH rows for cash)")
+    group.add_argument("--lots", type=Path, default=None, metavar="FILE",
+                       help="household,account,symbol,shares,cost_basis,acquired (YYYY-MM-DD): the taxable "
+                       "holdings' tax lots")
+    group.add_argument("--substitutes", type=Path, default=None, metavar="FILE",
+                       help="symbol,replacement[,price]: what to buy after harvesting a loss (the whole book)")
+    group.add_argument("--recent", type=Path, default=None, metavar="FILE",
+                       help="household,account,symbol,shares,date[,gain]: trades of the last 30 days (wash sales)")
+    group.add_argument("--lot-sales", type=Path, default=None, metavar="FILE", help="lots sold (default OUT_lots)")
+    group.add_argument("--account-summary", type=Path, default=None, metavar="FILE",
+                       help="accounts after the trades (default OUT_accounts)")
+    group.add_argument("--summary", type=Path, default=None, metavar="FILE",
+                       help="one row per household (default OUT_summary)")
+    group.add_argument("--as-of", default=None, metavar="DATE", help="trade date, YYYY-MM-DD (default today; a "
+                       "household's as_of column wins)")
+    group.add_argument("--costs-bp", type=float, default=0.0, help="cost of a trade in basis points of its value")
+    group.add_argument("--fee", type=float, default=0.0, help="fixed fee per trade (a mixed-integer programme)")
+    group.add_argument("--harvest-threshold", type=float, default=None,
+                       help="harvest lots whose loss is at least this fraction of their cost, e.g. 0.1")
+    group.add_argument("--lot-method", choices=("min_tax", "hifo"), default="min_tax")
+    group.add_argument("--drift-penalty", type=float, default=None,
+                       help="tax and costs worth paying per unit moved into place (default 1: meet the targets)")
+    group.add_argument("--max-turnover", type=float, default=None, help="largest one-way turnover, e.g. 0.2")
+    group.add_argument("--mip-gap", type=float, default=1e-4,
+                       help="whole shares and fees: a plan within this fraction of the household's value of the "
+                       "best is optimal (default 1e-4)")
+    group.add_argument("--time-limit", type=float, default=10.0, help="seconds per household (default 10)")

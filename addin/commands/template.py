@@ -198,6 +198,9 @@ def summary(book, results) -> str:
             side = "buy" if trade > 0 else "sell"
             lines.append(f"  {side:4} {abs(shares):>8,.0f} {asset:<6} ${abs(trade):>10,.2f}   "
                          f"weight {row[1]:.1%} -> {row[6]:.1%} (target {row[2]:.1%})")
+    # the three-account household (issue 17)
+    from addin.macros.household import demo_lines
+    lines.extend(demo_lines(book, by_name.get("rebalance_household")))
     table = [r for r in book.read("Income_Table") if r[0] is not None]
     if table:
         lines.append(f"Projected income: ${table[0][2]:,.0f} in year 1, ${table[-1][2]:,.0f} in year "

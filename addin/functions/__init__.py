@@ -12,7 +12,7 @@ numba_cache.configure()  # before kernels are imported: Numba picks its cache fo
 
 from addin.catalogue import CellFunction  # noqa: E402
 
-from . import allocation, estimates, income, portfolios, rebalancing, risk, risk_budgets, tax  # noqa: E402
+from . import allocation, estimates, household, income, portfolios, rebalancing, risk, risk_budgets, tax  # noqa: E402
 from . import simulation  # noqa: E402  (issue 15)
 
 #: Every Excel function of xlfolio, in the order the README reference lists them.
@@ -35,6 +35,7 @@ FUNCTIONS: tuple[CellFunction, ...] = (
     risk_budgets.RISK_PARITY,
     rebalancing.REBALANCE,
     rebalancing.DRIFT,
+    household.HOUSEHOLD_REBALANCE,
     allocation.AGE_ALLOCATION,
     allocation.ALLOCATE,
     income.PORTFOLIO_YIELD,

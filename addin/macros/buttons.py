@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
-from . import estimates, frontier, income, rebalancing, risk_budgets, session
+from . import estimates, frontier, household, income, rebalancing, risk_budgets, session
 from . import simulation  # issue 15
 from ._run import Book, Macro, MacroResult
 
@@ -64,6 +64,8 @@ CATALOGUE: tuple[Button, ...] = (
            "Trades that bring the holdings back to their target weights (Rebalance sheet).", run_order=4),
     Button(rebalancing.CHECK_DRIFT, rebalancing.check_drift, "Holdings", "btnCheckDrift", "ConditionalFormattingMenu",
            "How far each holding has drifted from its target, against the band (Rebalance sheet).", run_order=5),
+    Button(household.MACRO, household.rebalance_household, "Holdings", "btnRebalanceHousehold", "PercentStyle",
+           "Tax-aware trades for all the household's accounts and tax lots (Household sheet).", run_order=7),
     Button(frontier.MACRO, frontier.efficient_frontier, "Optimise", "btnFrontier", "ChartTypeXYScatterInsertGallery",
            "Frontier table, max-Sharpe and min-variance portfolios (Frontier sheet).", run_order=2),
     Button(risk_budgets.MACRO, risk_budgets.risk_parity, "Optimise", "btnRiskParity", "ChartTypePieInsertGallery",

@@ -11,14 +11,13 @@ programme (and a proven bound for it stays a bound).
 from __future__ import annotations
 
 import time
-import warnings
 from typing import NamedTuple
 
 import numpy as np
-import scipy  # scipy.optimize loads on first use (it costs ~0.5 s at import; `import kernels` stays fast)
 from numpy.typing import NDArray
 
 from ..errors import ConvergenceError, InfeasibleError
+from .highs import solve_lp
 from .model import MONEY_UNIT, _hifo_order, build_model, lot_gain_per_share
 from .problem import Problem
 
@@ -50,21 +49,14 @@ class Solution(NamedTuple):
     n_integers: int  # integer and binary variables of the last programme
 
 
-def _run(model, time_limit, abs_gap):
+def _run(model, time_limit, abs_gap, direct: bool = True):
     options = {"time_limit": max(time_limit, 1e-3), "presolve": True}
-    if not model.integrality.any():
-        return scipy.optimize.milp(model.c, bounds=scipy.optimize.Bounds(model.lb, model.ub),
-                                   constraints=scipy.optimize.LinearConstraint(model.a, model.row_lb, model.row_ub),
-                                   options=options)
-    # HiGHS' MIP presolve (1.12, the one SciPy 1.17 bundles) can call a worse plan optimal on these programmes
-    # (a 4-position household in the tests; ERGO-Code/HiGHS#3073, #3094 are of the same kind): it stays off.
-    options.update(mip_rel_gap=0.0, mip_abs_gap=max(abs_gap, GAP_FLOOR), presolve=False)
-    with warnings.catch_warnings():  # scipy passes options it does not list (mip_abs_gap) to HiGHS as they are
-        warnings.filterwarnings("ignore", message="Unrecognized options detected", category=RuntimeWarning)
-        return scipy.optimize.milp(model.c, integrality=model.integrality,
-                                   bounds=scipy.optimize.Bounds(model.lb, model.ub),
-                                   constraints=scipy.optimize.LinearConstraint(model.a, model.row_lb, model.row_ub),
-                                   options=options)
+    if model.integrality.any():
+        # HiGHS' MIP presolve (1.12, the one SciPy 1.17 bundles) can call a worse plan optimal on these programmes
+        # (a 4-position household in the tests; ERGO-Code/HiGHS#3073, #3094 are of the same kind): it stays off.
+        options.update(mip_rel_gap=0.0, mip_abs_gap=max(abs_gap, GAP_FLOOR), presolve=False)
+    return solve_lp(model.c, model.integrality, model.lb, model.ub, model.a, model.row_lb, model.row_ub, options,
+                    direct=direct)
 
 
 def _trades(prob: Problem, model, x, whole: bool):

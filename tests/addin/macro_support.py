@@ -20,6 +20,8 @@ OUTPUTS = {
     "risk_parity": ("RP_Weights", "RP_Contrib", "RP_Relative", "RP_Stats"),
     "simulate": ("Sim_SetNames", "Sim_Weights", "Sim_Stats", "Sim_Annual", "Sim_Growth", "Sim_Drawdowns",  # issue 15
                  "Sim_PlanStats", "Sim_Fan", "Sim_FanBands", "Sim_FanTitle", "Sim_Info"),
+    "rebalance_household": ("HH_Info", "HH_Summary", "HH_Trades", "HH_LotSales", "HH_AccountSummary", "HH_Classes",
+                            "HH_WashSales"),
 }
 ALL_OUTPUTS = {n for names in OUTPUTS.values() for n in names}
 

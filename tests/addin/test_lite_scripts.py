@@ -156,6 +156,7 @@ BAD_INPUT = {
     "check_drift": ("Holdings_Price", 0),
     "refresh_estimates": ("Est_CovMethod", "nonsense"),
     "simulate": ("Sim_Rebalance", "sometimes"),  # issue 15
+    "rebalance_household": ("HH_Rates", "abc"),
 }
 
 

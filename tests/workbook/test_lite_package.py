@@ -165,7 +165,7 @@ def test_same_sheets_names_values_and_charts_as_the_desktop_template(books, z):
                     assert cl.value == expected, (name, cl.coordinate)
                 else:
                     assert cl.value == cd.value, (name, cl.coordinate)
-    assert n_udf == 6  # the Portfolio sheet's figures (the Sharpe ratio is Excel arithmetic)
+    assert n_udf == 6 + 4  # the Portfolio sheet's figures (the Sharpe ratio is Excel arithmetic), the Household's
     assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 2 + 3  # + Simulation (issue 15)
 
 

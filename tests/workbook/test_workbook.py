@@ -143,9 +143,8 @@ def test_ribbon_has_the_portfolio_tab_and_every_button(data):
     tab = root.find(".//ui:tab", RIBBON_NS)
     assert tab.get("label") == "Portfolio"
     labels = [b.get("label") for b in root.iterfind(".//ui:button", RIBBON_NS)]
-    assert labels == ["Rebalance", "Check Drift", "Efficient Frontier", "Risk Parity", "Income Plan",
-                      "Simulate",  # issue 15
-                      "Refresh Estimates", "Warm Up", "Help"]
+    assert labels == ["Rebalance", "Check Drift", "Rebalance Household", "Efficient Frontier", "Risk Parity",
+                      "Income Plan", "Simulate", "Refresh Estimates", "Warm Up", "Help"]
     assert all(b.get("imageMso") for b in root.iterfind(".//ui:button", RIBBON_NS))
     ids = [b.get("id") for b in root.iter() if b.get("id")]
     assert len(ids) == len(set(ids))

@@ -14,6 +14,7 @@ A new sheet: a module here, one entry in :data:`ORDER`, its named blocks in :mod
 from . import (
     assumptions,
     frontier,
+    household,
     income,
     log,
     portfolio,
@@ -26,7 +27,7 @@ from . import (
 )
 
 #: The sheets in workbook order.
-ORDER = (start, assumptions, prices, portfolio, frontier, rebalancing, risk_budgets, income, simulation, log,
+ORDER = (start, assumptions, prices, portfolio, frontier, rebalancing, household, risk_budgets, income, simulation, log,
          xlwings_conf)
 
 #: Sheet name -> VBA code name, in workbook order.

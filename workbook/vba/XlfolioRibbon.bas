@@ -13,6 +13,10 @@ Public Sub OnCheckDrift(control As IRibbonControl)
     RunPython "import addin.macros as m; m.check_drift()"
 End Sub
 
+Public Sub OnRebalanceHousehold(control As IRibbonControl)
+    RunPython "import addin.macros as m; m.rebalance_household()"
+End Sub
+
 Public Sub OnEfficientFrontier(control As IRibbonControl)
     RunPython "import addin.macros as m; m.efficient_frontier()"
 End Sub
