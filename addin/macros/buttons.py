@@ -74,7 +74,7 @@ CATALOGUE: tuple[Button, ...] = (
            "Income projection and the income-target portfolio (Income sheet).", run_order=6),
     Button(simulation.MACRO, simulation.simulate, "Optimise", "btnSimulate", "ChartTypeAreaInsertGallery",
            "Backtest of the client's targets against alternatives, and the Monte Carlo income plan (Simulation sheet).",
-           run_order=7),
+           run_order=8),
     Button(estimates.MACRO, estimates.refresh_estimates, "Data", "btnEstimates", "RefreshAll",
            "Covariance and expected returns from the Prices sheet.", run_order=1),
     Button(session.WARM_UP, session.warm_up, "Data", "btnWarmUp", "HappyFace",

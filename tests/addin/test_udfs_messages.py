@@ -26,9 +26,9 @@ M = xlw.MISSING
 #: Columns a function documents as blank in some rows (by their header): an undefined Sharpe ratio at
 #: zero risk, an unbounded risk tolerance.
 MEANT_BLANK = {"EFFICIENT_FRONTIER": {"sharpe"}, "TURNING_POINTS": {"risk_tolerance"}}
-#: Tables of labelled rows (issue 15): the first column names each row's statistic; a row of dates (a drawdown's
+#: Tables of labelled rows (issues 15, 17): the first column names each row's statistic; a row of dates (a drawdown's
 #: start) holds text, never a blank.
-LABELLED_ROWS = {"BACKTEST", "PLAN_SUMMARY", "PLAN_HISTORY"}
+LABELLED_ROWS = {"BACKTEST", "PLAN_SUMMARY", "PLAN_HISTORY", "HOUSEHOLD_REBALANCE"}
 
 
 def params(name):
