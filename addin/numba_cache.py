@@ -29,7 +29,8 @@ def kernels_source_dir() -> Path:
 
 
 def user_cache_dir() -> Path:
-    """The per-user cache root: ``%LOCALAPPDATA%\\xlfolio\\numba`` on Windows, ``~/.cache/xlfolio/numba`` elsewhere.
+    """The per-user cache root: ``%LOCALAPPDATA%\\xlfolio\\numba`` on Windows, ``~/Library/Caches/xlfolio/numba``
+    on a Mac, ``~/.cache/xlfolio/numba`` elsewhere.
 
     The kernels of one version of the sources cache in its subfolder ``xlfolio-<key>``.
     """

@@ -75,7 +75,7 @@ def test_backtest_table_equals_the_kernel(prices):
         assert rows[label] == getattr(s, field).tolist(), label
     assert rows["Drawdown trough"] == [str(d) for d in s.drawdown_trough]
     assert "Benchmark correlation" not in rows
-    assert table[-1] == ["Period", r.note, ""] and r.note == "common period 2013-01-31 to 2017-12-29"
+    assert table[-1] == ["Period", r.note, r.note] and r.note == "common period 2013-01-31 to 2017-12-29"
 
 
 def test_backtest_statistics_agree_with_its_own_series(prices):

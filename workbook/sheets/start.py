@@ -30,7 +30,8 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
         ("What this workbook is", "subtitle"),
         "Assumptions: expected return, volatility, yield, tax treatment and correlation of each asset class, "
         "with the source of every number. Prices: sample daily history. Portfolio: the client's holdings.",
-        "Frontier, Rebalance, Risk Parity, Income: results of the buttons on the Portfolio ribbon tab. "
+        "Frontier, Rebalance, Household, Risk Parity, Income, Simulation: results of the buttons on the Portfolio "
+        "ribbon tab. "
         "Log: every button click, what it read and what it overwrote. Yellow cells are inputs.",
         "Buttons write only to their own result blocks and never change an input; on bad input they write "
         "nothing and say what to fix.",
@@ -40,7 +41,7 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
         "Enable Content. The Portfolio tab appears on the ribbon.",
         "",
         ("2. Connect Python", "subtitle"),
-        "Install Python 3.11+, then run: pip install xlfolio  (it brings xlwings, numpy, numba, scipy, pandas).",
+        "Install Python 3.11+, then run: pip install xlfolio  (on Windows it brings xlwings, numpy, numba, scipy, pandas).",
         "If Python is not on your PATH, put the full path of python.exe (pythonw.exe) next to Interpreter_Win on "
         "the xlwings.conf sheet. This workbook carries xlwings' own VBA module: no add-in install is needed.",
         "Click Warm Up once per session: it starts Python and compiles the kernels, so later clicks are instant. "
@@ -53,6 +54,8 @@ def lay_out(grid: Grid, sources: L.Sources, functions: Functions) -> None:
         "Risk Parity: weights with equal (or budgeted) risk contributions. Income Plan: income projection and "
         "the lowest-risk portfolio that reaches the income target.",
         "Refresh Estimates: covariance and expected returns of the Prices sheet. Help: this sheet.",
+        "Rebalance Household: tax-aware trades for the household's accounts and tax lots (Household sheet). "
+        "Simulate: backtest of the mixes and the Monte Carlo income plan (Simulation sheet).",
         "",
         ("Function reference", "subtitle"),
     ]
