@@ -21,6 +21,8 @@ from .reading import read_table
 from .schema import CASH_SYMBOL, HOLDINGS
 from .trades import Options, rebalance_chunk
 
+#: Columns used without whole shares only to tell a row from an empty one (their values are not kept).
+UNPRICED = frozenset({"price", "lot_size"})
 #: Accounts per call of the compiled batch and per chunk written (5,000: same speed as 20,000, a quarter of the
 #: memory; the progress bar moves once per chunk).
 CHUNK_ACCOUNTS = 5_000
@@ -74,7 +76,7 @@ def rebalance_part(
     without one in the models file (from the whole book); computed from this file when None.
     """
     phases = Phases()
-    table = read_table(path, HOLDINGS, encoding, name)
+    table = read_table(path, HOLDINGS, encoding, name, blank_only=frozenset() if opt.whole else UNPRICED)
     if opt.whole and "price" not in table.numbers:
         raise BookInputError(f"{table.name}: --whole-shares needs a price column (and optionally lot_size).")
     phases.lap("read")
