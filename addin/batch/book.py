@@ -6,6 +6,7 @@ trades go (the run's temporary output, or a part file) and who prints its proble
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -30,8 +31,9 @@ CHUNK_ACCOUNTS = 5_000
 
 #: Write chunk k in a thread while chunk k + 1 is laid out and rebalanced (polars, pyarrow and the compiled
 #: kernel release the GIL, so the two share the cores). The phases' wall times then show the waits only,
-#: and their CPU times include the writing done meanwhile.
-OVERLAP_WRITES = True
+#: and their CPU times include the writing done meanwhile. ``XLFOLIO_BOOK_WRITE_BEHIND=0`` writes in line
+#: (benchmarks/bench_book.py measures both).
+OVERLAP_WRITES = os.environ.get("XLFOLIO_BOOK_WRITE_BEHIND", "1") != "0"
 
 
 class WriteBehind:

@@ -228,7 +228,7 @@ def _stream_csv(path, schema, fmt: TextFormat, columns, invalid, blank_only=froz
                 # NaN where null; a bad value of a blank-only column must not make the file be read again
                 keep = data.to_numpy(zero_copy_only=False) if c.name not in blank_only else np.zeros(len(data))
                 pieces[c.name].append(keep)
-                blanks[c.name].append(data.is_null().to_numpy(zero_copy_only=False) if data.null_count else len(data))
+                blanks[c.name].append(data.is_null().to_numpy(zero_copy_only=False))
             else:
                 pieces[c.name].append(_batch_codes(data, found[c.name]))
         del batch, data
@@ -240,7 +240,7 @@ def _stream_csv(path, schema, fmt: TextFormat, columns, invalid, blank_only=froz
         del parts
         if kinds[c.name] == NUMBER:
             values = joined.astype(np.float64, copy=False)
-            blank = _join_masks(blanks.pop(c.name), values.size)
+            blank = np.concatenate(blanks.pop(c.name)) if values.size else np.zeros(0, bool)
             bad = ~blank & ~np.isfinite(values)
             numbers[c.name] = Numbers(values, blank, bad, None)
         else:
@@ -251,19 +251,6 @@ def _stream_csv(path, schema, fmt: TextFormat, columns, invalid, blank_only=froz
             codes[codes < 0] = len(names)
             text[c.name] = Codes(codes, values)
     return n_rows, text, numbers
-
-
-def _join_masks(parts: list, n: int) -> np.ndarray:
-    """One mask from the batches' masks (a batch without any: its number of rows)."""
-    out = np.zeros(n, bool)
-    at = 0
-    for part in parts:
-        if isinstance(part, int):
-            at += part
-        else:
-            out[at:at + part.size] = part
-            at += part.size
-    return out
 
 
 def _batch_codes(data: pa.Array, found: dict[str, int]) -> np.ndarray:
@@ -291,14 +278,14 @@ def _csv_options(schema, fmt: TextFormat, columns, as_text, invalid) -> dict:
         invalid.append(row.text)
         return "skip"
 
-    return dict(
-        read_options=pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES,
-                                       encoding="utf8" if fmt.encoding == "utf-8" else fmt.encoding),
-        parse_options=pacsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=True,
-                                         invalid_row_handler=handler),
-        convert_options=pacsv.ConvertOptions(column_types=types, include_columns=list(types), null_values=[""],
-                                             strings_can_be_null=False, quoted_strings_can_be_null=True),
-    )
+    return {
+        "read_options": pacsv.ReadOptions(use_threads=True, block_size=BLOCK_BYTES,
+                                          encoding="utf8" if fmt.encoding == "utf-8" else fmt.encoding),
+        "parse_options": pacsv.ParseOptions(delimiter=fmt.delimiter, newlines_in_values=True,
+                                            invalid_row_handler=handler),
+        "convert_options": pacsv.ConvertOptions(column_types=types, include_columns=list(types), null_values=[""],
+                                                strings_can_be_null=False, quoted_strings_can_be_null=True),
+    }
 
 
 def _arrow_csv(path, schema, fmt: TextFormat, columns, as_text, invalid) -> pa.Table:

@@ -14,7 +14,13 @@ import pytest
 from addin.batch import book as book_module
 from addin.batch.checks import check_holdings, check_models
 from addin.batch.problems import BookInputError
-from addin.batch.reading import _arrow_csv, _columns, _stream_csv, map_columns, read_table
+from addin.batch.reading import (
+    _arrow_csv,
+    _columns,
+    _stream_csv,
+    map_columns,
+    read_table,
+)
 from addin.batch.schema import HOLDINGS, MODELS
 from addin.batch.textformat import sniff
 from addin.batch.trades import Options
