@@ -21,16 +21,23 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Subcommands whose module alone is imported when the command line names them (``xlfolio rebalance`` runs
+#: overnight on whole books: it does not pay for pandas and the workbook macros the other commands import).
+ALONE = {"rebalance": "addin.commands.rebalance"}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or of the one module ``only`` (see :data:`ALONE`)."""
     parser = argparse.ArgumentParser(prog="xlfolio", description="Portfolio construction for Excel users.")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    for module_name in COMMAND_MODULES if only is None else (only,):
         importlib.import_module(module_name).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(ALONE.get(argv[0]) if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -86,21 +86,28 @@ import resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - t
-print(repr((p.returncode, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.stdout, p.stderr)))
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(repr((p.returncode, wall, r.ru_maxrss, r.ru_utime + r.ru_stime, p.stdout, p.stderr)))
 """
 
 
-def run_command(*argv: str) -> dict:
-    """``xlfolio rebalance ARGV`` in a fresh process: wall seconds, peak memory (MB), phases, exit code."""
+def run_command(*argv: str, env_extra: dict | None = None) -> dict:
+    """``xlfolio rebalance ARGV`` in a fresh process: wall and CPU seconds, peak memory (MB), phases, exit code.
+
+    The child may write bytecode (``PYTHONDONTWRITEBYTECODE`` removed), as an installed package has it:
+    otherwise every run would compile xlfolio's sources again (~0.3 CPU-s).
+    """
     env = dict(os.environ, PYTHONPATH=str(ROOT), NUMBA_CACHE_DIR=os.environ.get("NUMBA_CACHE_DIR",
                                                                                 str(ROOT / ".numba_cache")))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(env_extra or {})
     out = subprocess.run([sys.executable, "-c", MEASURE, sys.executable, "-m", "addin", "rebalance", *argv,
                           "--quiet", "--timings"], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
-    code, wall, maxrss_kb, _, stderr = eval(out.stdout)
+    code, wall, maxrss_kb, cpu_s, _, stderr = eval(out.stdout)
     assert code in (0, 1), stderr
     phases = dict(re.findall(r"(\w+) ([\d.]+)/[\d.]+", stderr.split("phases (wall/cpu s):")[-1]))
     cpu = dict(re.findall(r"(\w+) [\d.]+/([\d.]+)", stderr.split("phases (wall/cpu s):")[-1]))
-    return {"wall_s": round(wall, 3), "peak_mb": round(maxrss_kb / 1024, 1), "exit": code,
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu_s, 3), "peak_mb": round(maxrss_kb / 1024, 1), "exit": code,
             "phases_wall_s": {k: float(v) for k, v in phases.items()},
             "phases_cpu_s": {k: float(v) for k, v in cpu.items()}}
 
@@ -120,15 +127,18 @@ def book():
 
 
 @pytest.mark.benchmark(group=f"book-{N_ACCOUNTS}x{N_HOLDINGS}-end-to-end")
+@pytest.mark.parametrize("write_behind", ["1", "0"])
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_end_to_end(benchmark, book, tmp_path, fmt):
+def test_end_to_end(benchmark, book, tmp_path, fmt, write_behind):
+    """``write_behind="0"``: trades written in line (``XLFOLIO_BOOK_WRITE_BEHIND``), each phase charged its own work."""
     out = tmp_path / f"trades.{fmt}"
     argv = (str(book[fmt]), "--targets", str(book["models"]), "--out", str(out))
-    run_command(*argv)  # warm-up: Numba cache, page cache
+    env = {"XLFOLIO_BOOK_WRITE_BEHIND": write_behind}
+    run_command(*argv, env_extra=env)  # warm-up: Numba cache, page cache, bytecode
     runs = []
 
     def once():
-        runs.append(run_command(*argv))
+        runs.append(run_command(*argv, env_extra=env))
 
     benchmark.pedantic(once, rounds=3, iterations=1)
     median = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]

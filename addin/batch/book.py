@@ -6,6 +6,7 @@ trades go (the run's temporary output, or a part file) and who prints its proble
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
@@ -21,9 +22,61 @@ from .reading import read_table
 from .schema import CASH_SYMBOL, HOLDINGS
 from .trades import Options, rebalance_chunk
 
+#: Columns used without whole shares only to tell a row from an empty one (their values are not kept).
+UNPRICED = frozenset({"price", "lot_size"})
 #: Accounts per call of the compiled batch and per chunk written (5,000: same speed as 20,000, a quarter of the
 #: memory; the progress bar moves once per chunk).
 CHUNK_ACCOUNTS = 5_000
+
+
+#: Write chunk k in a thread while chunk k + 1 is laid out and rebalanced (polars, pyarrow and the compiled
+#: kernel release the GIL, so the two share the cores). The phases' wall times then show the waits only,
+#: and their CPU times include the writing done meanwhile. ``XLFOLIO_BOOK_WRITE_BEHIND=0`` writes in line
+#: (benchmarks/bench_book.py measures both).
+OVERLAP_WRITES = os.environ.get("XLFOLIO_BOOK_WRITE_BEHIND", "1") != "0"
+
+
+class WriteBehind:
+    """Hands chunks to ``writer.write`` one at a time, in a thread when ``overlap``; at most one is pending.
+
+    A failure in the writing thread is raised in the caller at the next :meth:`write` or :meth:`wait`;
+    :meth:`close` waits for the pending chunk (the caller may then abort the writer safely).
+    """
+
+    def __init__(self, writer, names: pa.Array, symbols: pa.Array, overlap: bool | None = None) -> None:
+        self.writer, self.names, self.symbols = writer, names, symbols
+        self.overlap = OVERLAP_WRITES if overlap is None else overlap
+        self._pool = None
+        self._pending = None
+
+    def _write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
+        sym = np.where(symbol < 0, len(self.symbols) - 1, symbol)  # the last symbol is CASH
+        self.writer.write(self.names.take(pa.array(account)), self.symbols.take(pa.array(sym)), numbers)
+
+    def write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
+        self.wait()
+        if not self.overlap:
+            self._write(account, symbol, numbers)
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlfolio-write")
+        self._pending = self._pool.submit(self._write, account, symbol, numbers)
+
+    def wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            if self._pending is not None:
+                self._pending.exception()  # wait; an error was (or will be) raised by wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+            self._pool = self._pending = None
 
 
 class PartResult(NamedTuple):
@@ -66,15 +119,17 @@ def rebalance_part(
     before_writing: Callable[[list[RowError], Counts, int], bool] | None = None,
     progress: bool = False,
     chunk_accounts: int = CHUNK_ACCOUNTS,
+    overlap: bool | None = None,
 ) -> PartResult:
     """Rebalance every good account of the holdings file ``path`` and hand its trades to ``writer``.
 
     ``before_writing(errors, counts, n_good_accounts)`` is called once the file is checked and before any
     trade is written; returning False stops there (``--strict``). ``fallback``: prices of model securities
     without one in the models file (from the whole book); computed from this file when None.
+    ``overlap``: write each chunk while the next is computed (default :data:`OVERLAP_WRITES`).
     """
     phases = Phases()
-    table = read_table(path, HOLDINGS, encoding, name)
+    table = read_table(path, HOLDINGS, encoding, name, blank_only=frozenset() if opt.whole else UNPRICED)
     if opt.whole and "price" not in table.numbers:
         raise BookInputError(f"{table.name}: --whole-shares needs a price column (and optionally lot_size).")
     phases.lap("read")
@@ -96,25 +151,30 @@ def rebalance_part(
     bought = sold = 0.0
     turnover, problems = [], []
     phases.lap("layout")
-    for lo in range(0, m, chunk_accounts):
-        hi = min(m, lo + chunk_accounts)
-        chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
-        phases.lap("layout")
-        out = rebalance_chunk(chunk, opt, holdings.names, file)
-        del chunk
-        phases.lap("kernel")
-        sym = np.where(out.symbol < 0, len(symbols) - 1, out.symbol)
-        writer.write(names.take(pa.array(out.account)), symbols.take(pa.array(sym)), out.numbers)
+    behind = WriteBehind(writer, names, symbols, overlap=overlap)
+    try:
+        for lo in range(0, m, chunk_accounts):
+            hi = min(m, lo + chunk_accounts)
+            chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
+            phases.lap("layout")
+            out = rebalance_chunk(chunk, opt, holdings.names, file)
+            del chunk
+            phases.lap("kernel")
+            behind.write(out.account, out.symbol, out.numbers)
+            phases.lap("write")
+            n_ok += out.n_ok
+            n_trades += out.n_traded
+            bought += out.bought
+            sold += out.sold
+            triggered += out.triggered
+            rows += out.account.size
+            turnover.append(out.turnover.astype(np.float32))
+            problems.extend(out.problems)
+            bar.update(hi)
+        behind.wait()
         phases.lap("write")
-        n_ok += out.n_ok
-        n_trades += out.n_traded
-        bought += out.bought
-        sold += out.sold
-        triggered += out.triggered
-        rows += out.account.size
-        turnover.append(out.turnover.astype(np.float32))
-        problems.extend(out.problems)
-        bar.update(hi)
+    finally:
+        behind.close()
     return PartResult(file, errors, counts, label, n_ok, len(problems), n_trades, bought, sold,
                       triggered, np.concatenate(turnover) if turnover else np.zeros(0, np.float32), rows,
                       phases, False, problems)

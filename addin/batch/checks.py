@@ -263,11 +263,16 @@ def check_holdings(table: Table, models: Models, whole: bool, fallback_prices: d
                                        (f"model {table.strings('model', [r])[0]} differs from the account's first row "
                                        f"({mod.values[acct_model[acc.codes[r]]]}); one model per account"))))
     # one sort by (account, symbol): repeated symbols are neighbours, and the layout wants this order
-    sortable = np.flatnonzero(live & ~s_blank).astype(np.int32)
+    sortable = live & ~s_blank
+    every = bool(sortable.all())  # the usual file: no row left out, and no index array needed
+    sortable = None if every else np.flatnonzero(sortable).astype(np.int32)
     wide = acc.values.size * (symbols.size + 1) >= 2**31
-    key = acc.codes[sortable].astype(np.int64 if wide else np.int32) * (symbols.size + 1) + (row_sym[sortable] + 1)
+    key = (acc.codes if every else acc.codes[sortable]).astype(np.int64 if wide else np.int32)  # a copy
+    key *= symbols.size + 1  # in place: the book's biggest temporaries are here (peak memory)
+    key += row_sym if every else row_sym[sortable]
+    key += 1
     order = np.argsort(key, kind="stable")
-    by_account = sortable[order]
+    by_account = order.astype(np.int32) if every else sortable[order]
     del sortable
     key = key[order]
     del order
@@ -371,7 +376,8 @@ def _assemble(table: Table, models: Models, good, acct_model, by_account, is_cas
     rank = np.full(acc.values.size, -1, np.int64)
     rank[accounts] = np.arange(m)
     rank = rank.astype(np.int32)
-    rows = by_account[rank[acc.codes[by_account]] >= 0]
+    # the book's largest temporaries are made here: each goes as soon as it is used (peak memory)
+    rows = by_account if m == good.size else by_account[rank[acc.codes[by_account]] >= 0]
     row_rank = rank[acc.codes[rows]]
     nums = table.numbers
 
@@ -385,7 +391,9 @@ def _assemble(table: Table, models: Models, good, acct_model, by_account, is_cas
         f = nums["cash_flow"].values[rows]
         flow = np.bincount(row_rank, weights=np.where(np.isnan(f), 0.0, f), minlength=m)
     held, held_rank = rows[~cash_rows], row_rank[~cash_rows]
+    del rows, row_rank, cash_rows
     start = np.searchsorted(held_rank, np.arange(m + 1))
+    del held_rank
     price = lot = None
     if whole:
         price = column("price", np.nan)[held]
@@ -399,5 +407,5 @@ def _assemble(table: Table, models: Models, good, acct_model, by_account, is_cas
         locked = np.zeros(held.size, bool)
     position = np.array([models.index.get(v, -1) for v in mod.values] + [-1], np.int64)
     return Holdings(acc.values[accounts], position[acct_model[accounts]], cash, flow, start,
-                    row_sym[held].astype(np.int32), nums["value"].values[held], price, lot, locked,
+                    row_sym[held].astype(np.int32, copy=False), nums["value"].values[held], price, lot, locked,
                     symbols.astype(object))

@@ -18,7 +18,6 @@ from enum import IntEnum
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg.lapack
 from numpy.typing import ArrayLike, NDArray
 
 from .._jit import jit, vectorised
@@ -168,6 +167,8 @@ def check_psd(matrix: NDArray[np.float64], name: str, *, what: str = "matrix") -
         The lower Cholesky factor ``L`` (Fortran order, zero above the diagonal) with
         ``matrix = L L'`` when ``matrix`` is positive definite; None when it is PSD but singular.
     """
+    import scipy.linalg.lapack  # here, not at import: `import kernels` stays without SciPy (0.3 s)
+
     # matrix.T is the same symmetric matrix in Fortran order: LAPACK then copies without transposing
     factor, info = scipy.linalg.lapack.dpotrf(matrix.T, lower=1, clean=1)
     if info == 0:

@@ -1,6 +1,7 @@
 """History tables in: prices or returns, gaps, constant columns (shared by every estimator).
 
-Data are ``(n_obs, n_assets)``: one row per date, one column per asset, oldest first.
+Data are ``(n_obs, n_assets)``: one row per date, one column per asset, oldest first. Each loop kernel
+has a ``*_numpy`` twin that takes its place without Numba (:func:`kernels._jit.vectorised`).
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._jit import jit
+from .._jit import jit, vectorised
 from .._validate import as_scalar, check_choice
 from ..errors import InputError
 
@@ -18,6 +19,26 @@ MISSING_POLICIES = ("drop", "pairwise")
 RISKMETRICS_LAMBDA = 0.94
 
 
+def _simple_returns_numpy(prices):
+    """:func:`_simple_returns` by whole-array operations (the plain-Python mode)."""
+    return prices[1:] / prices[:-1] - 1.0
+
+
+def _complete_rows_numpy(x):
+    """:func:`_complete_rows` by whole-array operations (the plain-Python mode)."""
+    return ~np.isnan(x).any(axis=1)
+
+
+def _first_constant_column_numpy(x):
+    """:func:`_first_constant_column` by whole-array operations (the plain-Python mode)."""
+    gap = np.isnan(x)
+    lo = np.where(gap, np.inf, x).min(axis=0, initial=np.inf)
+    hi = np.where(gap, -np.inf, x).max(axis=0, initial=-np.inf)
+    constant = np.flatnonzero(~(hi > lo))
+    return int(constant[0]) if constant.size else -1
+
+
+@vectorised(_simple_returns_numpy)
 @jit
 def _simple_returns(prices):
     n_obs, n_assets = prices.shape
@@ -28,6 +49,7 @@ def _simple_returns(prices):
     return out
 
 
+@vectorised(_complete_rows_numpy)
 @jit
 def _complete_rows(x):
     n_obs, n_assets = x.shape
@@ -40,6 +62,7 @@ def _complete_rows(x):
     return keep
 
 
+@vectorised(_first_constant_column_numpy)
 @jit
 def _first_constant_column(x):
     """Index of the first column whose non-missing values are all equal (or all missing), else -1."""
