@@ -139,7 +139,7 @@ def _run(benchmark, fn, args, n, ours):
 def _quality(case, w, mu, C):
     ours = _xlfolio(case, mu, C, None)
     if case.startswith("max_sharpe"):
-        s = lambda x: float(x @ mu) / float(np.sqrt(x @ C @ x))  # noqa: E731
+        s = lambda x: float(x @ mu) / float(np.sqrt(x @ C @ x))
         return (s(ours) - s(w)) / s(ours)
     return (float(w @ C @ w) - float(ours @ C @ ours)) / float(ours @ C @ ours)
 

@@ -27,7 +27,10 @@ The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H
 The kernels never raise: they return a :class:`BoxSolution` with a :class:`~.status.Status`, and
 :func:`_min_variance_box` returns ``None`` whenever it cannot certify the optimum (singular or
 ill-conditioned ``C``, no convergence, KKT check failed), so that the caller falls back to the
-exact general path (:mod:`.path`).
+exact general path (:mod:`.path`). When the first certificate fails, the answer is solved again on
+its final free set through ``C_FF`` (:func:`_polished`; its condition number, not ``C``'s, bounds the
+error) and certified again: up to :data:`MAX_CONDITION` (1e7) no covariance goes to the slow path for
+rounding alone (issue 21: a 2,000-asset covariance of 2,520 days, condition ~3e6, no longer does).
 
 Without Numba (:data:`kernels._jit.PURE_PYTHON`) every size takes the factored solver, whose work
 is NumPy and LAPACK calls: the compiled loop on ``C^-1`` would run as plain Python.

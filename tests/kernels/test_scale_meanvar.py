@@ -16,7 +16,11 @@ from threadpoolctl import threadpool_limits
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 from kernels._jit import PURE_PYTHON
 from kernels.mean_variance import cla
-from kernels.mean_variance.box_active_set import MAX_CONDITION, _max_sharpe_box, _min_variance_box
+from kernels.mean_variance.box_active_set import (
+    MAX_CONDITION,
+    _max_sharpe_box,
+    _min_variance_box,
+)
 from kernels.mean_variance.constraints import _problem, _standard_form
 from kernels.mean_variance.kkt import _kkt_add
 from tests.naive import (
@@ -27,7 +31,13 @@ from tests.naive import (
     scale_problem,
     solve_quietly,
 )
-from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_KKT, RTOL_ORACLE_VARIANCE, RTOL_PATHS
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_ORACLE_WEIGHTS,
+    RTOL_KKT,
+    RTOL_ORACLE_VARIANCE,
+    RTOL_PATHS,
+)
 
 pure_slow = pytest.mark.skipif(PURE_PYTHON, reason="plain-Python mode: large sizes take minutes")
 
@@ -98,10 +108,9 @@ def test_min_variance_against_clarabel_600(bounds):
 @pure_slow
 def test_min_variance_2000_certified_not_fallen_back():
     # 1-norm condition ~3e6: above the old limit (1e6), which sent it to the general path (100x slower)
-    mu, C = scale_problem(2000)
+    _, C, got = _check_box_case(2000, 0.0, 1.0, clarabel=False)
     rcond = 1.0 / np.linalg.cond(C, 1)
     assert 1.0 / MAX_CONDITION < rcond < 1e-6
-    mu, C, got = _check_box_case(2000, 0.0, 1.0, clarabel=False)
     ref = exact_min_variance(C, np.zeros(2000), np.ones(2000))
     np.testing.assert_allclose(got.weights, ref.weights, rtol=0, atol=ATOL_EXACT)
 
