@@ -46,9 +46,11 @@ from .status import Status
 
 #: Events closer than this (relative) to the current ``lam`` count as simultaneous.
 LAMBDA_RTOL = 1e-9
-#: Iterative refinement of the two KKT solves every this many free-set changes (and at the end);
-#: the bordered inverse drifts slowly, the oracle tests bound the effect (relative 1e-10 or better).
-REFINE_EVERY = 4
+#: The line ``x = alpha + lam beta`` is solved afresh (two KKT solves with iterative refinement)
+#: every this many free-set changes (and at the end); in between it follows each change by an
+#: O(size) update from the column of the KKT inverse that the change touches (:func:`_follow_fix`,
+#: :func:`_follow_release`). The oracle tests bound the drift (relative 1e-10 or better).
+REFINE_EVERY = 16
 
 
 class CriticalLinePath(NamedTuple):
@@ -199,6 +201,100 @@ def _sharpe_at(C, mu, n_assets, free, f, x, cbound, rf):
     return (ret - rf) / np.sqrt(var)
 
 
+def _follow_fix_numpy(M, k, f, p, value, alpha, beta):
+    """:func:`_follow_fix` with NumPy."""
+    s = k + f
+    ip = k + p
+    col = M[ip, :s].copy()
+    ta = (value - alpha[ip]) / col[ip]
+    tb = -beta[ip] / col[ip]
+    alpha[:s] += ta * col
+    beta[:s] += tb * col
+    alpha[ip], beta[ip] = alpha[s - 1], beta[s - 1]
+
+
+@vectorised(_follow_fix_numpy)
+@jit
+def _follow_fix(M, k, f, p, value, alpha, beta):
+    """The line after the free variable at position ``p`` is fixed at ``value``, in O(size).
+
+    Call before the KKT inverse ``M`` is downdated: with the multiplier of the new constraint
+    ``x_p = value`` the new solutions are ``alpha + M e_p t_a``, ``beta + M e_p t_b``; entry ``p``
+    then takes the last one's place, as :func:`~.kkt._kkt_remove` moves the last variable there.
+    """
+    s = k + f
+    ip = k + p
+    pivot = M[ip, ip]
+    ta = (value - alpha[ip]) / pivot
+    tb = -beta[ip] / pivot
+    row = M[ip]  # M is symmetric: row ip is column ip
+    for a in range(s):
+        alpha[a] += ta * row[a]
+        beta[a] += tb * row[a]
+    alpha[ip] = alpha[s - 1]
+    beta[ip] = beta[s - 1]
+
+
+def _follow_release_numpy(C, E, n_assets, free, f, M, j, xj, rho, muj, alpha, beta):
+    """:func:`_follow_release` with NumPy."""
+    k = E.shape[0]
+    s = k + f
+    F = free[:f]
+    v = np.zeros(s)
+    v[:k] = E[:, j]
+    d = 0.0
+    if j < n_assets:
+        held = F < n_assets
+        v[k:][held] = C[j, F[held]]
+        d = C[j, j]
+    sigma = 1.0 / M[s, s]
+    col = M[s, :s].copy()
+    ys_a = (rho - float(v @ alpha[:s]) - (d - sigma) * xj) / sigma
+    ys_b = (muj - float(v @ beta[:s])) / sigma
+    alpha[:s] -= col * sigma * (xj - ys_a)
+    beta[:s] += col * sigma * ys_b
+    alpha[s], beta[s] = ys_a, ys_b
+
+
+@vectorised(_follow_release_numpy)
+@jit
+def _follow_release(C, E, n_assets, free, f, M, j, xj, rho, muj, alpha, beta):
+    """The line after the bounded variable ``j`` (at ``xj``) joined the free set at position ``f``, in O(size).
+
+    Call after :func:`~.kkt._kkt_add` bordered ``M``: its new last row is ``-u / sigma`` with
+    ``u = M_old v``, ``v = [E_j; C_Fj]`` and the Schur complement ``sigma = 1 / M[s, s]``. The right-hand
+    sides gain ``v xj`` (alpha) and the new entries ``rho = -(C_(:,B) x_B)_j`` and ``mu_j``; the
+    bordered solve gives the new entry ``y_s = (rho - u' r) / sigma`` and ``y = y_old - u y_s``.
+    """
+    k = E.shape[0]
+    s = k + f
+    va = 0.0
+    vb = 0.0
+    for r in range(k):
+        va += E[r, j] * alpha[r]
+        vb += E[r, j] * beta[r]
+    d = 0.0
+    if j < n_assets:
+        d = C[j, j]
+        crow = C[j]
+        for p in range(f):
+            i = free[p]
+            if i < n_assets:
+                va += crow[i] * alpha[k + p]
+                vb += crow[i] * beta[k + p]
+    sigma = 1.0 / M[s, s]
+    ys_a = (rho - va - (d - sigma) * xj) / sigma
+    ys_b = (muj - vb) / sigma
+    ca = sigma * (xj - ys_a)
+    cb = sigma * ys_b
+    row = M[s]
+    for a in range(s):
+        alpha[a] -= ca * row[a]
+        beta[a] += cb * row[a]
+    alpha[s] = ys_a
+    beta[s] = ys_b
+
+
 @jit
 def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     """All turning points of the efficient frontier of the standard-form problem.
@@ -289,22 +385,25 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     last_out = -1
     zeros_n = np.zeros(n_assets)
     n_changes = 0
+    since_solve = REFINE_EVERY
     for _ in range(max_iter):
         if n_changes >= 64:
             _bounded_product(C, n_assets, is_free, x, cbound)
             n_changes = 0
-        refine = n_changes % REFINE_EVERY == 0
-        _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
-        _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, refine)
-        rhs_b[:k] = 0.0
-        for p in range(f):
-            rhs_b[k + p] = mu[free[p]]
-        _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, refine)
+        if since_solve >= REFINE_EVERY:
+            _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
+            _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
+            rhs_b[:k] = 0.0
+            for p in range(f):
+                rhs_b[k + p] = mu[free[p]]
+            _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, True)
+            since_solve = 0
 
         best, event, event_up = _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound,
                                             zeros_n, lam, last_in, last_out, qtol)
         if event < 0:
-            if not refine:
+            if since_solve > 0:
+                _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
                 _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             for p in range(f):
                 x[free[p]] = alpha[k + p]
@@ -314,8 +413,13 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
         for p in range(f):
             x[free[p]] = alpha[k + p] + lam * beta[k + p]
         if is_free[event]:
-            if not _fix_at_bound(C, E, n_assets, free, f, pos, is_free, M, cbound, x, pos[event],
-                                 hi[event] if event_up else lo[event]):
+            value = hi[event] if event_up else lo[event]
+            p_event = pos[event]
+            if abs(M[k + p_event, k + p_event]) > 0.0:
+                _follow_fix(M, k, f, p_event, value, alpha, beta)
+            else:
+                since_solve = REFINE_EVERY
+            if not _fix_at_bound(C, E, n_assets, free, f, pos, is_free, M, cbound, x, p_event, value):
                 return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
             f -= 1
             last_out, last_in = event, -1
@@ -324,9 +428,12 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
                 # a true duplicate never gets here (its reduced gradient stays 0): C is singular
                 # along a direction that changes the return, which this path cannot follow
                 return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
+            rho = -cbound[event] if event < n_assets else 0.0
+            _follow_release(C, E, n_assets, free, f, M, event, x[event], rho, mu[event], alpha, beta)
             f += 1
             last_in, last_out = event, -1
         n_changes += 1
+        since_solve += 1
         store, lambdas, count = _record(store, lambdas, count, x, lam)
         if early:
             sharpe = _sharpe_at(C, mu, n_assets, free, f, x, cbound, stop_rf)

@@ -70,12 +70,21 @@ def _kkt_matvec(C, E, n_assets, free, f, v, out):
 
 @jit
 def _sub_matvec(M, s, v, out, accumulate):
-    """``out[:s] (+)= M[:s, :s] @ v[:s]`` (explicit loops: the block is not contiguous)."""
-    for a in range(s):
-        acc = 0.0
-        for c in range(s):
-            acc += M[a, c] * v[c]
-        out[a] = out[a] + acc if accumulate else acc
+    """``out[:s] (+)= M[:s, :s] @ v[:s]`` for a symmetric ``M`` (explicit loops: the block is not contiguous).
+
+    Summed as ``sum_c v[c] M[c, :s]``: each term a contiguous row, a loop the compiler vectorises
+    (a dot product per row would be a serial reduction without fastmath), so the cost is the memory
+    traffic of reading the s x s block once.
+    """
+    if not accumulate:
+        for a in range(s):
+            out[a] = 0.0
+    for c in range(s):
+        vc = v[c]
+        if vc != 0.0:
+            row = M[c]
+            for a in range(s):
+                out[a] += vc * row[a]
 
 
 def _kkt_matvec_numpy(C, E, n_assets, free, f, v, out):
