@@ -7,10 +7,10 @@
   transformed problem minimises too). Volatility and the Sharpe ratio are reported under ``C``.
 * Quadratic utility ``max w'mu - (delta / 2) w'Cw - gamma w'w`` is the point of the path of
   ``C + (2 gamma / delta) I`` at risk tolerance ``lam = 1 / delta`` (the path solves
-  ``min 1/2 w'Qw - lam mu'w``); the weights are linear in ``lam`` between turning points, so exact.
+  ``min 1/2 w'Qw - lam mu'w``), found in closed form on the path's segments, so exact.
 * A target volatility with L2 (PyPortfolioOpt's ``efficient_risk``: ``max w'mu - gamma w'w`` with
   ``w'Cw <= sigma^2``) is not a point of one path: for a multiplier ``nu >= 0`` of the volatility
-  limit the optimum is the point at ``lam = 1`` of the path of ``2 (nu C + gamma I)``; the volatility
+  limit the optimum is the utility optimum (delta = 1) on the path of ``2 (nu C + gamma I)``; the volatility
   falls as ``nu`` grows and ``nu`` is found by a bracketed root search (Brent) to :data:`VOL_RTOL`.
 """
 
@@ -21,7 +21,7 @@ from scipy.optimize import brentq
 
 from ..errors import InfeasibleError
 from .constraints import _Problem
-from .path import _on_segment, _Path, _solve_path
+from .path import _Path, _solve_path
 
 #: Relative tolerance on the volatility reached by the root search for a target risk with L2.
 VOL_RTOL = 1e-10
@@ -35,28 +35,39 @@ def _regularised(prob: _Problem, gamma: float) -> _Problem:
     return prob._replace(cov=Q, chol=np.linalg.cholesky(Q))
 
 
-def _point_at_risk_tolerance(path: _Path, lam: float):
-    """Weights and lambda of the path at risk tolerance ``lam`` (the top of the path above its last lambda)."""
-    lams = path.lambdas
-    # the end points are optimal for every lambda beyond them
-    if lam <= lams[0]:
-        return path.weights[0].copy(), float(lam)
-    if lam >= lams[-1]:
-        return path.weights[-1].copy(), float(lam)
-    i = int(np.searchsorted(lams, lam, side="right"))  # lams[i - 1] <= lam < lams[i]
-    l0, l1 = lams[i - 1], lams[i]
-    if not np.isfinite(l1):
-        # a last stretch ending at lambda = inf keeps the return constant (a flat edge at the top):
-        # for any finite lambda its least-variance end is the optimum
-        return path.weights[i - 1].copy(), float(lam)
-    w, _ = _on_segment(path, np.array([i]), np.array([(lam - l0) / (l1 - l0)]))
-    return w[0], float(lam)
+def _best_utility_on_path(path: _Path, Q, delta: float):
+    """The point of the path maximising ``w'mu - delta/2 w'Qw`` (``path`` solved with ``Q``).
+
+    On a segment ``w0 + t dw`` the utility is a concave quadratic in ``t`` with its stationary point
+    at ``t = (dr - delta c) / (delta D)`` (``c = w0'Q dw``, ``D = dw'Q dw``): closed form, and the
+    best over the segments and the turning points is the optimum (the path holds every optimum of
+    ``min 1/2 w'Qw - lam mu'w``). The turning points' lambdas are not used: a corner optimal over a
+    range of lambdas is stored once.
+    """
+    r, V, W = path.returns, path.variances, path.weights
+    U = r - 0.5 * delta * V
+    best = int(np.argmax(U))
+    best_u, best_w = float(U[best]), W[best]
+    QW = W @ Q
+    for i in range(W.shape[0] - 1):
+        dw = W[i + 1] - W[i]
+        D = float(dw @ Q @ dw)
+        if D <= 0.0:
+            continue
+        t = (r[i + 1] - r[i] - delta * float(QW[i] @ dw)) / (delta * D)
+        if 0.0 < t < 1.0:
+            w = W[i] + t * dw
+            u = r[i] + t * (r[i + 1] - r[i]) - 0.5 * delta * float(w @ Q @ w)
+            if u > best_u:
+                best_u, best_w = u, w
+    return np.array(best_w, dtype=np.float64)
 
 
 def _utility_point(mu, prob: _Problem, delta: float, gamma: float, caller: str):
-    """``max w'mu - delta/2 w'Cw - gamma w'w`` under the constraints of ``prob``: ``(weights, lambda)``."""
-    path = _solve_path(mu, _regularised(prob, 2.0 * gamma / delta), caller)
-    return _point_at_risk_tolerance(path, 1.0 / delta)
+    """``max w'mu - delta/2 w'Cw - gamma w'w`` under the constraints of ``prob``: ``(weights, 1 / delta)``."""
+    reg = _regularised(prob, 2.0 * gamma / delta)
+    path = _solve_path(mu, reg, caller)
+    return _best_utility_on_path(path, reg.cov, delta), 1.0 / delta
 
 
 def _max_return_l2_at_volatility(mu, prob: _Problem, cap: float, gamma: float, caller: str):
@@ -71,8 +82,7 @@ def _max_return_l2_at_volatility(mu, prob: _Problem, cap: float, gamma: float, c
     def solve(nu):
         Q = 2.0 * (nu * C + gamma * eye)
         path = _solve_path(mu, prob._replace(cov=Q, chol=None), caller)
-        w, _ = _point_at_risk_tolerance(path, 1.0)
-        return w
+        return _best_utility_on_path(path, Q, 1.0)
 
     def excess(log_nu):
         w = solve(np.exp(log_nu))
