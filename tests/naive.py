@@ -1123,3 +1123,15 @@ def cvxpy_options(p: RandomProblem, kind: str, *, gamma: float = 0.0, target: fl
         objective = cp.Maximize(p.mu @ w - 0.5 * delta * var - l2)
     solve_quietly(cp.Problem(objective, cons))
     return np.asarray(w.value)
+
+
+def cvxpy_feasible(p: RandomProblem, fixed: dict | None = None) -> bool:
+    """Whether any portfolio meets the budget, the bounds and rows of ``p`` and ``w[i] == value`` (Clarabel)."""
+    import cvxpy as cp
+
+    w = cp.Variable(p.mu.size)
+    cons = [cp.sum(w) == 1, w >= p.lower, w <= p.upper] + _row_constraints(p, w)
+    cons += [w[i] == v for i, v in (fixed or {}).items()]
+    problem = cp.Problem(cp.Minimize(0), cons)
+    problem.solve(solver=cp.CLARABEL)
+    return problem.status not in ("infeasible", "infeasible_inaccurate")
