@@ -6,7 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernels import InfeasibleError, InputError, efficient_frontier, efficient_portfolio, max_sharpe, min_variance
+from kernels import (
+    InfeasibleError,
+    InputError,
+    efficient_frontier,
+    efficient_portfolio,
+    max_sharpe,
+    min_variance,
+)
 from tests.naive import cvxpy_options, linear_constraints, peer_csv, random_problem
 from tests.tolerances import (
     ATOL_FEASIBLE,
