@@ -213,3 +213,16 @@ def test_messages():
         max_sharpe(q.mu, q.cov, 0.05, risk_free_asset=1)
     with pytest.raises(InfeasibleError, match=r"^target_return: .* is out of reach with cash_weight 0.9"):
         efficient_portfolio(q.mu, q.cov, target_return=0.5, risk_free_asset=1, cash_weight=0.9)
+
+
+@pytest.mark.parametrize("call", [
+    lambda C: max_sharpe([0.08, 0.06, RF], C, risk_free_asset=2),
+    lambda C: min_variance(C, risk_free_asset=2, cash_weight=0.2),
+    lambda C: efficient_portfolio([0.08, 0.06, RF], C, target_risk=0.1, risk_free_asset=2),
+    lambda C: capital_market_line([0.08, 0.06, RF], C, risk_free_asset=2, target_volatility=0.05),
+    lambda C: risk_parity_with_cash(C, cash_weight=0.2, risk_free_asset=2),
+])
+def test_a_risky_block_that_is_not_psd_is_refused(call):
+    C = np.array([[0.04, 0.05, 0.0], [0.05, 0.04, 0.0], [0.0, 0.0, 0.0]])  # risky pair: eigenvalue -0.01
+    with pytest.raises(InputError, match=r"^cov: not positive semi-definite \("):
+        call(C)
