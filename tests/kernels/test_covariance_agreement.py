@@ -55,6 +55,8 @@ CALLS = {
     "max_yield_for_volatility": lambda C: kernels.max_yield_for_volatility(C, _y(len(C)), 0.2),
     "simulate_plan": lambda C: kernels.simulate_plan(_w(len(C)), expected_returns=_mu(len(C)), cov=C, years=5,
                                                      n_paths=100),
+    "capital_market_line": lambda C: kernels.capital_market_line(_mu(len(C)), C, 0.01, target_volatility=0.05),
+    "risk_parity_with_cash": lambda C: kernels.risk_parity_with_cash(C, cash_weight=0.1),
 }
 #: Documented exceptions: only the variances matter to it, and it checks every pair of assets (not the
 #: whole matrix), as its docstring says; owned by the risk-budgeting package.

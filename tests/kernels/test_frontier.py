@@ -370,3 +370,16 @@ def test_group_constraints_builds_rows():
     np.testing.assert_array_equal(c.A, [[1, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
     np.testing.assert_array_equal(c.lower, [0.2, -np.inf, -np.inf])
     np.testing.assert_array_equal(c.upper, [np.inf, 0.3, np.inf])
+
+
+def test_huge_bounds_and_too_many_points_are_refused_with_a_message():
+    """Issue 19: bounds of -1e16 made the path lose feasibility ("please report the inputs"), and
+    n_points = 1e300 was an internal error (1e6 ran for 27 s)."""
+    with pytest.raises(InputError, match=r"^lower: -1e\+16 for asset 1 is beyond the largest supported weight bound"):
+        max_sharpe(MU3, C3, lower=-1e16)
+    with pytest.raises(InputError, match=r"^upper: 1e\+07 for asset 2 is beyond"):
+        efficient_frontier(MU3, C3, upper=[1.0, 1e7, 1.0])
+    assert min_variance(C3, lower=-1e6, upper=1e6).weights.sum() == pytest.approx(1.0)
+    with pytest.raises(InputError, match=r"^n_points: 1e\+300 is above the cap of 10,000 points; choose 1 to 10,000\.$"):
+        efficient_frontier(MU3, C3, 1e300)
+    assert efficient_frontier(MU3, C3, 10_000).weights.shape == (10_000, 3)
