@@ -56,6 +56,11 @@ class PortfolioResult(NamedTuple):
         Weight of the cash (risk-free) sleeve: ``weights[risk_free_asset]`` when the inputs have a cash
         asset, else the ``cash_weight`` held outside ``weights`` (then ``weights`` sum to
         ``1 - cash_weight``); 0 when no cash option is used.
+    method : str
+        How the optimum was found: :data:`BOX_ACTIVE_SET` (box bounds only, KKT conditions certified on
+        the returned weights), :data:`CRITICAL_LINE` (the exact path), or :data:`NOT_CERTIFIED_FALLBACK`
+        (the box active set was tried and could not certify, e.g. a condition number above
+        ``box_active_set.MAX_CONDITION``: the slower exact path answered).
     """
 
     weights: NDArray[np.float64]
@@ -64,6 +69,12 @@ class PortfolioResult(NamedTuple):
     sharpe_ratio: float
     risk_tolerance: float
     cash_weight: float = 0.0
+    method: str = "critical line"
+
+
+BOX_ACTIVE_SET = "box active set"
+CRITICAL_LINE = "critical line"
+NOT_CERTIFIED_FALLBACK = "critical line (the box active set could not certify: ill-conditioned or singular free set)"
 
 
 def _vol(w, C) -> float:
@@ -74,10 +85,10 @@ def _sharpe(ret, vol, risk_free) -> float:
     return float((ret - risk_free) / vol if vol > 0.0 else (np.inf if ret > risk_free else float("nan")))
 
 
-def _result(w, mu, C, lam, risk_free=0.0, cash_weight=0.0) -> PortfolioResult:
+def _result(w, mu, C, lam, risk_free=0.0, cash_weight=0.0, method=CRITICAL_LINE) -> PortfolioResult:
     vol = _vol(w, C)
     ret = float(w @ mu) if mu is not None else float("nan")
-    return PortfolioResult(w, ret, vol, _sharpe(ret, vol, risk_free), lam, float(cash_weight))
+    return PortfolioResult(w, ret, vol, _sharpe(ret, vol, risk_free), lam, float(cash_weight), method)
 
 
 def _gamma(gamma) -> float:
@@ -135,7 +146,7 @@ def _sleeve_result(res: PortfolioResult, split, mu_risky) -> PortfolioResult:
     else:
         ret = float((1.0 - c) * res.expected_return + (c * rf if c > 0.0 else 0.0))
     sharpe = _sharpe(ret, vol, 0.0 if np.isnan(rf) else rf)
-    return PortfolioResult(w, ret, vol, sharpe, res.risk_tolerance, c)
+    return PortfolioResult(w, ret, vol, sharpe, res.risk_tolerance, c, res.method)
 
 
 def _full_result(res: PortfolioResult, split, mu) -> PortfolioResult:
@@ -216,12 +227,14 @@ def min_variance(
     reg = _regularised(prob, g)
     # box bounds and budget only, cov positive definite (validation found its factor): fast path,
     # None when it cannot certify
+    method = CRITICAL_LINE
     if reg.rows is None and reg.chol is not None:
         w = _min_variance_box(reg.cov, reg.lower, reg.upper, chol=reg.chol)
         if w is not None:
-            return _result(w, mu, prob.cov, 0.0)
+            return _result(w, mu, prob.cov, 0.0, method=BOX_ACTIVE_SET)
+        method = NOT_CERTIFIED_FALLBACK
     path = _solve_path(np.zeros(n) if mu is None else mu, reg, "min_variance")
-    return _result(path.weights[0].copy(), mu, prob.cov, float(path.lambdas[0]))
+    return _result(path.weights[0].copy(), mu, prob.cov, float(path.lambdas[0]), method=method)
 
 
 def max_sharpe(
@@ -295,7 +308,10 @@ def max_sharpe(
     if reg.rows is None and reg.chol is not None and np.all(reg.lower == 0.0) and np.all(reg.upper >= 1.0) and np.any(mu > rf):
         fast = _max_sharpe_box(reg.cov, mu, rf, chol=reg.chol)  # long-only, no caps: certified, or None to fall back
         if fast is not None:
-            return _result(fast[0], mu, prob.cov, fast[1], rf)
+            return _result(fast[0], mu, prob.cov, fast[1], rf, method=BOX_ACTIVE_SET)
+        method = NOT_CERTIFIED_FALLBACK
+    else:
+        method = CRITICAL_LINE
     path = _solve_path(mu, reg, "max_sharpe", stop_rf=rf)  # stops past the tangency portfolio
     if path.returns[-1] <= rf:
         raise InfeasibleError(
@@ -303,7 +319,7 @@ def max_sharpe(
             "max Sharpe is undefined, use min_variance."
         )
     w, lam = _max_sharpe_on_path(path, reg.cov, rf)
-    return _result(w, mu, prob.cov, lam, rf)
+    return _result(w, mu, prob.cov, lam, rf, method=method)
 
 
 def _max_sharpe_on_path(path, cov, rf):
