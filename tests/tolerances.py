@@ -59,3 +59,9 @@ RTOL_TIE_BREAK = 1e-5  # of the household's value: the tie-breaks (kernels.house
 # 4e-6 of the value traded plus 5e-7 of the largest deviation to the objective an oracle without them minimises
 RTOL_HOUSEHOLD = 1e-12  # of the household's value: amounts recomputed from the same shares (float rounding)
 RTOL_NUMPY_PATH = 1e-11  # a kernel's NumPy path against its loops: the KKT inverse updated in another summation order, relative to max|M|
+
+# --- risk parity / nearest correlation at scale (issue 21)
+RTOL_JOINT_NEWTON = 1e-9  # bounded risk parity by joint Newton against the lam search: both to budget errors 1e-12
+ATOL_SCIPY_BARRIER = 1e-6  # weights x n_assets against L-BFGS-B + Brent (their gradient tolerance limits them)
+RTOL_NEAREST_CORRELATION = 1e-8  # Newton's nearest correlation against alternating projections (Frobenius, relative)
+ATOL_NEAREST_PSD = 1e-10  # smallest eigenvalue of a repaired correlation matrix (eigh's rounding)

@@ -15,7 +15,14 @@ import numpy as np
 from .._jit import jit
 from .descent import _solve_barrier
 from .joint import _joint_newton
-from .status import _MAX_ITER, _NO_BOUNDED_SOLUTION, _OK, _OK_ROUNDING, _UNBOUNDED, Solve
+from .status import (
+    _MAX_ITER,
+    _NO_BOUNDED_SOLUTION,
+    _OK,
+    _OK_ROUNDING,
+    _UNBOUNDED,
+    Solve,
+)
 
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
 _MAX_OUTER = 200

@@ -140,7 +140,7 @@ def _joint_merit(beta, lo, hi, x, cx):
         if x[i] <= lo[i]:
             e = -r if r < 0.0 else 0.0
         elif x[i] >= hi[i]:
-            e = r if r > 0.0 else 0.0
+            e = max(0.0, r)
         else:
             e = r
         acc += e * e
@@ -183,6 +183,12 @@ def _warm_sweeps(C, b, lo, hi, x, n_sweeps):
         for i in range(n):
             if lo[i] < x[i] < hi[i]:
                 x[i] = min(max(x[i] * s, lo[i]), hi[i])
+
+
+@jit
+def _rounding_limit(C, x, cx):
+    """What rounding alone leaves of :func:`_joint_error`: that of ``x_i (C x)_i``, twice, and of ``sum(x)``."""
+    return 2.0 * _rounding_floor(C, x, cx) + 4.0 * (x.shape[0] + 2) * 2.220446049250313e-16
 
 
 @jit
@@ -300,7 +306,7 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
         if not accepted:
             for i in range(n):
                 beta[i] = lam * b[i]
-            if err <= 2.0 * _rounding_floor(C, x, cx) + 4.0 * (n + 2) * 2.220446049250313e-16:
+            if err <= _rounding_limit(C, x, cx):
                 return JointSolve(_OK_ROUNDING, step + 1, err, lam)
             return JointSolve(_NOT_DESCENDING, step + 1, err, lam)
         x[:] = xn
@@ -308,10 +314,9 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
         lam = lam_new
         merit = new_merit
         new_err = _joint_error(C, beta, lo, hi, x, cx)
-        if t == 1.0 and new_err > tol and new_err > 0.5 * err:
-            # a full Newton step that no longer halves the error: rounding decides
-            if new_err <= 2.0 * _rounding_floor(C, x, cx) + 4.0 * (n + 2) * 2.220446049250313e-16:
-                return JointSolve(_OK_ROUNDING, step + 1, new_err, lam)
+        # a full Newton step that no longer halves the error: rounding decides
+        if t == 1.0 and tol < new_err <= _rounding_limit(C, x, cx) and new_err > 0.5 * err:
+            return JointSolve(_OK_ROUNDING, step + 1, new_err, lam)
         err = new_err
     if err <= tol:
         return JointSolve(_OK, max_steps, err, lam)
