@@ -10,7 +10,11 @@ from kernels.risk_budgeting.bounds import _lam_search
 from kernels.risk_budgeting.joint import _joint_newton
 from kernels.risk_budgeting.status import _OK, _OK_ROUNDING
 from tests.conftest import factor_cov
-from tests.naive import bounded_risk_budgeting_scipy, risk_parity_certificate, t_factor_cov
+from tests.naive import (
+    bounded_risk_budgeting_scipy,
+    risk_parity_certificate,
+    t_factor_cov,
+)
 from tests.tolerances import ATOL_SCIPY_BARRIER, RTOL_BUDGET, RTOL_JOINT_NEWTON
 
 
