@@ -158,20 +158,165 @@ def _higham_nearest_correlation(A, tol, max_iter, eig_floor):
     return _Higham(Y, it, converged)
 
 
+#: Methods of :func:`nearest_correlation`.
+NEAREST_CORRELATION_METHODS = ("newton", "alternating_projections")
+#: Most Newton steps of :func:`_qi_sun_newton` (it takes 5-15 on matrices of thousands of assets).
+_NEWTON_MAX_STEPS = 200
+
+
+def _jacobian_product(h, P, lam, omega_mixed, positive, eps):
+    """``V h + eps h``, ``V`` the generalised Hessian of the dual function at ``G + diag(y) = P diag(lam) P'``.
+
+    ``V h = diag(P (Omega o (P' diag(h) P)) P')``, ``Omega`` 1 between two positive eigenvalues, 0 between
+    two others, ``lam_j / (lam_j - lam_k)`` between a positive and another (``omega_mixed``). Computed with
+    the smaller of the two groups of eigenvectors (Qi & Sun 2006, section 5): ``2 n^2 min(r, n - r)`` flops.
+    """
+    P1 = P[:, positive]
+    P2 = P[:, ~positive]
+    r, k = P1.shape[1], P2.shape[1]
+    if r == 0:
+        return eps * h
+    if r <= k:
+        A = P1.T @ (h[:, None] * P1)
+        B = omega_mixed * (P1.T @ (h[:, None] * P2))
+        out = np.einsum("ij,ij->i", P1 @ A, P1) + 2.0 * np.einsum("ij,ij->i", P1 @ B, P2)
+    else:
+        A = P2.T @ (h[:, None] * P2)
+        B = (1.0 - omega_mixed) * (P1.T @ (h[:, None] * P2))
+        out = h - np.einsum("ij,ij->i", P2 @ A, P2) - 2.0 * np.einsum("ij,ij->i", P1 @ B, P2)
+    return out + eps * h
+
+
+def _jacobian_diagonal(P, lam, omega_mixed, positive):
+    """The diagonal of the generalised Hessian (the conjugate gradients' preconditioner)."""
+    Q = P * P
+    Q1 = Q[:, positive]
+    Q2 = Q[:, ~positive]
+    s1 = Q1.sum(axis=1)
+    return s1 * s1 + 2.0 * np.einsum("ij,ij->i", Q1 @ omega_mixed, Q2)
+
+
+def _psd_split(A):
+    """Eigen-decomposition of the symmetric ``A`` and what the dual's derivatives need of it."""
+    lam, P = np.linalg.eigh(A)
+    positive = lam > 0.0
+    lp = lam[positive]
+    ln = lam[~positive]
+    omega_mixed = lp[:, None] / (lp[:, None] - ln[None, :])
+    X = (P[:, positive] * lp) @ P[:, positive].T
+    return lam, P, positive, omega_mixed, X
+
+
+def _qi_sun_newton(G, target, tol, max_steps):
+    """Qi & Sun's Newton method on the dual of ``min ||X - G||_F, X PSD, diag(X) = target``.
+
+    The dual ``theta(y) = 1/2 ||(G + diag(y))_+||_F^2 - target' y`` is convex and once differentiable,
+    its gradient ``diag((G + diag(y))_+) - target`` is strongly semismooth: Newton's method with a
+    generalised Hessian, inexact (preconditioned conjugate gradients) and an Armijo line search,
+    converges quadratically. Returns ``(X, n_steps, converged)``, ``X = (G + diag(y))_+`` (PSD; its
+    diagonal equals ``target`` to the gradient's norm).
+    """
+    n = G.shape[0]
+    y = target - np.diag(G)
+    lam, P, positive, omega, X = _psd_split(G + np.diag(y))
+    theta = 0.5 * float(np.sum(lam[positive] ** 2)) - float(target @ y)
+    grad = np.diag(X) - target
+    eps64 = np.finfo(float).eps
+    slow = 0
+    last_norm = np.inf
+    for step in range(max_steps):
+        norm = float(np.linalg.norm(grad))
+        # the tolerance, or what rounding in the eigen-decomposition leaves of diag(X)
+        limit = np.sqrt(n) * max(tol, 4.0 * n * eps64 * max(1.0, float(np.abs(lam).max())))
+        if norm <= limit:
+            return X, step, True
+        # Newton no longer halves the gradient: rounding in the eigen-decomposition decides
+        slow = slow + 1 if norm > 0.5 * last_norm else 0
+        last_norm = norm
+        if slow >= 3:
+            return X, step, norm <= np.sqrt(n) * max(tol, 1e5 * n * eps64 * max(1.0, float(np.abs(lam).max())))
+        eps = min(1e-6, 0.1 * norm)
+        rtol = min(0.1, norm)
+        precond = _jacobian_diagonal(P, lam, omega, positive) + eps
+        precond = np.where(precond > 1e-8, precond, 1e-8)
+        # conjugate gradients on (V + eps I) d = -grad, Jacobi-preconditioned
+        d = np.zeros(n)
+        r = -grad
+        z = r / precond
+        p = z.copy()
+        rz = float(r @ z)
+        for _ in range(min(n, 200)):
+            vp = _jacobian_product(p, P, lam, omega, positive, eps)
+            curvature = float(p @ vp)
+            if not curvature > 0.0:
+                break
+            alpha = rz / curvature
+            d += alpha * p
+            r -= alpha * vp
+            if np.linalg.norm(r) <= rtol * norm:
+                break
+            z = r / precond
+            rz_new = float(r @ z)
+            p = z + (rz_new / rz) * p
+            rz = rz_new
+        slope = float(grad @ d)
+        if not slope < 0.0:
+            d, slope = -grad, -norm * norm
+        t = 1.0
+        for _ in range(40):
+            y_new = y + t * d
+            lam_n, P_n, pos_n, omega_n, X_n = _psd_split(G + np.diag(y_new))
+            theta_n = 0.5 * float(np.sum(lam_n[pos_n] ** 2)) - float(target @ y_new)
+            if theta_n <= theta + 1e-4 * t * slope or t < 1e-10:
+                break
+            t *= 0.5
+        if theta_n > theta and t < 1e-10:
+            # no descent left: rounding decides (converged within a looser allowance for it)
+            stalled = np.sqrt(n) * max(tol, 1e3 * n * eps64 * max(1.0, float(np.abs(lam).max())))
+            return X, step + 1, norm <= stalled
+        y, lam, P, positive, omega, X, theta = y_new, lam_n, P_n, pos_n, omega_n, X_n, theta_n
+        grad = np.diag(X) - target
+    return X, max_steps, False
+
+
+def _newton_nearest_correlation(R, tol, max_iter, eig_floor):
+    """The nearest correlation matrix with eigenvalues >= ``eig_floor`` by :func:`_qi_sun_newton` on
+    ``R - eig_floor I`` (diagonal ``1 - eig_floor``), then the diagonal scaled to exactly 1: a :class:`_Higham`."""
+    n = R.shape[0]
+    X, steps, converged = _qi_sun_newton(R - eig_floor * np.eye(n), np.full(n, 1.0 - eig_floor), tol,
+                                         min(max_iter, _NEWTON_MAX_STEPS))
+    X[np.diag_indices(n)] += eig_floor
+    d = 1.0 / np.sqrt(np.diag(X))  # scaling keeps X PSD and moves it by the (tiny) diagonal error
+    Y = (X * d[:, None]) * d[None, :]
+    Y = 0.5 * (Y + Y.T)
+    np.fill_diagonal(Y, 1.0)
+    return _Higham(Y, steps, converged)
+
+
 def nearest_correlation(corr: ArrayLike, *, tol: float = 1e-12, max_iter: int = 10_000,
-                        min_eigenvalue: float = 0.0) -> NearestCorrelationResult:
-    """Nearest correlation matrix in the Frobenius norm (Higham 2002, alternating projections).
+                        min_eigenvalue: float = 0.0, method: str = "newton") -> NearestCorrelationResult:
+    """Nearest correlation matrix in the Frobenius norm (Higham 2002), by Qi & Sun's Newton method.
+
+    The matrix solves ``min ||X - corr||_F`` over symmetric ``X`` with unit diagonal and eigenvalues at
+    least ``min_eigenvalue``. The default method, ``"newton"`` (Qi & Sun 2006), minimises the convex
+    dual function of the diagonal's multipliers by a quadratically convergent Newton method (5-15
+    eigen-decompositions, each ``O(n_assets^3)``); ``"alternating_projections"`` is Higham's method
+    (with Dykstra's correction), which converges linearly: hundreds or thousands of eigen-decompositions.
 
     Parameters
     ----------
     corr : array_like of shape (n_assets, n_assets)
         A symmetric matrix with unit diagonal, e.g. correlations typed by hand that are not PSD.
     tol : float
-        Stop when successive iterates change by less than ``tol`` (relative).
+        ``"newton"``: stop when the diagonal of the PSD part is within ``tol`` of 1 (root mean square, or
+        within what rounding in the eigen-decomposition allows; the diagonal is then scaled to exactly 1).
+        ``"alternating_projections"``: stop when successive iterates change by less than ``tol`` (relative).
     max_iter : int
+        Most iterations (Newton steps, at most 200, or projections).
     min_eigenvalue : float
         Eigenvalue floor of the PSD projection (0 is Higham's method; a small positive
         value such as 1e-8 gives a positive definite result).
+    method : {"newton", "alternating_projections"}, default "newton"
 
     Returns
     -------
@@ -182,6 +327,8 @@ def nearest_correlation(corr: ArrayLike, *, tol: float = 1e-12, max_iter: int = 
     ----------
     N. J. Higham, "Computing the nearest correlation matrix - a problem from finance",
     IMA J. Numer. Anal. 22 (2002) 329-343.
+    H. Qi, D. Sun, "A quadratically convergent Newton method for computing the nearest correlation
+    matrix", SIAM J. Matrix Anal. Appl. 28 (2006) 360-385.
 
     Examples
     --------
@@ -190,10 +337,13 @@ def nearest_correlation(corr: ArrayLike, *, tol: float = 1e-12, max_iter: int = 
     [[1.0, 0.7607, 0.1573], [0.7607, 1.0, 0.7607], [0.1573, 0.7607, 1.0]]
     """
     R = as_correlation(corr, "correlation", check_psd_=False)
+    if method not in NEAREST_CORRELATION_METHODS:
+        raise InputError(f"method: expected one of {', '.join(NEAREST_CORRELATION_METHODS)}, got {str(method)[:40]!r}.")
     lam_min = float(np.linalg.eigvalsh(R)[0])
     if lam_min >= min_eigenvalue:
         return NearestCorrelationResult(R, 0.0, lam_min, 0, True)
-    higham = _higham_nearest_correlation(R, float(tol), int(max_iter), float(min_eigenvalue))
+    solve = _newton_nearest_correlation if method == "newton" else _higham_nearest_correlation
+    higham = solve(R, float(tol), int(max_iter), float(min_eigenvalue))
     Y = 0.5 * (higham.correlation + higham.correlation.T)
     return NearestCorrelationResult(Y, float(np.linalg.norm(Y - R)), lam_min, int(higham.n_iter),
                                     bool(higham.converged))

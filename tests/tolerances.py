@@ -62,3 +62,9 @@ RTOL_NUMPY_PATH = 1e-11  # a kernel's NumPy path against its loops: the KKT inve
 # optimiser options (issue 16)
 ATOL_ORACLE_WEIGHTS_FLAT = 2e-5  # Clarabel's weights on a flat optimum: a target risk with L2 moves the objective by ~1e-11 over 3e-6 of weight
 ATOL_PYPFOPT_WEIGHTS = 1e-5  # PyPortfolioOpt's weights from cvxpy/Clarabel at its default tolerances (~1e-8 on the objective)
+
+# --- risk parity / nearest correlation at scale (issue 21)
+RTOL_JOINT_NEWTON = 1e-9  # bounded risk parity by joint Newton against the lam search: both to budget errors 1e-12
+ATOL_SCIPY_BARRIER = 1e-6  # weights x n_assets against L-BFGS-B + Brent (their gradient tolerance limits them)
+RTOL_NEAREST_CORRELATION = 1e-8  # Newton's nearest correlation against alternating projections (Frobenius, relative)
+ATOL_NEAREST_PSD = 1e-10  # smallest eigenvalue of a repaired correlation matrix (eigh's rounding)

@@ -14,10 +14,20 @@ import numpy as np
 
 from .._jit import jit
 from .descent import _solve_barrier
-from .status import _MAX_ITER, _NO_BOUNDED_SOLUTION, _OK, _UNBOUNDED, Solve
+from .joint import _joint_newton
+from .status import (
+    _MAX_ITER,
+    _NO_BOUNDED_SOLUTION,
+    _OK,
+    _OK_ROUNDING,
+    _UNBOUNDED,
+    Solve,
+)
 
 #: Largest number of steps of the one-dimensional search for ``lam`` when bounds bind.
 _MAX_OUTER = 200
+#: With bounds, the unbounded weights are first solved to this budget error only (a test and a start).
+_ROUGH_TOL = 1e-4
 
 
 class KernelResult(NamedTuple):
@@ -35,33 +45,107 @@ class KernelResult(NamedTuple):
 
 
 @jit
+def _normalise(x, cx):
+    """Scale ``x`` (and ``cx = C x``) to sum to 1."""
+    total = x.sum()
+    for i in range(x.shape[0]):
+        x[i] /= total
+        cx[i] /= total
+
+
+@jit
+def _inside(x, lo, hi, margin):
+    """True when every ``x_i`` is in ``[lo_i (1 + margin), hi_i (1 - margin)]``."""
+    for i in range(x.shape[0]):
+        if x[i] < lo[i] * (1.0 + margin) or x[i] > hi[i] * (1.0 - margin):
+            return False
+    return True
+
+
+@jit
 def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
     """Risk budgeting weights in ``x`` (summing to 1), ``cx = C x`` and binding bounds in ``bind`` (-1/0/+1).
 
     Returns a :class:`.status.Solve`.
 
-    Unbounded: one barrier solve then normalisation. Bounded: first the unbounded solution (kept
-    if within bounds), else a safeguarded secant search on ``log(lam)`` for ``sum(x(lam)) = 1``.
+    Unbounded: one barrier solve then normalisation. Bounded: first the unbounded solution to a budget
+    error of ``_ROUGH_TOL`` (finished and kept if it lies inside the bounds), else Newton on the weights
+    and ``lam`` together from it (:func:`.joint._joint_newton`), and, should that fail, the safeguarded
+    secant search on ``log(lam)`` for ``sum(x(lam)) = 1`` (:func:`_lam_search`).
     """
     n = b.shape[0]
     inf_box = np.full(n, np.inf)
     zero_box = np.zeros(n)
     for i in range(n):
         x[i] = np.sqrt(b[i] / C[i, i])
-    free = _solve_barrier(C, b, zero_box, inf_box, False, x, cx, tol, max_iter)
+    # with bounds, the unbounded weights serve first as a test (are they inside?) and a start: to 1e-4
+    rough = max(tol, _ROUGH_TOL) if boxed else tol
+    free = _solve_barrier(C, b, zero_box, inf_box, False, x, cx, rough, max_iter)
     status, iters, err = free.status, free.n_iter, free.error
-    total = x.sum()
-    for i in range(n):
-        x[i] /= total
-        cx[i] /= total
+    _normalise(x, cx)
     if not boxed or status == _UNBOUNDED:
         return Solve(status, iters, err)
-    inside = True
+    if _inside(x, lo, hi, 0.0 if rough == tol else 2.0 * rough):
+        if rough > tol:  # inside the box (with room to spare): solve again as without bounds (same answer)
+            for i in range(n):
+                x[i] = np.sqrt(b[i] / C[i, i])
+            free = _solve_barrier(C, b, zero_box, inf_box, False, x, cx, tol, max_iter)
+            status, err = free.status, free.error
+            iters += free.n_iter
+            _normalise(x, cx)
+        if status == _UNBOUNDED or _inside(x, lo, hi, 0.0):
+            return Solve(status, iters, err)
+    # bounds bind: first Newton on the weights and lam together, from the unbounded weights in the box
+    x_free = x.copy()
+    cx_free = cx.copy()
     for i in range(n):
-        if x[i] < lo[i] or x[i] > hi[i]:
-            inside = False
-    if inside:
-        return Solve(status, iters, err)
+        x[i] = min(max(x[i], lo[i]), hi[i])
+        if not x[i] > 0.0:
+            x[i] = 0.5 * x_free[i]  # a lower bound of 0 (the barrier keeps weights positive)
+    joint = _joint_newton(C, b, lo, hi, x, cx, tol, max_iter)
+    iters += joint.n_iter
+    if joint.status == _OK or joint.status == _OK_ROUNDING:
+        status, err = joint.status, joint.error
+    else:
+        # then the one-dimensional search for lam, each step a box-constrained barrier solve
+        x[:] = x_free
+        cx[:] = cx_free
+        search = _lam_search(C, b, lo, hi, tol, max_iter, x, cx)
+        status, err = search.status, search.error
+        iters += search.n_iter
+    free_sum = 0.0
+    bound_sum = 0.0
+    for i in range(n):
+        if x[i] <= lo[i] and lo[i] > 0.0:
+            bind[i] = -1
+        elif x[i] >= hi[i]:
+            bind[i] = 1
+        if bind[i] == 0:
+            free_sum += x[i]
+        else:
+            bound_sum += x[i]
+    # the search leaves |sum(w) - 1| ~ 1e-14: rescale the free weights only, so bounds hold exactly
+    if free_sum > 0.0 and bound_sum < 1.0:
+        s = (1.0 - bound_sum) / free_sum
+        for i in range(n):
+            if bind[i] == 0:
+                x[i] *= s
+    else:
+        s = 1.0 / (free_sum + bound_sum)
+        for i in range(n):
+            x[i] *= s
+    cx[:] = C @ x
+    return Solve(status, iters, err)
+
+
+@jit
+def _lam_search(C, b, lo, hi, tol, max_iter, x, cx):
+    """The safeguarded secant search on ``log(lam)`` for ``sum(x(lam)) = 1``, from the unbounded weights
+    ``x`` (summing to 1, ``cx = C x``): a :class:`.status.Solve` (the fallback of :func:`._joint_newton`)."""
+    n = b.shape[0]
+    iters = 0
+    status = _OK
+    err = np.inf
     # bounds bind: lam such that the box-constrained minimiser sums to 1
     beta = np.empty(n)
     xs = np.empty(n)
@@ -136,28 +220,6 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
         mu = new
     if not found:
         status = _MAX_ITER
-    free_sum = 0.0
-    bound_sum = 0.0
-    for i in range(n):
-        if x[i] <= lo[i] and lo[i] > 0.0:
-            bind[i] = -1
-        elif x[i] >= hi[i]:
-            bind[i] = 1
-        if bind[i] == 0:
-            free_sum += x[i]
-        else:
-            bound_sum += x[i]
-    # the search leaves |sum(w) - 1| ~ 1e-14: rescale the free weights only, so bounds hold exactly
-    if free_sum > 0.0 and bound_sum < 1.0:
-        s = (1.0 - bound_sum) / free_sum
-        for i in range(n):
-            if bind[i] == 0:
-                x[i] *= s
-    else:
-        s = 1.0 / (free_sum + bound_sum)
-        for i in range(n):
-            x[i] *= s
-    cx[:] = C @ x
     return Solve(status, iters, err)
 
 
