@@ -33,6 +33,9 @@ class NearestCorrelationResult(NamedTuple):
         Smallest eigenvalue of the input (negative when it needed repair).
     n_iter : int
     converged : bool
+        The stopping rule of ``tol`` held on the returned matrix's pre-scaling diagonal. When Newton's
+        steps stall on rounding, True only if the diagonal's error norm is within
+        ``sqrt(n) * 1e5 * n * eps * max|eigenvalue|`` (what the eigen-decomposition can resolve).
     """
 
     correlation: NDArray[np.float64]
