@@ -143,3 +143,6 @@ from .household import (
     WashSale,
     rebalance_household,
 )
+# --- optimiser options (issue 16)
+from .mean_variance import MarketLinePortfolio, capital_market_line
+from .risk_free import CashRiskParityResult, risk_parity_with_cash

@@ -1081,3 +1081,45 @@ def risk_parity_certificate(cov, weights, budgets, lower, upper, atol=1e-12):
     r = rc / (k * b) - 1.0
     err = np.where(at_lo & (lo > 0), np.maximum(-r, 0.0), np.where(at_hi, np.maximum(r, 0.0), np.abs(r)))
     return abs(w.sum() - 1.0), float(max(np.max(lo - w), np.max(w - hi), 0.0)), float(err.max())
+
+
+# ----------------------------------------------------------------------------- optimiser options (issue 16)
+
+
+def cvxpy_options(p: RandomProblem, kind: str, *, gamma: float = 0.0, target: float | None = None,
+                  delta: float | None = None, rf: float = 0.0, fixed: dict | None = None):
+    """Weights of PyPortfolioOpt's objectives with ``L2_reg`` (``gamma * ||w||^2``), by cvxpy/Clarabel.
+
+    ``kind``: ``"min_variance"`` (``min w'Cw + gamma w'w``), ``"target_return"`` (same with
+    ``mu'w >= target``), ``"target_risk"`` (``max mu'w - gamma w'w`` with ``w'Cw <= target^2``),
+    ``"utility"`` (``max mu'w - delta/2 w'Cw - gamma w'w``), ``"max_sharpe"`` (the homogenised
+    programme ``min y'(C + gamma I)y``, ``(mu - rf)'y = 1``, PyPortfolioOpt's ``max_sharpe``).
+    Constraints: budget, the bounds and rows of ``p``, and ``w[i] == value`` for each of ``fixed``.
+    """
+    import cvxpy as cp
+
+    n = p.mu.size
+    w = cp.Variable(n)
+    L = _square_root(p.cov)
+    var = cp.sum_squares(L.T @ w)
+    l2 = gamma * cp.sum_squares(w)
+    if kind == "max_sharpe":
+        kappa = cp.Variable(nonneg=True)
+        cons = [(p.mu - rf) @ w == 1, cp.sum(w) == kappa, w >= p.lower * kappa, w <= p.upper * kappa]
+        cons += [w[i] == v * kappa for i, v in (fixed or {}).items()]
+        solve_quietly(cp.Problem(cp.Minimize(var + l2), cons + _row_constraints(p, w, kappa)))
+        return np.asarray(w.value) / kappa.value
+    cons = [cp.sum(w) == 1, w >= p.lower, w <= p.upper] + _row_constraints(p, w)
+    cons += [w[i] == v for i, v in (fixed or {}).items()]
+    if kind == "min_variance":
+        objective = cp.Minimize(var + l2)
+    elif kind == "target_return":
+        objective = cp.Minimize(var + l2)
+        cons.append(p.mu @ w >= target)
+    elif kind == "target_risk":
+        objective = cp.Maximize(p.mu @ w - l2)
+        cons.append(var <= target**2)
+    else:
+        objective = cp.Maximize(p.mu @ w - 0.5 * delta * var - l2)
+    solve_quietly(cp.Problem(objective, cons))
+    return np.asarray(w.value)

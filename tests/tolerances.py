@@ -59,3 +59,6 @@ RTOL_TIE_BREAK = 1e-5  # of the household's value: the tie-breaks (kernels.house
 # 4e-6 of the value traded plus 5e-7 of the largest deviation to the objective an oracle without them minimises
 RTOL_HOUSEHOLD = 1e-12  # of the household's value: amounts recomputed from the same shares (float rounding)
 RTOL_NUMPY_PATH = 1e-11  # a kernel's NumPy path against its loops: the KKT inverse updated in another summation order, relative to max|M|
+# optimiser options (issue 16)
+ATOL_ORACLE_WEIGHTS_FLAT = 2e-5  # Clarabel's weights on a flat optimum: a target risk with L2 moves the objective by ~1e-11 over 3e-6 of weight
+ATOL_PYPFOPT_WEIGHTS = 1e-5  # PyPortfolioOpt's weights from cvxpy/Clarabel at its default tolerances (~1e-8 on the objective)

@@ -44,7 +44,18 @@ Modules (each does one thing; the public names are re-exported here and by :mod:
   between them;
 * :mod:`.box_active_set` (with :mod:`.dense`): the certified fast paths for box bounds only;
 * :mod:`.frontier` (:func:`efficient_frontier`), :mod:`.portfolios` (:func:`min_variance`,
-  :func:`max_sharpe`, :func:`efficient_portfolio`), :mod:`.income_targets` (income-target portfolios).
+  :func:`max_sharpe`, :func:`efficient_portfolio`), :mod:`.income_targets` (income-target portfolios);
+* :mod:`.regularised`: L2 (``gamma``) and quadratic utility (``risk_aversion``) on the path;
+* :mod:`.market_line` (:func:`capital_market_line`); the cash sleeve options ``risk_free_asset`` and
+  ``cash_weight`` of the optimisers are in :mod:`kernels.risk_free.sleeve`.
+
+Optimiser options (issue 16), the same words in every optimiser
+----------------------------------------------------------------
+* ``gamma``: L2 regularisation, ``gamma * ||w||^2`` added to the objective (PyPortfolioOpt's ``L2_reg``);
+* ``risk_aversion`` (``efficient_portfolio``): quadratic utility ``w'mu - delta/2 w'Cw``;
+* ``risk_free_asset``: the position of cash in the inputs (its return is the risk-free rate, its
+  covariance row ignored); ``cash_weight``: the cash weight fixed by the user, the risky assets
+  optimised for the rest with every limit still on the final weights.
 """
 
 from .constraints import LinearConstraints, group_constraints
@@ -57,6 +68,7 @@ from .income_targets import (
     max_yield_for_volatility,
     min_volatility_for_income,
 )
+from .market_line import MarketLinePortfolio, capital_market_line
 from .portfolios import PortfolioResult, efficient_portfolio, max_sharpe, min_variance
 from .status import Status
 
@@ -65,9 +77,11 @@ __all__ = [
     "IncomeFrontier",
     "IncomePortfolio",
     "LinearConstraints",
+    "MarketLinePortfolio",
     "PortfolioResult",
     "Status",
     "TurningPoints",
+    "capital_market_line",
     "efficient_frontier",
     "efficient_portfolio",
     "group_constraints",

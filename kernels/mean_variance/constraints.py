@@ -27,6 +27,11 @@ from .._validate import (
 )
 from ..errors import InfeasibleError, InputError
 
+#: Largest weight bound (in absolute value) the solvers accept: weights are fractions (1 = 100%), and
+#: beyond this the budget row sum(w) = 1 drowns in the rounding of the bounds (at 1e16 the path loses
+#: feasibility on three assets).
+MAX_ABS_BOUND = 1e6
+
 
 class LinearConstraints(NamedTuple):
     """General linear constraints ``lower <= A @ w <= upper``, one row per constraint.
@@ -151,12 +156,25 @@ def _stacked(parts: list[LinearConstraints]) -> LinearConstraints | None:
                              np.concatenate([p.upper for p in parts]))
 
 
+def check_bound_size(bounds: NDArray[np.float64], name: str) -> None:
+    """Raise :class:`InputError` at the first weight bound beyond :data:`MAX_ABS_BOUND` in absolute value."""
+    bad = np.flatnonzero(np.abs(bounds) > MAX_ABS_BOUND)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{name}: {bounds[i]:.4g} for asset {i + 1} is beyond the largest supported weight bound "
+            f"(+/-{MAX_ABS_BOUND:.0e}); weights are fractions (1 = 100%), enter a bound within it."
+        )
+
+
 def _problem(cov, n_assets, lower, upper, constraints, groups, group_lower, group_upper) -> _Problem:
     """Validate once; ``n_assets=None`` takes the size from ``cov``."""
     C, chol = as_factored_covariance(cov, "cov", size=n_assets)
     n = C.shape[0]
     lo = as_bounds(lower, n, "lower")
     hi = as_bounds(upper, n, "upper")
+    check_bound_size(lo, "lower")
+    check_bound_size(hi, "upper")
     check_ordered(lo, hi)
     if lo.sum() > 1.0 + 1e-12:
         raise InfeasibleError(f"lower: minimum weights sum to {lo.sum():g} > 1; lower them so they total at most 1.")

@@ -8,8 +8,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_scalar, as_vector
+from ..errors import InputError
 from .constraints import LinearConstraints, _problem
 from .path import _points_at_returns, _solve_path
+
+#: Most points :func:`efficient_frontier` samples (a spill of 10,000 rows; the turning points are exact).
+MAX_POINTS = 10_000
 
 
 class TurningPoints(NamedTuple):
@@ -77,7 +81,8 @@ def efficient_frontier(
         Covariance of returns, symmetric PSD (singular allowed, e.g. an asset listed twice).
     n_points : int, default 20
         Number of frontier portfolios, evenly spaced in expected return from the
-        minimum-variance to the maximum-return portfolio (both included).
+        minimum-variance to the maximum-return portfolio (both included); at most
+        :data:`MAX_POINTS` (10,000).
     lower, upper : float or array_like of shape (n_assets,), default 0 and 1
         Weight bounds; negative ``lower`` allows shorting.
     constraints : LinearConstraints, optional
@@ -104,7 +109,10 @@ def efficient_frontier(
     ([0.06, 0.08, 0.1], [0.2, 0.8])
     """
     mu = as_vector(expected_returns, "expected_returns")
-    n_pts = int(as_scalar(n_points, "n_points", low=1, integer=True))
+    n_pts = as_scalar(n_points, "n_points", low=1, integer=True)
+    if n_pts > MAX_POINTS:
+        raise InputError(f"n_points: {n_pts:.4g} is above the cap of {MAX_POINTS:,} points; choose 1 to {MAX_POINTS:,}.")
+    n_pts = int(n_pts)
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
     path = _solve_path(mu, prob, "efficient_frontier")
     W, lams = _points_at_returns(path, np.linspace(path.returns[0], path.returns[-1], n_pts))

@@ -100,14 +100,7 @@ BAD = {
     "x 1e-310": lambda e: scaled(e, 1e-310),
     "x -1e16": lambda e: scaled(e, -1e16),
 }
-#: Messages written by the mean-variance kernels (kernels/frontier.py, being restructured by helper r1b into
-#: kernels/mean_variance/): an internal "lost feasibility ... please report the inputs" for bounds of -1e16,
-#: and no cap on n_points (1e300 is an internal ValueError, 1e6 runs for 27 s).
-MEAN_VARIANCE_DEFECTS = {("EFFICIENT_FRONTIER", "lower"), ("EFFICIENT_PORTFOLIO", "lower"), ("MAX_SHARPE", "lower"),
-                         ("TURNING_POINTS", "lower"), ("EFFICIENT_FRONTIER", "n_points")}
-CASES = [pytest.param(name, i, a, marks=pytest.mark.xfail(strict=True, reason="mean-variance kernel message"))
-         if (name, a) in MEAN_VARIANCE_DEFECTS else (name, i, a)
-         for name in NAMES for i, a in enumerate(arg_names(name))]
+CASES = [(name, i, a) for name in NAMES for i, a in enumerate(arg_names(name))]
 
 
 @pytest.mark.parametrize(("name", "i", "arg"), CASES)
