@@ -46,6 +46,15 @@ class Sleeve(NamedTuple):
         values = np.asarray(values)
         return values[np.ix_(self.risky, self.risky)] if values.ndim == 2 else values[self.risky]
 
+    @property
+    def cash_options(self) -> dict:
+        """The kernels' cash-sleeve keywords (``risk_free_asset``, ``cash_weight``); none without a Cash class."""
+        return {} if self.cash is None else {"risk_free_asset": self.cash, "cash_weight": self.cash_weight}
+
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """The limits as weights of the whole portfolio (Cash at its weight), for the kernels' cash options."""
+        return self.full(self.lower), self.full(self.upper)
+
     def full(self, risky_weights: np.ndarray) -> np.ndarray:
         """Weights over every class from weights of the risky classes summing to 1."""
         w = np.zeros(self.expected_returns.size)

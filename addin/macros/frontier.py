@@ -13,8 +13,7 @@ from kernels import InputError
 from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
 from ._run import Book, Macro, MacroResult, Outcome, column, number, run, table
 from ._sleeve import LIMIT_NAMES, sleeve, stats
-from ._views import RENAMES as VIEW_RENAMES
-from ._views import VIEW_NAMES, read_views
+from ._views import RENAMES as VIEW_RENAMES, VIEW_NAMES, read_views
 
 OUTPUTS = ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights", "Optimal_Stats",
            "Optimal_Weights", "Frontier_Info", "Views_Returns")
@@ -41,12 +40,14 @@ def compute(inputs, shapes) -> Outcome:
     mu_r, cov_r = s.sub(s.expected_returns), s.sub(s.cov)
     n_points = shapes["Frontier_Returns"][0]
     front = kernels.efficient_frontier(mu_r, cov_r, n_points, s.lower, s.upper)
-    best = kernels.max_sharpe(mu_r, cov_r, risk_free=a.risk_free, lower=s.lower, upper=s.upper)
-    safest = kernels.min_variance(cov_r, s.lower, s.upper, expected_returns=mu_r)
+    # max Sharpe and min variance through the kernels' cash sleeve (the frontier has none: the risky sub-problem)
+    lo, hi = s.bounds()
+    best = kernels.max_sharpe(s.expected_returns, s.cov, risk_free=a.risk_free, lower=lo, upper=hi, **s.cash_options)
+    safest = kernels.min_variance(s.cov, lo, hi, expected_returns=s.expected_returns, **s.cash_options)
     weights = [s.full(w) for w in front.weights]
     points = [stats(s, w, a.risk_free) for w in weights]
     # the Sharpe ratio of a riskless portfolio is undefined: stats leaves a blank cell, on purpose
-    w_best, w_safe, w_now = s.full(best.weights), s.full(safest.weights), class_weights(h, a.classes)
+    w_best, w_safe, w_now = best.weights, safest.weights, class_weights(h, a.classes)
     best_stats = stats(s, w_best, a.risk_free)
     info = (f"{len(points)} points from {points[0][1]:.1%} to {points[-1][1]:.1%} volatility; max Sharpe "
             f"{best_stats[2]:.2f} at {best_stats[1]:.1%}; {s.cash_weight:.0%} cash at {a.risk_free:.2%}"

@@ -6,8 +6,6 @@ the risk-free sleeve at its set weight (no risk, so its budget is not used; see 
 
 from __future__ import annotations
 
-import numpy as np
-
 import kernels
 from kernels import InputError
 
@@ -22,24 +20,19 @@ def compute(inputs, shapes) -> Outcome:
     if budgets.size != len(a.classes):
         raise InputError(f"RP_Budgets: {budgets.size} budgets for {len(a.classes)} asset classes; give one each.")
     s = sleeve(inputs, a)
-    res = kernels.risk_parity(s.sub(s.cov), s.sub(budgets), lower=s.lower, upper=s.upper)
+    lo, hi = s.bounds()
+    res = kernels.risk_parity_with_cash(s.cov, budgets, lower=lo, upper=hi, **s.cash_options)
     if not res.converged:
         raise kernels.ConvergenceError(f"RP_Budgets: no risk parity weights found ({res.status.split(';')[0]}); "
                                        "check the budgets, the Min/Max weights and the Correlation and Vols blocks.")
-    weights = s.full(res.weights)
-    contrib = np.zeros(len(a.classes))
-    contrib[s.risky] = s.risky_share * res.risk_contributions  # the volatility scales with the risky share
-    relative = np.zeros(len(a.classes))
-    relative[s.risky] = res.relative_contributions
-    vol = s.risky_share * res.volatility
-    ret = kernels.portfolio_return(weights, s.expected_returns)
-    message = (f"volatility {vol:.2%}, expected return {ret:.2%}, {s.cash_weight:.0%} cash, largest budget error "
-               f"{res.max_error:.1e} after {res.n_iter} iterations: {res.status}")
+    ret = kernels.portfolio_return(res.weights, s.expected_returns)
+    message = (f"volatility {res.volatility:.2%}, expected return {ret:.2%}, {s.cash_weight:.0%} cash, largest "
+               f"budget error {res.risky.max_error:.1e} after {res.risky.n_iter} iterations: {res.status}")
     return Outcome({
-        "RP_Weights": column(weights),
-        "RP_Contrib": column(contrib),
-        "RP_Relative": column(relative),
-        "RP_Stats": column([vol, ret, "yes" if res.converged else "no", int(res.n_iter)]),
+        "RP_Weights": column(res.weights),
+        "RP_Contrib": column(res.risk_contributions),
+        "RP_Relative": column(res.relative_contributions),
+        "RP_Stats": column([res.volatility, ret, "yes" if res.converged else "no", int(res.risky.n_iter)]),
     }, message)
 
 

@@ -25,6 +25,7 @@ from workbook import layout as L
 from workbook.sample_data import load_sample_prices
 from workbook.sheets import SHEETS
 
+
 def col(book, name):
     return np.array([r[0] for r in book.read(name)], dtype=float)
 
@@ -242,8 +243,8 @@ BAD_INPUTS = [
     ("efficient_frontier", "MinWeights", (1, 0), 0.5,
      r"^MinWeights: International Stocks has 50\.0%, above its Max weight 40\.0%; lower it\.$"),
     ("risk_parity", "MaxWeights", (4, 0), 0.10,
-     r"^MaxWeights: Cash \(the risk-free sleeve\) is held at its Min weight 5\.0%; set its Max weight equal "
-     r"\(it is 10\.0%\)\.$"),
+     (r"^MaxWeights: Cash \(the risk-free sleeve\) is held at its Min weight 5\.0%; set its Max weight equal "
+      r"\(it is 10\.0%\)\.$")),
     ("income_plan", "MaxWeights", (1, 0), "n/a", r"^MaxWeights: text 'n/a' at row 2; enter a number\.$"),
     ("efficient_frontier", "Views_Q", (0, 0), 0.02,
      r"^Views_P: view row 1 has a return but no asset weights; put 1 under the asset class"),
@@ -272,8 +273,8 @@ BAD_INPUTS = [
     ("income_plan", "Income_Target", (0, 0), 0.2, r"^Income_Target: 0\.2 is out of reach"),
     ("refresh_estimates", "Prices", (3, 2), "#N/A", r"^Prices: text '#N/A' at row 4, column 3; enter a number\.$"),
     ("refresh_estimates", "Est_CovMethod", (0, 0), "magic",
-     r"^Est_CovMethod: 'magic' is not a method; pick one from the list \(sample, ewma, ledoit_wolf, oas, "
-     r"semicovariance, exp_cov, \.\.\.\)\.$"),
+     (r"^Est_CovMethod: 'magic' is not a method; pick one from the list \(sample, ewma, ledoit_wolf, oas, "
+      r"semicovariance, exp_cov, \.\.\.\)\.$")),
     ("refresh_estimates", "Est_ReturnMethod", (0, 0), "median",
      r"^Est_ReturnMethod: expected one of mean, geometric, ewma, got 'median'; pick one from the list\.$"),
 ]
