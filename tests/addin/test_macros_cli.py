@@ -45,8 +45,10 @@ def test_run_macro_writes_a_new_file_and_keeps_the_package(tmp_path, capsys):
     changed = {p for p in a.namelist() if a.read(p) != b.read(p)}
     assert changed == sheet_parts
     a_ = source_assumptions()
-    front = kernels.efficient_frontier(a_.expected_return.to_numpy(), source_cov(), L.FRONTIER_POINTS)
-    np.testing.assert_allclose([r[0] for r in book.read("Frontier_Returns")], front.returns, rtol=1e-12)
+    mu_s, cov_s = a_.expected_return.to_numpy().copy(), np.array(source_cov(), dtype=float)
+    mu_s[4], cov_s[4, :], cov_s[:, 4] = 0.01, 0.0, 0.0  # issue 16: Cash riskless at its yield, held at 5%
+    front = kernels.efficient_frontier(mu_s, cov_s, L.FRONTIER_POINTS, a_.min_weight.to_numpy(), a_.max_weight.to_numpy())
+    np.testing.assert_allclose([r[0] for r in book.read("Frontier_Returns")], front.returns, rtol=1e-9)
     assert book.log_rows()[-1][1:3] == ["efficient_frontier", "ok"]
     stdout = capsys.readouterr().out
     assert stdout.startswith("efficient_frontier: ok: 20 points")
