@@ -57,6 +57,7 @@ def example_inputs() -> dict[str, tuple[Any, ...]]:
         "COV_FROM_CORR": (_column(vols), _table(corr)),
         "EXPECTED_RETURNS": (prices,),
         "NEAREST_CORRELATION": (((1.0, 1.0, 0.0), (1.0, 1.0, 1.0), (0.0, 1.0, 1.0)),),  # not PSD: runs the kernel
+        "BLACK_LITTERMAN": (cov, w, 2.5, ((1.0, -1.0, None),), 0.02, 0.5),  # issue 16: one relative view
         "EFFECTIVE_ASSETS": (w,),
         "MIN_VARIANCE": (cov,),
         "MAX_SHARPE": (mu, cov),

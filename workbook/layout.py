@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kernels import COVARIANCE_METHODS as _COVARIANCE_METHODS
+from kernels import ALL_COVARIANCE_METHODS as _COVARIANCE_METHODS
 from kernels import EXPECTED_RETURN_METHODS as _EXPECTED_RETURN_METHODS
 
 from .grid import Block
@@ -33,6 +33,7 @@ ACCOUNT_TYPES = ("Taxable", "IRA", "Roth IRA", "401(k)")
 COVARIANCE_METHODS = _COVARIANCE_METHODS
 RETURN_METHODS = _EXPECTED_RETURN_METHODS
 FRONTIER_POINTS = 20
+VIEW_ROWS = 3  # rows of the Assumptions sheet's views block (Black-Litterman, issue 16)
 INCOME_YEARS = 30
 LOG_COLUMNS = ("Time (UTC)", "Macro", "Status", "Read", "Wrote (overwritten)", "Message")
 
@@ -69,6 +70,11 @@ class Layout:
     def rf_row(self) -> int:
         return self.cov_row + self.n_classes + 1
 
+    @property
+    def views_row(self) -> int:
+        """First row of the views (Black-Litterman) block, below the risk-free rate."""
+        return self.rf_row + 4
+
     # Portfolio: holdings from row 8 (0-based 7).
     @property
     def holdings_row(self) -> int:
@@ -93,10 +99,19 @@ class Layout:
             "ExpReturns": Block(A, cr, 1, k),
             "Vols": Block(A, cr, 4, k),
             "Yields": Block(A, cr, 5, k),
-            "TaxTreatment": Block(A, cr, 6, k),
+            "MinWeights": Block(A, cr, 6, k),
+            "MaxWeights": Block(A, cr, 7, k),
+            "TaxTreatment": Block(A, cr, 8, k),
             "Correlation": Block(A, self.corr_row + 1, 1, k, k),
             "Cov": Block(A, self.cov_row + 1, 1, k, k),
             "RiskFreeRate": Block(A, self.rf_row, 1),
+            # Assumptions: the views block (issue 16; blank = no views), posterior written by Efficient Frontier
+            "Views_Labels": Block(A, self.views_row, 0, VIEW_ROWS),
+            "Views_P": Block(A, self.views_row, 1, VIEW_ROWS, k),
+            "Views_Q": Block(A, self.views_row, k + 1, VIEW_ROWS),
+            "Views_Confidence": Block(A, self.views_row, k + 2, VIEW_ROWS),
+            "Views_Tau": Block(A, self.views_row + VIEW_ROWS, 1),
+            "Views_Returns": Block(A, self.views_row + VIEW_ROWS + 1, 1, 1, k),
             # Prices (inputs) and the estimates block (Refresh Estimates output)
             "Prices_Tickers": Block("Prices", 3, 1, 1, t),
             "Prices_Dates": Block("Prices", 4, 0, self.n_days),

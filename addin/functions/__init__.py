@@ -14,6 +14,7 @@ from addin.catalogue import CellFunction  # noqa: E402
 
 from . import allocation, estimates, household, income, portfolios, rebalancing, risk, risk_budgets, tax  # noqa: E402
 from . import simulation  # noqa: E402  (issue 15)
+from . import views  # noqa: E402  (issue 16)
 
 #: Every Excel function of xlfolio, in the order the README reference lists them.
 FUNCTIONS: tuple[CellFunction, ...] = (
@@ -26,6 +27,7 @@ FUNCTIONS: tuple[CellFunction, ...] = (
     estimates.COV_FROM_CORR,
     estimates.EXPECTED_RETURNS,
     estimates.NEAREST_CORRELATION,
+    views.BLACK_LITTERMAN,
     risk.EFFECTIVE_ASSETS,
     portfolios.MIN_VARIANCE,
     portfolios.MAX_SHARPE,

@@ -10,7 +10,8 @@ from addin.catalogue import cell_function
 @cell_function(
     args={"data": ("History, one row per date (oldest first), one column per asset; a header row and a date column "
                    "are allowed."),
-          "method": "Optional: sample, ewma, ledoit_wolf or oas. Default sample.",
+          "method": ("Optional: sample, ewma, ledoit_wolf, oas, semicovariance, exp_cov, ledoit_wolf_constant_correlation "
+                     "or ledoit_wolf_single_factor. Default sample."),
           "data_kind": "Optional: returns or prices. Default returns.",
           "periods_per_year": "Optional periods per year to annualise: 252 daily, 52 weekly, 12 monthly. Default 252.",
           "halflife": "Optional half-life in periods for ewma. Default: RiskMetrics decay 0.94."},

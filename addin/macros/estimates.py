@@ -5,20 +5,23 @@ from __future__ import annotations
 import numpy as np
 
 import kernels
-from kernels import COVARIANCE_METHODS, EXPECTED_RETURN_METHODS, InputError
+from kernels import ALL_COVARIANCE_METHODS, EXPECTED_RETURN_METHODS, InputError
 
 from ._run import Book, Macro, MacroResult, Outcome, column, matrix, run, table, text
 
 
 def _choice(value: str, name: str, choices) -> str:
     if value not in choices:
-        raise InputError(f"{name}: expected one of {', '.join(choices)}, got {value!r}; pick one from the list.")
+        if len(choices) <= 4:
+            raise InputError(f"{name}: expected one of {', '.join(choices)}, got {value!r}; pick one from the list.")
+        shown = ", ".join(choices[:6]) + (", ..." if len(choices) > 6 else "")
+        raise InputError(f"{name}: {value!r} is not a method; pick one from the list ({shown}).")
     return value
 
 
 def compute(inputs, shapes) -> Outcome:
     prices = matrix(inputs, "Prices")
-    cov_method = _choice(text(inputs, "Est_CovMethod"), "Est_CovMethod", COVARIANCE_METHODS)
+    cov_method = _choice(text(inputs, "Est_CovMethod"), "Est_CovMethod", ALL_COVARIANCE_METHODS)
     ret_method = _choice(text(inputs, "Est_ReturnMethod"), "Est_ReturnMethod", EXPECTED_RETURN_METHODS)
     cov = kernels.covariance(prices, cov_method, data_kind="prices")
     mu = kernels.expected_returns(prices, ret_method)

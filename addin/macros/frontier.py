@@ -1,4 +1,9 @@
-"""Efficient Frontier button: the frontier table, max-Sharpe, min-variance and the current portfolio."""
+"""Efficient Frontier button: the frontier table, max-Sharpe, min-variance and the current portfolio.
+
+The Assumptions sheet's class limits bound every portfolio and its Cash row is the risk-free sleeve,
+held at its set weight (see :mod:`addin.macros._sleeve`); filled views (Black-Litterman) replace the
+expected returns (see :mod:`addin.macros._views`).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,11 @@ from kernels import InputError
 
 from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
 from ._run import Book, Macro, MacroResult, Outcome, column, number, run, table
+from ._sleeve import LIMIT_NAMES, sleeve, stats
+from ._views import RENAMES as VIEW_RENAMES, VIEW_NAMES, read_views
 
 OUTPUTS = ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights", "Optimal_Stats",
-           "Optimal_Weights", "Frontier_Info")
+           "Optimal_Weights", "Frontier_Info", "Views_Returns")
 
 
 def _bounds(inputs) -> tuple[float, float]:
@@ -27,48 +34,49 @@ def compute(inputs, shapes) -> Outcome:
     a = assumptions(inputs)
     h = holdings(inputs, a.classes)
     lower, upper = _bounds(inputs)
+    views = read_views(inputs, a)
+    a = a._replace(expected_returns=views.returns)
+    s = sleeve(inputs, a, lower, upper, ("Frontier_MinWeight", "Frontier_MaxWeight"))
+    mu_r, cov_r = s.sub(s.expected_returns), s.sub(s.cov)
     n_points = shapes["Frontier_Returns"][0]
-    front = kernels.efficient_frontier(a.expected_returns, a.cov, n_points, lower, upper)
-    best = kernels.max_sharpe(a.expected_returns, a.cov, risk_free=a.risk_free, lower=lower, upper=upper)
-    safest = kernels.min_variance(a.cov, lower, upper, expected_returns=a.expected_returns)
-    w_now = class_weights(h, a.classes)
-    ret_now = kernels.portfolio_return(w_now, a.expected_returns)
-    vol_now = kernels.portfolio_volatility(w_now, a.cov)
-    # the Sharpe ratio of a riskless portfolio is undefined: a blank cell, on purpose
-    sharpe = [(r - a.risk_free) / v if v > 0 else None for r, v in zip(front.returns, front.volatilities)]
-
-    def stats(ret, vol):
-        return [ret, vol, (ret - a.risk_free) / vol if vol > 0 else None]
-
+    front = kernels.efficient_frontier(mu_r, cov_r, n_points, s.lower, s.upper)
+    # max Sharpe and min variance through the kernels' cash sleeve (the frontier has none: the risky sub-problem)
+    lo, hi = s.bounds()
+    best = kernels.max_sharpe(s.expected_returns, s.cov, risk_free=a.risk_free, lower=lo, upper=hi, **s.cash_options)
+    safest = kernels.min_variance(s.cov, lo, hi, expected_returns=s.expected_returns, **s.cash_options)
+    weights = [s.full(w) for w in front.weights]
+    points = [stats(s, w, a.risk_free) for w in weights]
+    # the Sharpe ratio of a riskless portfolio is undefined: stats leaves a blank cell, on purpose
+    w_best, w_safe, w_now = best.weights, safest.weights, class_weights(h, a.classes)
+    best_stats = stats(s, w_best, a.risk_free)
+    info = (f"{len(points)} points from {points[0][1]:.1%} to {points[-1][1]:.1%} volatility; max Sharpe "
+            f"{best_stats[2]:.2f} at {best_stats[1]:.1%}; {s.cash_weight:.0%} cash at {a.risk_free:.2%}"
+            + (f"; {views.n_views} view{'s' if views.n_views > 1 else ''} ({views.omega})" if views.n_views else ""))
     outputs = {
-        "Frontier_Returns": column(front.returns),
-        "Frontier_Vols": column(front.volatilities),
-        "Frontier_Sharpe": column(sharpe),
-        "Frontier_Weights": table(front.weights),
-        "Optimal_Stats": table([stats(best.expected_return, best.volatility),
-                                stats(safest.expected_return, safest.volatility),
-                                stats(ret_now, vol_now)]),
-        "Optimal_Weights": table([best.weights, safest.weights, w_now]),
-        "Frontier_Info": [[f"{len(front.returns)} points from {front.volatilities[0]:.1%} to "
-                           f"{front.volatilities[-1]:.1%} volatility; max Sharpe {best.sharpe_ratio:.2f} "
-                           f"at {best.volatility:.1%}"]],
+        "Frontier_Returns": column([p[0] for p in points]),
+        "Frontier_Vols": column([p[1] for p in points]),
+        "Frontier_Sharpe": column([p[2] for p in points]),
+        "Frontier_Weights": table(weights),
+        "Optimal_Stats": table([best_stats, stats(s, w_safe, a.risk_free), stats(s, w_now, a.risk_free)]),
+        "Optimal_Weights": table([w_best, w_safe, w_now]),
+        "Frontier_Info": [[info]],
+        "Views_Returns": table([views.returns]),
     }
-    return Outcome(outputs, outputs["Frontier_Info"][0][0])
+    return Outcome(outputs, info)
 
 
 MACRO = Macro(
     name="efficient_frontier",
     label="Efficient Frontier",
-    reads=ASSUMPTION_NAMES + HOLDING_NAMES + ("Frontier_MinWeight", "Frontier_MaxWeight"),
+    reads=ASSUMPTION_NAMES + LIMIT_NAMES + VIEW_NAMES + HOLDING_NAMES + ("Frontier_MinWeight", "Frontier_MaxWeight"),
     writes=OUTPUTS,
     compute=compute,
     progress="computing the efficient frontier",
-    renames={"lower": "Frontier_MinWeight", "upper": "Frontier_MaxWeight", "correlation": "Correlation",
-             "vols": "Vols", "expected_returns": "ExpReturns"},
+    renames={"lower": "MinWeights", "upper": "MaxWeights", "correlation": "Correlation", "cov": "Correlation",
+             "vols": "Vols", "expected_returns": "ExpReturns", **VIEW_RENAMES},
 )
 
 
 def efficient_frontier(book: Book | None = None) -> MacroResult:
     """Efficient Frontier button: fill the Frontier sheet (table, optimal portfolios, chart data)."""
     return run(MACRO, book)
-

@@ -10,6 +10,7 @@ from kernels import min_volatility_for_income
 
 from ._inputs import ASSUMPTION_NAMES, HOLDING_NAMES, assumptions, class_weights, holdings
 from ._run import Book, Macro, MacroResult, Outcome, amount, column, integer, number, run, table
+from ._sleeve import LIMIT_NAMES, sleeve
 
 INPUTS = ("Income_Years", "Income_Growth", "Income_Inflation", "Income_Target")
 
@@ -34,22 +35,40 @@ def compute(inputs, shapes) -> Outcome:
     cumulative = np.cumsum(proj.cash_income)
     rows = [[int(proj.year[i]), proj.start_value[i], proj.income[i], proj.income_real[i], cumulative[i]]
             for i in range(years)]
-    best = min_volatility_for_income(a.cov, a.yields, target, expected_returns=a.expected_returns)
+    # The income-target portfolio: the risky classes within their limits, Cash (the risk-free sleeve) at its
+    # weight c, so the risky part must yield (target - c * cash yield) / (1 - c).
+    s = sleeve(inputs, a)
+    cash_income = 0.0 if s.cash is None else s.cash_weight * a.yields[s.cash]
+    y_r = s.sub(a.yields)
+    try:
+        best = min_volatility_for_income(s.sub(s.cov), y_r, (target - cash_income) / s.risky_share,
+                                         expected_returns=s.sub(s.expected_returns), lower=s.lower, upper=s.upper)
+    except kernels.InfeasibleError as exc:
+        if not str(exc).startswith("target_yield"):
+            raise
+        top = cash_income + s.risky_share * kernels.max_attainable_yield(y_r, lower=s.lower, upper=s.upper)
+        raise kernels.InfeasibleError(f"Income_Target: {target:g} is out of reach; the highest yield the Min/Max "
+                                      f"weights allow is {top:.2%}; lower it or relax the limits.") from None
+    w_best = s.full(best.weights)
+    y_best = kernels.portfolio_yield(w_best, a.yields)
+    vol_best = s.risky_share * best.volatility
     message = (f"yield {yield_now:.2%}: {amount(proj.income[0])} in year 1, {amount(proj.income[-1])} in year "
-               f"{years}; a {target:.1%} yield needs {best.volatility:.1%} volatility at least")
+               f"{years}; a {target:.1%} yield needs {vol_best:.1%} volatility at least")
     return Outcome({
         "Income_Table": table(rows),
-        "IncomeTarget_Weights": column(best.weights),
-        "IncomeTarget_Stats": column([best.yield_, best.expected_return, best.volatility, best.yield_ * h.total]),
+        "IncomeTarget_Weights": column(w_best),
+        "IncomeTarget_Stats": column([y_best, kernels.portfolio_return(w_best, s.expected_returns), vol_best,
+                                      y_best * h.total]),
         "Income_Info": [[message]],
     }, message)
 
 
-MACRO = Macro("income_plan", "Income Plan", ASSUMPTION_NAMES + HOLDING_NAMES + INPUTS,
+MACRO = Macro("income_plan", "Income Plan", ASSUMPTION_NAMES + LIMIT_NAMES + HOLDING_NAMES + INPUTS,
               ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"), compute,
               "projecting income",
               renames={"target_yield": "Income_Target", "correlation": "Correlation", "vols": "Vols",
-                       "yields": "Yields", "payout_growth": "Income_Growth", "inflation": "Income_Inflation"})
+                       "yields": "Yields", "payout_growth": "Income_Growth", "inflation": "Income_Inflation",
+                       "lower": "MinWeights", "upper": "MaxWeights"})
 
 
 def income_plan(book: Book | None = None) -> MacroResult:

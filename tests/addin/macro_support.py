@@ -12,7 +12,7 @@ CLOCK = "2026-01-02 03:04:05"
 
 OUTPUTS = {
     "efficient_frontier": ("Frontier_Returns", "Frontier_Vols", "Frontier_Sharpe", "Frontier_Weights",
-                           "Optimal_Stats", "Optimal_Weights", "Frontier_Info"),
+                           "Optimal_Stats", "Optimal_Weights", "Frontier_Info", "Views_Returns"),
     "rebalance": ("Rebalance_Assets", "Rebalance_Table", "Rebalance_Summary", "Rebalance_Info"),
     "check_drift": ("Drift_Assets", "Drift_Table", "Drift_Info"),
     "income_plan": ("Income_Table", "IncomeTarget_Weights", "IncomeTarget_Stats", "Income_Info"),

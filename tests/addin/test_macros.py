@@ -25,6 +25,7 @@ from workbook import layout as L
 from workbook.sample_data import load_sample_prices
 from workbook.sheets import SHEETS
 
+
 def col(book, name):
     return np.array([r[0] for r in book.read(name)], dtype=float)
 
@@ -43,36 +44,51 @@ def ran() -> FileBook:
 
 def _mu_rf():
     a = source_assumptions()
-    return a.expected_return.to_numpy(), float(a.expected_return[a.asset_class == "Cash"].iloc[0])
+    return a.expected_return.to_numpy(), float(a["yield"][a.asset_class == "Cash"].iloc[0])
 
 
-# ----------------------------------------------------------------------------- results equal the kernels
+def _sleeve_problem():
+    """The whole-portfolio problem with Cash as the risk-free asset: its return the risk-free rate, no variance,
+    its weight fixed by its limits (Min = Max weight); every class within the Assumptions sheet's limits."""
+    a = source_assumptions()
+    mu, rf = _mu_rf()
+    cash = int(np.flatnonzero(a.asset_class == "Cash")[0])
+    mu = mu.copy()
+    mu[cash] = rf
+    cov = np.array(source_cov(), dtype=float)
+    cov[cash, :] = cov[:, cash] = 0.0
+    return mu, cov, rf, a.min_weight.to_numpy(), a.max_weight.to_numpy(), cash
+
 
 def test_frontier_equals_the_kernels(ran):
-    mu, rf = _mu_rf()
-    cov = source_cov()
-    front = kernels.efficient_frontier(mu, cov, L.FRONTIER_POINTS, 0.0, 1.0)
-    np.testing.assert_allclose(col(ran, "Frontier_Returns"), front.returns, rtol=RTOL_CELLS)
-    np.testing.assert_allclose(col(ran, "Frontier_Vols"), front.volatilities, rtol=RTOL_CELLS)
-    np.testing.assert_allclose(grid(ran, "Frontier_Weights"), front.weights, rtol=RTOL_CELLS, atol=1e-15)
+    # an independent route: the kernels on all five classes (a singular covariance, cash pinned by its bounds)
+    mu, cov, rf, lo, hi, cash = _sleeve_problem()
+    front = kernels.efficient_frontier(mu, cov, L.FRONTIER_POINTS, lo, hi)
+    np.testing.assert_allclose(col(ran, "Frontier_Returns"), front.returns, rtol=1e-9)
+    np.testing.assert_allclose(col(ran, "Frontier_Vols"), front.volatilities, rtol=1e-9)
+    np.testing.assert_allclose(grid(ran, "Frontier_Weights"), front.weights, rtol=1e-9, atol=1e-12)
     w = grid(ran, "Frontier_Weights")
     np.testing.assert_allclose(w.sum(axis=1), 1.0, rtol=1e-9)
+    np.testing.assert_allclose(w[:, cash], lo[cash], rtol=1e-12)
+    assert np.all(w >= lo - 1e-12) and np.all(w <= hi + 1e-12)
     # the table's numbers are consistent among themselves (NumPy, not the kernels)
     np.testing.assert_allclose(col(ran, "Frontier_Returns"), w @ mu, rtol=1e-9)
-    np.testing.assert_allclose(col(ran, "Frontier_Vols"), np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w)), rtol=1e-9)
-    np.testing.assert_allclose(col(ran, "Frontier_Sharpe"), (w @ mu - rf) / np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w)),
-                               rtol=1e-9)
+    vols = np.sqrt(np.einsum("ij,jk,ik->i", w, cov, w))
+    np.testing.assert_allclose(col(ran, "Frontier_Vols"), vols, rtol=1e-9)
+    np.testing.assert_allclose(col(ran, "Frontier_Sharpe"), (w @ mu - rf) / vols, rtol=1e-9)
     stats, weights = grid(ran, "Optimal_Stats"), grid(ran, "Optimal_Weights")
-    best = kernels.max_sharpe(mu, cov, risk_free=rf)
-    np.testing.assert_allclose(weights[0], best.weights, rtol=RTOL_CELLS, atol=1e-15)
+    best = kernels.max_sharpe(mu, cov, risk_free=rf, lower=lo, upper=hi)
+    np.testing.assert_allclose(weights[0], best.weights, rtol=1e-9, atol=1e-12)
     assert stats[0, 2] >= col(ran, "Frontier_Sharpe").max() - 1e-9  # max Sharpe beats every frontier point
-    safest = kernels.min_variance(cov, expected_returns=mu)
-    np.testing.assert_allclose(weights[1], safest.weights, rtol=RTOL_CELLS, atol=1e-15)
+    safest = kernels.min_variance(cov, lo, hi, expected_returns=mu)
+    np.testing.assert_allclose(weights[1], safest.weights, rtol=1e-9, atol=1e-12)
     assert stats[1, 1] <= col(ran, "Frontier_Vols").min() + 1e-12
     w_now = source_class_weights()
     np.testing.assert_allclose(weights[2], w_now, rtol=RTOL_CELLS)
     np.testing.assert_allclose(stats[2], [w_now @ mu, np.sqrt(w_now @ cov @ w_now),
                                           (w_now @ mu - rf) / np.sqrt(w_now @ cov @ w_now)], rtol=1e-10)
+    # no views on the template: the expected returns used are the sheet's own
+    np.testing.assert_allclose(grid(ran, "Views_Returns")[0], source_assumptions().expected_return, rtol=1e-12)
 
 
 def test_rebalance_equals_the_kernel(ran):
@@ -122,8 +138,10 @@ def test_income_equals_the_kernels(ran):
     np.testing.assert_allclose(table[:, 3], proj.income_real, rtol=RTOL_CELLS)
     np.testing.assert_allclose(table[:, 4], np.cumsum(proj.cash_income), rtol=1e-12)
     np.testing.assert_allclose(table[0, 2], c.value.sum() * y, rtol=1e-12)  # year 1: value x yield
-    best = min_volatility_for_income(source_cov(), a["yield"].to_numpy(), 0.03, expected_returns=mu)
-    np.testing.assert_allclose(col(ran, "IncomeTarget_Weights"), best.weights, rtol=RTOL_CELLS, atol=1e-15)
+    mu_s, cov_s, _, lo, hi, cash = _sleeve_problem()
+    best = min_volatility_for_income(cov_s, a["yield"].to_numpy(), 0.03, expected_returns=mu_s, lower=lo, upper=hi)
+    np.testing.assert_allclose(col(ran, "IncomeTarget_Weights"), best.weights, rtol=1e-7, atol=1e-9)
+    assert col(ran, "IncomeTarget_Weights")[cash] == pytest.approx(lo[cash], rel=1e-12)
     stats = col(ran, "IncomeTarget_Stats")
     assert stats[0] >= 0.03 - 1e-9  # reaches the income target
     np.testing.assert_allclose(stats[0], col(ran, "IncomeTarget_Weights") @ a["yield"].to_numpy(), rtol=1e-9)
@@ -144,15 +162,19 @@ def test_risk_parity_equals_the_kernel():
     book = fresh()
     result = m.risk_parity(book)
     assert result.ok, result.message
-    cov = source_cov()
+    _, cov, _, lo, hi, cash = _sleeve_problem()
     w = col(book, "RP_Weights")
-    np.testing.assert_allclose(w, kernels.risk_parity(cov, np.full(len(w), 1.0 / len(w))).weights, rtol=RTOL_CELLS)
-    np.testing.assert_allclose(col(book, "RP_Contrib"), w * (cov @ w) / np.sqrt(w @ cov @ w), rtol=1e-9)
+    assert w[cash] == pytest.approx(lo[cash], rel=1e-12)  # the risk-free sleeve at its weight
+    assert np.all(w >= lo - 1e-9) and np.all(w <= hi + 1e-9)
+    np.testing.assert_allclose(col(book, "RP_Contrib"), w * (cov @ w) / np.sqrt(w @ cov @ w), rtol=1e-9, atol=1e-15)
     assert book.read("RP_Stats")[2][0] == "yes"
     np.testing.assert_allclose(w.sum(), 1.0, rtol=1e-9)
     rc = w * (cov @ w) / (w @ cov @ w)
-    np.testing.assert_allclose(rc, np.full(len(w), 1.0 / len(w)), atol=1e-6)  # equal budgets by default
     np.testing.assert_allclose(col(book, "RP_Relative"), rc, atol=1e-9)
+    # equal budgets among the risky classes the limits leave free (Bonds sits at its 60% cap)
+    free = [i for i in range(len(w)) if i != cash and lo[i] + 1e-9 < w[i] < hi[i] - 1e-9]
+    assert len(free) >= 2
+    np.testing.assert_allclose(rc[free], rc[free[0]], rtol=1e-6)
 
 
 # ----------------------------------------------------------------------------- behaviour of a run
@@ -216,7 +238,19 @@ BAD_INPUTS = [
     ("efficient_frontier", "ExpReturns", (1, 0), "abc", r"^ExpReturns: text 'abc' at row 2; enter a number\.$"),
     ("efficient_frontier", "RiskFreeRate", (0, 0), None, r"^RiskFreeRate: is empty; enter a number\.$"),
     ("efficient_frontier", "Frontier_MinWeight", (0, 0), 0.3,
-     r"^Frontier_MinWeight: minimum weights sum to 1\.5 > 1; lower them so they total at most 1\.$"),
+     r"^Frontier_MinWeight: 30\.0% is above the Max weight of REITs \(15\.0%\); lower it\.$"),
+    # issue 16: the Assumptions sheet's class limits and views block
+    ("efficient_frontier", "MinWeights", (1, 0), 0.5,
+     r"^MinWeights: International Stocks has 50\.0%, above its Max weight 40\.0%; lower it\.$"),
+    ("risk_parity", "MaxWeights", (4, 0), 0.10,
+     (r"^MaxWeights: Cash \(the risk-free sleeve\) is held at its Min weight 5\.0%; set its Max weight equal "
+      r"\(it is 10\.0%\)\.$")),
+    ("income_plan", "MaxWeights", (1, 0), "n/a", r"^MaxWeights: text 'n/a' at row 2; enter a number\.$"),
+    ("efficient_frontier", "Views_Q", (0, 0), 0.02,
+     r"^Views_P: view row 1 has a return but no asset weights; put 1 under the asset class"),
+    ("efficient_frontier", "Views_P", (1, 2), 1.0, r"^Views_Q: view row 2 has no return; enter the view's expected"),
+    ("efficient_frontier", "Views_P", (0, 0), "US", r"^Views_P: view row 1 has 'US'; enter a number or leave the"),
+    ("efficient_frontier", "Views_Tau", (0, 0), 2.0, r"^Views_Tau: expected a number above 0 and at most 1 \(0\.05 is usual\), got 2; fix the cell\.$"),
     ("efficient_frontier", "Frontier_MaxWeight", (0, 0), 1.5,
      r"^Frontier_MaxWeight: expected a weight from 0% to 100%, got 1\.5; fix the cell\.$"),
     ("efficient_frontier", "Correlation", (0, 1), -0.9, r"^Correlation: not symmetric"),
@@ -239,7 +273,8 @@ BAD_INPUTS = [
     ("income_plan", "Income_Target", (0, 0), 0.2, r"^Income_Target: 0\.2 is out of reach"),
     ("refresh_estimates", "Prices", (3, 2), "#N/A", r"^Prices: text '#N/A' at row 4, column 3; enter a number\.$"),
     ("refresh_estimates", "Est_CovMethod", (0, 0), "magic",
-     r"^Est_CovMethod: expected one of sample, ewma, ledoit_wolf, oas, got 'magic'; pick one from the list\.$"),
+     (r"^Est_CovMethod: 'magic' is not a method; pick one from the list \(sample, ewma, ledoit_wolf, oas, "
+      r"semicovariance, exp_cov, \.\.\.\)\.$")),
     ("refresh_estimates", "Est_ReturnMethod", (0, 0), "median",
      r"^Est_ReturnMethod: expected one of mean, geometric, ewma, got 'median'; pick one from the list\.$"),
 ]

@@ -41,12 +41,14 @@ def test_run_macro_writes_a_new_file_and_keeps_the_package(tmp_path, capsys):
     for part in UNTOUCHED:
         assert a.read(part) == b.read(part), part
     book = FileBook(out)
-    sheet_parts = {book._sheet_paths[s] for s in ("Frontier", "Log")}
+    sheet_parts = {book._sheet_paths[s] for s in ("Frontier", "Log", "Assumptions")}  # + Views_Returns (issue 16)
     changed = {p for p in a.namelist() if a.read(p) != b.read(p)}
     assert changed == sheet_parts
     a_ = source_assumptions()
-    front = kernels.efficient_frontier(a_.expected_return.to_numpy(), source_cov(), L.FRONTIER_POINTS)
-    np.testing.assert_allclose([r[0] for r in book.read("Frontier_Returns")], front.returns, rtol=1e-12)
+    mu_s, cov_s = a_.expected_return.to_numpy().copy(), np.array(source_cov(), dtype=float)
+    mu_s[4], cov_s[4, :], cov_s[:, 4] = 0.01, 0.0, 0.0  # issue 16: Cash riskless at its yield, held at 5%
+    front = kernels.efficient_frontier(mu_s, cov_s, L.FRONTIER_POINTS, a_.min_weight.to_numpy(), a_.max_weight.to_numpy())
+    np.testing.assert_allclose([r[0] for r in book.read("Frontier_Returns")], front.returns, rtol=1e-9)
     assert book.log_rows()[-1][1:3] == ["efficient_frontier", "ok"]
     stdout = capsys.readouterr().out
     assert stdout.startswith("efficient_frontier: ok: 20 points")
@@ -91,9 +93,15 @@ def test_demo(tmp_path, capsys):
     w, cov = source_class_weights(), source_cov()
     mu = source_assumptions().expected_return.to_numpy()
     assert (f"Current portfolio: expected return {w @ mu:.2%}, volatility {np.sqrt(w @ cov @ w):.2%}") in text
-    best = kernels.max_sharpe(mu, cov, risk_free=0.01)
+    # issue 16: Cash is the risk-free sleeve at 5%, every class within the Assumptions sheet's limits
+    a = source_assumptions()
+    lo, hi = a.min_weight.to_numpy(), a.max_weight.to_numpy()
+    mu_s, cov_s = mu.copy(), np.array(cov, dtype=float)
+    mu_s[4], cov_s[4, :], cov_s[:, 4] = 0.01, 0.0, 0.0
+    best = kernels.max_sharpe(mu_s, cov_s, risk_free=0.01, lower=lo, upper=hi)
     assert f"Max Sharpe: return {best.expected_return:.2%}, volatility {best.volatility:.2%}" in text
-    rp = kernels.risk_parity(cov, np.full(len(mu), 1 / len(mu)))
-    assert "Risk parity: US Stocks " + f"{rp.weights[0]:.1%}" in text
+    rp = kernels.risk_parity_with_cash(cov, np.full(len(mu), 1 / len(mu)), cash_weight=0.05, risk_free_asset=4,
+                                       lower=lo, upper=hi)
+    assert "Risk parity: US Stocks " + f"{rp.weights[0]:.1%}" in text and "Cash 5.0%" in text
     assert "Trades (Rebalance): 5 trades" in text and "  sell " in text and "  buy " in text
     assert "Projected income: $" in text and "Portfolio risk report:" in text

@@ -51,8 +51,15 @@ def expected_sets() -> np.ndarray:
     mu, cov = a.expected_return.to_numpy(), source_cov()
     rf = float(a.expected_return[a.asset_class == "Cash"].iloc[0])
     mix = np.array([DEFAULT_MIX.get(c, 0.0) for c in a.asset_class])
-    return np.array([client_targets(), mix, kernels.max_sharpe(mu, cov, risk_free=rf).weights,
-                     kernels.risk_parity(cov, np.full(len(mu), 1.0 / len(mu))).weights])
+    # issue 16: Cash is the risk-free sleeve (riskless, at its yield, held at 5%); the Assumptions sheet's limits
+    cash = int(np.flatnonzero(a.asset_class == "Cash")[0])
+    lo, hi = a.min_weight.to_numpy(), a.max_weight.to_numpy()
+    mu_s, cov_s = mu.copy(), np.array(cov, dtype=float)
+    mu_s[cash], cov_s[cash, :], cov_s[:, cash] = float(a["yield"][cash]), 0.0, 0.0
+    best = kernels.max_sharpe(mu_s, cov_s, risk_free=float(mu_s[cash]), lower=lo, upper=hi).weights
+    rp = kernels.risk_parity_with_cash(cov, np.full(len(mu), 1.0 / len(mu)), cash_weight=lo[cash],
+                                       risk_free_asset=cash, lower=lo, upper=hi).weights
+    return np.array([client_targets(), mix, best, rp])
 
 
 def test_the_four_weight_sets(ran):
@@ -198,7 +205,7 @@ BAD_INPUTS = [
     ("Sim_Seed", (0, 0), -1.0, "Sim_Seed: must be >= 0, got -1."),
     ("Sim_SuccessTarget", (0, 0), 1.5, "Sim_SuccessTarget: must be < 1, got 1.5."),
     ("Optimal_Weights", (0, 1), "x", "Optimal_Weights: text 'x' at column 2; enter a number."),
-    ("RP_Weights", (0, 0), 0.9, "RP_Weights: must sum to 1 (100%), got 1.86876; adjust the weights so they add up to 1."),
+    ("RP_Weights", (0, 0), 0.9, "RP_Weights: must sum to 1 (100%), got 1.7; adjust the weights so they add up to 1."),
     ("Holdings_Target", (0, 0), 0.5, "Holdings_Target: must sum to 1 (100%), got 1.1; adjust the weights so they "
      "add up to 1."),
 ]

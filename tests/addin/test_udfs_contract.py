@@ -37,13 +37,13 @@ CATALOGUE = {
     "PORTFOLIO_YIELD", "PORTFOLIO_INCOME", "INCOME_PROJECTION", "INCOME_PORTFOLIO", "TAX_EQUIVALENT_YIELD",
     "ASSET_LOCATION",
 }
-EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS", "HOUSEHOLD_REBALANCE"}
+EXTRAS = {"NEAREST_CORRELATION", "EFFECTIVE_ASSETS", "HOUSEHOLD_REBALANCE", "BLACK_LITTERMAN"}
 #: Functions that solve, estimate or factorise a matrix (the PSD check: about a second at 3,000 assets): not
 #: evaluated while the function wizard is open.
 EXPENSIVE = {"COVARIANCE", "CORRELATION", "EXPECTED_RETURNS", "NEAREST_CORRELATION", "MIN_VARIANCE", "MAX_SHARPE",
              "EFFICIENT_PORTFOLIO", "EFFICIENT_FRONTIER", "TURNING_POINTS", "RISK_PARITY", "INCOME_PORTFOLIO",
              "ASSET_LOCATION", "PORTFOLIO_RISK", "RISK_CONTRIBUTIONS", "DIVERSIFICATION_RATIO", "COV_FROM_CORR",
-             "HOUSEHOLD_REBALANCE"}
+             "HOUSEHOLD_REBALANCE", "BLACK_LITTERMAN"}
 #: Tables of text and numbers (names, symbols, dates): a text cell there is a name, not a bad number.
 TEXT_TABLE_ARGS = {("HOUSEHOLD_REBALANCE", "accounts"), ("HOUSEHOLD_REBALANCE", "holdings"),
                    ("HOUSEHOLD_REBALANCE", "targets")}

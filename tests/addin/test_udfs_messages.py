@@ -120,6 +120,7 @@ def test_bad_values_of_an_argument_give_messages_naming_an_excel_argument(name, 
     ("MIN_VARIANCE", {"group_lower", "group_upper", "constraints"}),
     ("MAX_SHARPE", {"group_lower", "group_upper", "constraints"}),
     ("EFFICIENT_PORTFOLIO", {"group_lower", "group_upper", "constraints", "target_return", "target_risk"}),
+    ("BLACK_LITTERMAN", {"market_sharpe", "omega"}),
 ])
 def test_kernel_parameter_names_are_renamed(name, renamed):
     from addin.functions import by_name

@@ -268,7 +268,7 @@ def test_validation_formats_and_frozen_headers(openpyxl_book):
                 decimals.append((ws.title, str(dv.sqref), float(dv.formula1), float(dv.formula2)))
     cov_method = L.sizes().names()["Est_CovMethod"]
     formula = lists[("Prices", cov_method.ref(with_sheet=False).replace("$", ""))]
-    assert formula.strip('"').split(",") == list(kernels.COVARIANCE_METHODS)
+    assert formula.strip('"').split(",") == list(kernels.ALL_COVARIANCE_METHODS)
     holdings_class = L.sizes().names()["Holdings_Class"]
     assert lists[("Portfolio", holdings_class.ref(False).replace("$", ""))] == "AssetClasses"
     assert ("Assumptions", "B5:B9", 0.0, 1.0) in decimals  # expected returns limited to 0..100%
