@@ -57,10 +57,9 @@ class PortfolioResult(NamedTuple):
         asset, else the ``cash_weight`` held outside ``weights`` (then ``weights`` sum to
         ``1 - cash_weight``); 0 when no cash option is used.
     method : str
-        How the optimum was found: :data:`BOX_ACTIVE_SET` (box bounds only, KKT conditions certified on
-        the returned weights), :data:`CRITICAL_LINE` (the exact path), or :data:`NOT_CERTIFIED_FALLBACK`
-        (the box active set was tried and could not certify, e.g. a condition number above
-        ``box_active_set.MAX_CONDITION``: the slower exact path answered).
+        :data:`BOX_ACTIVE_SET` (box bounds only, KKT conditions certified on the weights), :data:`CRITICAL_LINE`
+        (the exact path), or :data:`NOT_CERTIFIED_FALLBACK` (the box active set could not certify, e.g.
+        condition number above ``box_active_set.MAX_CONDITION``: the slower exact path answered).
     """
 
     weights: NDArray[np.float64]
@@ -89,10 +88,6 @@ def _result(w, mu, C, lam, risk_free=0.0, cash_weight=0.0, method=CRITICAL_LINE)
     vol = _vol(w, C)
     ret = float(w @ mu) if mu is not None else float("nan")
     return PortfolioResult(w, ret, vol, _sharpe(ret, vol, risk_free), lam, float(cash_weight), method)
-
-
-def _gamma(gamma) -> float:
-    return as_scalar(gamma, "gamma", low=0.0)
 
 
 def _cash_options(cov, expected_returns, risk_free_asset, cash_weight, risk_free):
@@ -141,10 +136,7 @@ def _sleeve_result(res: PortfolioResult, split, mu_risky) -> PortfolioResult:
     c, rf = split.cash_weight, split.risk_free
     w = embed(res.weights, split)
     vol = (1.0 - c) * res.volatility
-    if mu_risky is None:
-        ret = float("nan")
-    else:
-        ret = float((1.0 - c) * res.expected_return + (c * rf if c > 0.0 else 0.0))
+    ret = float("nan") if mu_risky is None else float((1.0 - c) * res.expected_return + (c * rf if c > 0.0 else 0.0))
     sharpe = _sharpe(ret, vol, 0.0 if np.isnan(rf) else rf)
     return PortfolioResult(w, ret, vol, sharpe, res.risk_tolerance, c, res.method)
 
@@ -209,7 +201,7 @@ def min_variance(
     >>> r.weights.round(4).tolist(), round(r.volatility, 6)
     ([0.2, 0.8], 0.089443)
     """
-    g = _gamma(gamma)
+    g = as_scalar(gamma, "gamma", low=0.0)
     split, full_cov = _cash_options(cov, expected_returns, risk_free_asset, cash_weight, None)
     if split is not None:
         if full_cov is not None:
@@ -294,7 +286,7 @@ def max_sharpe(
     >>> r.weights.round(4).tolist(), round(r.sharpe_ratio, 6)
     ([0.3333, 0.6667], 0.707107)
     """
-    g = _gamma(gamma)
+    g = as_scalar(gamma, "gamma", low=0.0)
     split, _ = _cash_options(cov, expected_returns, risk_free_asset, cash_weight, risk_free)
     if split is not None:
         mu_r, C_r, lo, hi, rows = _risky_inputs(split, expected_returns, cov, lower, upper, constraints, groups,
@@ -427,7 +419,7 @@ def efficient_portfolio(
     given = [x is not None for x in (target_return, target_risk, risk_aversion)]
     if sum(given) != 1:
         raise InputError("target_return: give either target_return or target_risk or risk_aversion (exactly one of them).")
-    g = _gamma(gamma)
+    g = as_scalar(gamma, "gamma", low=0.0)
     split, full_cov = _cash_options(cov, expected_returns, risk_free_asset, cash_weight, None)
     if split is not None:
         if full_cov is not None:

@@ -1,4 +1,5 @@
-"""The layers run one way, addin -> workbook -> kernels: the workbook never imports the add-in."""
+"""The layers run one way, addin -> workbook -> kernels: the workbook never imports the add-in, the kernels
+import neither."""
 
 from __future__ import annotations
 
@@ -32,8 +33,17 @@ def test_the_import_scan_sees_every_form(source, module, imports_addin):
     assert bool(_addin_imports(imported_modules(source, module))) is imports_addin
 
 
+def test_no_kernels_module_imports_the_workbook_or_the_addin():
+    def upper_layers(names):
+        return sorted(n for n in names if n.split(".")[0] in ("addin", "workbook"))
+
+    found = {module: upper_layers(names) for module, names in imports_of("kernels").items()}
+    assert {m: names for m, names in found.items() if names} == {}
+    assert len(found) > 40  # the scan found the package
+
+
 def test_no_module_over_500_lines():
-    counts = line_counts("addin", "workbook")
+    counts = line_counts("addin", "workbook", "kernels")
     assert {path: n for path, n in counts.items() if n > MAX_MODULE_LINES} == {}
     assert len(counts) > 40  # the scan found the packages
 
