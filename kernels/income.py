@@ -261,8 +261,10 @@ def income_projection(
     reinvest = as_rate(reinvest, "reinvest", what="shares")
     withdrawal = as_scalar(withdrawal, "withdrawal", low=0.0)
     cols = [np.empty(years) for _ in range(9)]
+    # NumPy scalars: in the plain-Python mode an underflowing deflator then divides to inf as compiled code does
+    rates = map(np.float64, (payout_growth, price_growth, inflation, reinvest, withdrawal))
     with kernel_errstate():
-        _income_projection(value, yield_, years, payout_growth, price_growth, inflation, reinvest, withdrawal, *cols)
+        _income_projection(np.float64(value), np.float64(yield_), years, *rates, *cols)
     _check_representable(cols, inflation)
     return IncomeProjection(np.arange(1, years + 1, dtype=np.int64), *cols)
 
