@@ -134,6 +134,8 @@ def weight_sets(inputs, classes: list[str], client_targets: np.ndarray) -> tuple
         w = _result_set(inputs, block, k)
         if w is None:
             left_out.append(f"{label} left out (click {button} first)")
+        elif w.size != k:
+            raise InputError(f"{block}: {w.size} weights for {k} asset classes; click {button} again.")
         else:
             sets.append(WeightSet(label, w, block, 2 + j))
     return sets, left_out

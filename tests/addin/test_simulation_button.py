@@ -244,3 +244,19 @@ def test_the_template_ships_the_simulation_filled():
     assert all(isinstance(v, float) for row in book.read("Sim_Stats")[:8] for v in row)
     assert all(isinstance(v, float) for row in book.read("Sim_Growth")[1:] for v in row)
     assert book.read("Sim_FanTitle")[0][0].startswith("Success ")
+
+
+def test_a_result_set_of_another_length_is_refused_naming_its_block():
+    from addin.macros.simulation import weight_sets
+    from kernels import InputError
+
+    classes = ["A", "B", "C"]
+    inputs = {"Sim_Mix": [[0.5], [0.3], [0.2]], "Sim_MixName": [["Mix"]],
+              "Optimal_Weights": [[0.6, 0.4]], "RP_Weights": [[None], [None], [None]]}
+    with pytest.raises(InputError, match=r"^Optimal_Weights: 2 weights for 3 asset classes; click Efficient "
+                                         r"Frontier again\.$"):
+        weight_sets(inputs, classes, np.array([0.4, 0.4, 0.2]))
+    inputs["Optimal_Weights"] = [[0.6, 0.3, 0.1]]
+    sets, left_out = weight_sets(inputs, classes, np.array([0.4, 0.4, 0.2]))
+    assert [s.name for s in sets] == ["Client target", "Mix", "Max Sharpe"] and left_out == [
+        "Risk parity left out (click Risk Parity first)"]
