@@ -42,7 +42,8 @@ Modules (each does one thing; the public names are re-exported here and by :mod:
   inverse of the free set, the active-set update and the face QP);
 * :mod:`.cla`: the critical-line path (compiled); :mod:`.path`: its turning points and exact points
   between them;
-* :mod:`.box_active_set` (with :mod:`.dense`): the certified fast paths for box bounds only;
+* :mod:`.box_active_set`: the certified fast paths for box bounds only (its small dense Cholesky is
+  :mod:`kernels.risk_budgeting.linalg`'s, the one home of that algorithm);
 * :mod:`.frontier` (:func:`efficient_frontier`), :mod:`.portfolios` (:func:`min_variance`,
   :func:`max_sharpe`, :func:`efficient_portfolio`), :mod:`.income_targets` (income-target portfolios);
 * :mod:`.regularised`: L2 (``gamma``) and quadratic utility (``risk_aversion``) on the path;

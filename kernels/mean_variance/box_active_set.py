@@ -44,7 +44,7 @@ import numpy as np
 import scipy.linalg
 
 from .._jit import PURE_PYTHON, jit
-from .dense import _cholesky_in_place, _cholesky_solve_in_place
+from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
 from .status import Status
 
 #: Largest condition number of ``C`` (LAPACK 1-norm estimate) for the fast path; beyond it the
