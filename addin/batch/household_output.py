@@ -8,7 +8,6 @@ rounded: enough for any custodian, and the files stay readable).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +21,8 @@ from .household_solve import (
     TEXT,
     TRADE_COLUMNS,
 )
-from .output import _temp_name, commit, discard, final_path
-from .problems import EXIT_OUTPUT, BookInputError
-from .reading import is_parquet
+from .output import ChunkedFile
+from .problems import BookInputError
 
 #: Output kind -> its columns.
 COLUMNS = {"trades": TRADE_COLUMNS, "lots": LOT_COLUMNS, "accounts": ACCOUNT_COLUMNS, "summary": SUMMARY_COLUMNS}
@@ -43,16 +41,12 @@ def _number_column(values: np.ndarray, column: str) -> pa.Array:
     return pa.array(v, pa.float64())
 
 
-class TableWriter:
-    """One output file, written chunk by chunk to a temporary file; :meth:`close` renames it into place."""
+class TableWriter(ChunkedFile):
+    """One output file, written chunk by chunk to a temporary file; :meth:`commit` renames it into place."""
 
     def __init__(self, target: Path, kind: str) -> None:
-        self.target, self.kind, self.columns = target, kind, COLUMNS[kind]
-        self.parquet = is_parquet(target)
-        self.temp = _temp_name(final_path(target))
-        self.rows = 0
-        self._handle = None
-        self._parquet = None
+        super().__init__(target)
+        self.kind, self.columns = kind, COLUMNS[kind]
 
     def write(self, columns: dict, names: np.ndarray) -> None:
         """Rows of one chunk: ``columns`` as :func:`~addin.batch.household_solve.solve_chunk` returns them;
@@ -71,56 +65,12 @@ class TableWriter:
                 arrays[c] = pa.array(np.asarray(v, bool), pa.bool_())
             else:
                 arrays[c] = _number_column(v, c)
-        self._write(pa.table(arrays))
-        self.rows += n
-
-    def _write(self, table: pa.Table) -> None:
-        try:
-            if self.parquet:
-                import pyarrow.parquet as pq
-
-                if self._parquet is None:
-                    self._parquet = pq.ParquetWriter(self.temp, table.schema, write_statistics=False)
-                self._parquet.write_table(table)
-            else:
-                import polars as pl
-
-                if self._handle is None:
-                    self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in close()
-                pl.from_arrow(table).write_csv(self._handle, include_header=self._handle.tell() == 0)
-        except OSError as exc:
-            self.abort()
-            raise BookInputError(f"could not write {self.target}: {exc.strerror or exc}.", EXIT_OUTPUT) from None
+        self._append(pa.table(arrays))
 
     def finish(self) -> None:
         """Complete the temporary file (a header alone when no row was written)."""
-        if self.parquet and self._parquet is None:
-            import pyarrow.parquet as pq
-
-            pq.write_table(pa.table({c: pa.array([], pa.string() if c in TEXT else (
-                pa.bool_() if c in FLAGS else pa.float64())) for c in self.columns}), self.temp)
-        if self._parquet is not None:
-            self._parquet.close()
-        if not self.parquet:
-            if self._handle is None:
-                self._handle = open(self.temp, "wb")  # noqa: SIM115 - closed just below
-            if self._handle.tell() == 0:
-                self._handle.write((",".join(self.columns) + "\n").encode())
-            self._handle.flush()
-            os.fsync(self._handle.fileno())
-            self._handle.close()
-
-    def commit(self) -> bool:
-        return commit(self.temp, self.target)
-
-    def abort(self) -> None:
-        for closing in (self._handle, self._parquet):
-            try:
-                if closing is not None:
-                    closing.close()
-            except Exception:  # noqa: BLE001, S110 - already failing; the temp file goes anyway
-                pass
-        discard(self.temp)
+        self._finish(pa.table({c: pa.array([], pa.string() if c in TEXT else (
+            pa.bool_() if c in FLAGS else pa.float64())) for c in self.columns}))
 
 
 class Outputs:

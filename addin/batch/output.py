@@ -129,60 +129,58 @@ def _umask() -> int:
     return mask
 
 
-class TradesWriter:
-    """Writes the trades table chunk by chunk to a temporary file; :meth:`close` renames it into place."""
+class ChunkedFile:
+    """One output table written chunk by chunk to a temporary file (CSV by polars, or Parquet), renamed into
+    place by :meth:`commit`; :meth:`abort` closes and removes the temporary file."""
 
-    def __init__(self, target: Path, parquet: bool | None = None) -> None:
+    def __init__(self, target: Path, parquet: bool | None = None, dictionary: list[str] | None = None) -> None:
         self.target = target
         self.parquet = is_parquet(target) if parquet is None else parquet
         self.temp = _temp_name(final_path(target))
         self.rows = 0
+        self._dictionary = dictionary
         self._handle = None
         self._parquet = None
 
-    def write(self, account: pa.Array, symbol: pa.Array, numbers: dict) -> None:
-        table = pa.table({"account": account, "symbol": symbol,
-                          **{c: pa.array(numbers[c], pa.float64(), from_pandas=True) for c in COLUMNS[2:]}})
+    def _append(self, table: pa.Table) -> None:
         try:
             if self.parquet:
                 import pyarrow.parquet as pq
 
-                if self._parquet is None:  # dictionaries for the names only: a third of the time of the defaults
-                    self._parquet = pq.ParquetWriter(self.temp, table.schema, use_dictionary=["account", "symbol"],
-                                                     write_statistics=False)
+                if self._parquet is None:
+                    options = {} if self._dictionary is None else {"use_dictionary": self._dictionary}
+                    self._parquet = pq.ParquetWriter(self.temp, table.schema, write_statistics=False, **options)
                 self._parquet.write_table(table)
             else:
                 import polars as pl
 
                 if self._handle is None:
-                    self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in close()
-                pl.from_arrow(table).write_csv(self._handle, include_header=self.rows == 0 and not self._wrote)
+                    self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in _finish()
+                pl.from_arrow(table).write_csv(self._handle, include_header=self._handle.tell() == 0)
         except OSError as exc:
             self.abort()
             raise BookInputError(f"could not write {self.target}: {exc.strerror or exc}.", EXIT_OUTPUT) from None
         self.rows += table.num_rows
 
-    @property
-    def _wrote(self) -> bool:
-        return self._handle is not None and self._handle.tell() > 0
-
-    def close(self) -> bool:
-        """Finish and rename into place; True when a previous file was replaced."""
-        if self._parquet is None and self.parquet:  # no rows at all: still a valid, empty file
+    def _finish(self, empty: pa.Table) -> None:
+        """Complete the temporary file; ``empty`` (no rows) gives its columns when nothing was written."""
+        if self.parquet and self._parquet is None:  # no rows at all: still a valid, empty file
             import pyarrow.parquet as pq
 
-            pq.write_table(pa.table({c: pa.array([], pa.string() if c in ("account", "symbol") else pa.float64())
-                                     for c in COLUMNS}), self.temp)
+            pq.write_table(empty, self.temp)
         if self._parquet is not None:
             self._parquet.close()
         if not self.parquet:
             if self._handle is None:
                 self._handle = open(self.temp, "wb")  # noqa: SIM115 - closed just below
             if self._handle.tell() == 0:
-                self._handle.write((",".join(COLUMNS) + "\n").encode())
+                self._handle.write((",".join(empty.column_names) + "\n").encode())
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()
+
+    def commit(self) -> bool:
+        """Rename into place; True when a previous file was replaced."""
         return commit(self.temp, self.target)
 
     def abort(self) -> None:
@@ -193,6 +191,24 @@ class TradesWriter:
             except Exception:  # noqa: BLE001, S110 - already failing; the temp file goes anyway
                 pass
         discard(self.temp)
+
+
+class TradesWriter(ChunkedFile):
+    """The trades table, chunk by chunk; :meth:`close` renames it into place."""
+
+    def __init__(self, target: Path, parquet: bool | None = None) -> None:
+        # dictionaries for the names only: a third of the time of the defaults
+        super().__init__(target, parquet, dictionary=["account", "symbol"])
+
+    def write(self, account: pa.Array, symbol: pa.Array, numbers: dict) -> None:
+        self._append(pa.table({"account": account, "symbol": symbol,
+                               **{c: pa.array(numbers[c], pa.float64(), from_pandas=True) for c in COLUMNS[2:]}}))
+
+    def close(self) -> bool:
+        """Finish and rename into place; True when a previous file was replaced."""
+        self._finish(pa.table({c: pa.array([], pa.string() if c in ("account", "symbol") else pa.float64())
+                               for c in COLUMNS}))
+        return self.commit()
 
 
 ERROR_COLUMNS = ("file", "line", "column", "value", "account", "model", "problem", "message")
