@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import brentq
+import scipy  # scipy.optimize loads on first use (`import kernels` stays fast)
 
 from ..errors import InfeasibleError
 from .constraints import _Problem
@@ -106,5 +106,5 @@ def _max_return_l2_at_volatility(mu, prob: _Problem, cap: float, gamma: float, c
         hi += 10.0
     if excess(hi) > 0.0:
         return least.weights[0].copy(), np.inf
-    log_nu = brentq(excess, lo, hi, xtol=1e-14, rtol=VOL_RTOL, maxiter=200)
+    log_nu = scipy.optimize.brentq(excess, lo, hi, xtol=1e-14, rtol=VOL_RTOL, maxiter=200)
     return solve(np.exp(log_nu)), float(np.exp(log_nu))

@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg
+import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
 from .._jit import jit, vectorised
 from .barrier import _kkt_error, _rounding_floor

@@ -7,7 +7,7 @@ for the plain-Python mode (:mod:`kernels._jit`).
 from __future__ import annotations
 
 import numpy as np
-import scipy.linalg
+import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
 from .._jit import jit, vectorised
 

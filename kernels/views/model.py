@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
-import scipy.linalg
+import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_factored_covariance, as_scalar, as_vector, check_choice
