@@ -23,6 +23,8 @@ table above and keeps it in ``extra_info``::
 from __future__ import annotations
 
 import argparse
+import copy
+import functools
 import json
 import os
 import statistics
@@ -104,7 +106,12 @@ def function_cases() -> dict[str, tuple]:
 
 
 class MemoryBook:
-    """A :class:`addin.book.Book` in memory: named blocks of a 20-asset client (the template's layout)."""
+    """A :class:`addin.book.Book` in memory: named blocks of a 20-asset client (the template's layout).
+
+    Blocks the client does not set are read from the shipped template when their shape does not depend on
+    the number of asset classes (the Household and Simulation settings), else blank (no views, no limits
+    beyond 0-100%).
+    """
 
     interactive = False
 
@@ -128,11 +135,15 @@ class MemoryBook:
             "Income_Years": [[30.0]], "Income_Growth": [[0.03]], "Income_Inflation": [[0.025]],
             "Income_Target": [[float(np.mean(yields))]],
             "Prices": [list(map(float, r)) for r in prices], "Est_CovMethod": [["ledoit_wolf"]],
-            "Est_ReturnMethod": [["mean"]],
+            "Est_ReturnMethod": [["mean"]], "MinWeights": col(np.zeros(N_ASSETS)), "MaxWeights": col(np.ones(N_ASSETS)),
+            "Sim_Mix": col(np.full(N_ASSETS, 1.0 / N_ASSETS)),
+            "Sim_History": [list(map(float, r)) for r in rng.normal(mu / 12, vols / np.sqrt(12), (120, N_ASSETS))],
         }
         self.log: list[list[Any]] = []
 
     def read(self, name):
+        if name not in self.values:
+            self.values[name] = _template_value(name, self.shape(name))
         return [list(r) for r in self.values[name]]
 
     def shape(self, name):
@@ -161,6 +172,35 @@ class MemoryBook:
         pass
 
 
+@functools.cache
+def _template() -> Any:
+    from addin.book import FileBook
+    from addin.template import build_template
+
+    return FileBook(build_template())
+
+
+def _template_value(name: str, shape: tuple[int, int]) -> list[list[Any]]:
+    """The shipped template's value of block ``name`` when it has ``shape``, else a blank block of it."""
+    rows = _template().read(name)
+    if (len(rows), len(rows[0]) if rows else 0) == shape:
+        return rows
+    return [[None] * shape[1] for _ in range(shape[0])]
+
+
+def _filled_book() -> MemoryBook:
+    """A 20-asset book whose output blocks hold what every computing button writes (as the template ships)."""
+    from addin.lite.scripts import run_macro
+    from addin.macros import COMPUTING
+
+    book = MemoryBook()
+    for name in COMPUTING:
+        result = run_macro(name, book)
+        if not result.ok:
+            raise AssertionError(f"{name}: {result.message}")
+    return book
+
+
 def function_calls() -> dict[str, Callable[[], Any]]:
     """Each Lite cell function with its 20-asset arguments in Office.js's form, ready to call."""
     from addin.lite import functions
@@ -185,7 +225,8 @@ def button_calls() -> dict[str, Callable[[], Any]]:
         return result
 
     # one book per button, made before the timing (a run overwrites only its output blocks)
-    return {name: (lambda n=name, b=MemoryBook(): click(n, b)) for name in BUTTONS}
+    filled = _filled_book()
+    return {name: (lambda n=name, b=copy.deepcopy(filled): click(n, b)) for name in BUTTONS}
 
 
 def _check_function(name: str, value: Any) -> None:
@@ -222,7 +263,9 @@ def measure_in_subprocess(pure: bool, repeats: int) -> dict[str, dict]:
         env["XLFOLIO_DISABLE_NUMBA"] = "1"
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     done = subprocess.run([sys.executable, "-m", "benchmarks.bench_pure_mode", "--measure", "--repeats",
-                           str(repeats)], check=True, capture_output=True, text=True, env=env, cwd=ROOT)
+                           str(repeats)], capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"the {'pure' if pure else 'compiled'} measurement failed:\n{done.stderr[-2000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if any(r["pure"] is not pure for r in result.values()):
         raise RuntimeError("the subprocess ran in the wrong mode")

@@ -1,8 +1,13 @@
 import os
 
-import numpy as np
-import pytest
-from hypothesis import settings
+# One BLAS thread per test process: the suite runs one process per core (pytest-xdist), and OpenBLAS's
+# threads contending for the same cores make small factorisations and triangular solves 10-1000x slower
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 # The same examples on every run (CI must not turn red on a draw); HYPOTHESIS_PROFILE=explore searches anew.
 settings.register_profile("deterministic", derandomize=True, database=None)
