@@ -69,10 +69,14 @@ def _year_returns(code, k1, k2, year, n, mean, root, lower, dof, history, block,
         extra = np.broadcast_to((base + n)[None, :], (n_paths, 12)).ravel().astype(np.int64)
         chi = rs.chi2(np.repeat(k1, 12), np.repeat(k2, 12), extra, dof).reshape(n_paths, 12)
         sc = np.sqrt((dof - 2.0) / chi)
+    zt = np.ascontiguousarray(np.moveaxis(z, 1, 0))  # (n, n_paths, 12): each asset's draws contiguous
+    acc = np.empty((n_paths, 12))
+    term = np.empty((n_paths, 12))
     for a in range(n):
-        acc = np.zeros((n_paths, 12))
+        acc.fill(0.0)
         for k in range(a + 1 if lower else n):
-            acc = acc + root[a, k] * z[:, k, :]
+            np.multiply(zt[k], root[a, k], out=term)
+            acc += term
         x = mean[a] + sc * acc
         if code == 1:
             g[:, a, :] = rs.exp(x)
