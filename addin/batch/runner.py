@@ -93,9 +93,41 @@ def return_freed_memory() -> None:
             pass
 
 
+def skip_pandas_probe() -> None:
+    """Tell pyarrow that pandas is absent, so that its first conversion does not import it (0.2-0.3 s a run).
+
+    pyarrow looks for pandas on its first conversion of a NumPy array or a Python value (to treat a pandas
+    Series specially) and imports it when it is installed. The book's own process hands pyarrow no pandas
+    object, so the look is answered "absent" (``import pandas`` fails while it is made). A real need later
+    (``Table.to_pandas``) still imports pandas: pyarrow tries again whenever pandas is required.
+    Only for a process that is the command's own (``xlfolio rebalance`` run from the command line).
+    """
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
+
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(_NoPandas)
+
+
+class _NoPandas:
+    """A module finder under which ``import pandas`` fails (see :func:`skip_pandas_probe`)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not used by xlfolio rebalance", name=name)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``xlfolio rebalance``; returns the exit code (see :data:`addin.batch.problems.EXIT_CODES`)."""
     return_freed_memory()
+    if getattr(args, "own_process", False) and args.engine == "local":
+        skip_pandas_probe()
     phases = Phases()
     report = Report()
     writer = None
