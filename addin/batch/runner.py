@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 
-from .book import PartResult, fallback_symbols, rebalance_part
+from .book import PartResult, fallback_symbols, read_holdings, rebalance_part
 from .checks import check_models
 from .output import TradesWriter, check_target, mark_stale, write_errors
 from .partitions import list_partitions, scan_partitions
@@ -63,6 +64,37 @@ class Report:
 
 class StrictStop(Exception):
     pass
+
+
+class Prefetch:
+    """``fn()`` run in a daemon thread from now; :meth:`result` waits for it and returns its value or raises
+    its exception (so that an error is reported where the run would have met it, in the same order).
+
+    The command reads a single holdings file this way while its own thread imports the kernels and loads
+    the compiled batch kernel (Python work, ~0.5 CPU-s, holding the GIL): Arrow's reader parses without
+    the GIL, so the two overlap. A daemon: a run stopped by a bad option does not wait for the read.
+    """
+
+    def __init__(self, fn) -> None:
+        self._done = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._run, args=(fn,), name="xlfolio-read", daemon=True).start()
+
+    def _run(self, fn) -> None:
+        try:
+            self._value = fn()
+        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the caller's thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self):
+        self._done.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        value, self._value = self._value, None  # the caller holds the only reference (memory)
+        return value
 
 
 def options_of(args: argparse.Namespace) -> Options:
@@ -132,6 +164,9 @@ def run(args: argparse.Namespace) -> int:
     report = Report()
     writer = None
     out_checked = False
+    prefetch = None
+    if args.engine == "local" and not args.holdings.is_dir():
+        prefetch = Prefetch(lambda: read_holdings(args.holdings, args.whole_shares, args.encoding))
     try:
         opt = options_of(args)
         inputs = [args.holdings, args.targets]
@@ -154,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             parts = list_partitions(args.holdings)
             writer = TradesWriter(args.out)
-            results = _run_local(args, parts, models, opt, report, writer, phases)
+            results = _run_local(args, parts, models, opt, report, writer, phases, prefetch)
         if not results:
             raise BookInputError("nothing to rebalance.")
         encodings.insert(0, _encodings(results))
@@ -201,8 +236,10 @@ def run(args: argparse.Namespace) -> int:
         return code
 
 
-def _run_local(args, parts, models, opt: Options, report: Report, writer, phases: Phases) -> list[PartResult]:
-    """Every partition in this process, one after the other, into one trades file."""
+def _run_local(args, parts, models, opt: Options, report: Report, writer, phases: Phases,
+               prefetch: Prefetch | None = None) -> list[PartResult]:
+    """Every partition in this process, one after the other, into one trades file (``prefetch``: the single
+    file's reading, started by :func:`run`)."""
     single = len(parts) == 1
     fallback, refused = None, None
     if not single:
@@ -232,7 +269,8 @@ def _run_local(args, parts, models, opt: Options, report: Report, writer, phases
     for path, name in parts:
         try:
             result = rebalance_part(path, models, opt, writer, name=name, encoding=args.encoding, fallback=fallback,
-                                    refused=refused, before_writing=before_writing, progress=not args.quiet)
+                                    refused=refused, before_writing=before_writing, progress=not args.quiet,
+                                    read=prefetch.result if single and prefetch is not None else None)
         except BookInputError as exc:
             if single:
                 raise
