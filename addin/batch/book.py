@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from .checks import Counts, Models, check_holdings, first_prices
 from .layout import build_chunk, code_models
+from .memory import chunk_arrays
 from .problems import BookInputError, RowError
 from .progress import Phases, ProgressBar
 from .reading import Table, read_table
@@ -159,29 +160,30 @@ def rebalance_part(
     turnover, problems = [], []
     phases.lap("layout")
     behind = WriteBehind(writer, names, symbols, overlap=overlap)
-    try:
-        for lo in range(0, m, chunk_accounts):
-            hi = min(m, lo + chunk_accounts)
-            chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
-            phases.lap("layout")
-            out = rebalance_chunk(chunk, opt, holdings.names, file)
-            del chunk
-            phases.lap("kernel")
-            behind.write(out.account, out.symbol, out.numbers)
+    with chunk_arrays():  # a chunk's tables are reused, not mapped anew (addin.batch.memory)
+        try:
+            for lo in range(0, m, chunk_accounts):
+                hi = min(m, lo + chunk_accounts)
+                chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
+                phases.lap("layout")
+                out = rebalance_chunk(chunk, opt, holdings.names, file)
+                del chunk
+                phases.lap("kernel")
+                behind.write(out.account, out.symbol, out.numbers)
+                phases.lap("write")
+                n_ok += out.n_ok
+                n_trades += out.n_traded
+                bought += out.bought
+                sold += out.sold
+                triggered += out.triggered
+                rows += out.account.size
+                turnover.append(out.turnover.astype(np.float32))
+                problems.extend(out.problems)
+                bar.update(hi)
+            behind.wait()
             phases.lap("write")
-            n_ok += out.n_ok
-            n_trades += out.n_traded
-            bought += out.bought
-            sold += out.sold
-            triggered += out.triggered
-            rows += out.account.size
-            turnover.append(out.turnover.astype(np.float32))
-            problems.extend(out.problems)
-            bar.update(hi)
-        behind.wait()
-        phases.lap("write")
-    finally:
-        behind.close()
+        finally:
+            behind.close()
     return PartResult(file, errors, counts, label, n_ok, len(problems), n_trades, bought, sold,
                       triggered, np.concatenate(turnover) if turnover else np.zeros(0, np.float32), rows,
                       phases, False, problems)

@@ -30,6 +30,7 @@ from .problems import (
     BookInputError,
     RowError,
 )
+from .memory import return_freed_memory
 from .progress import Phases
 from .reading import read_table
 from .schema import MODELS
@@ -107,22 +108,6 @@ def options_of(args: argparse.Namespace) -> Options:
     except InputError as exc:
         raise BookInputError(f"options: {exc}") from None
     return opt
-
-
-def return_freed_memory() -> None:
-    """Make glibc give large freed blocks back to the system at once (Linux only; a no-op elsewhere).
-
-    By default glibc raises its mmap threshold each time a large block is freed, after which the
-    book's big temporary arrays come from the heap and stay counted in the process's memory after
-    they are freed; fixing the threshold at 128 KiB keeps the peak near what is really in use.
-    """
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD
-        except (OSError, AttributeError):
-            pass
 
 
 def skip_pandas_probe() -> None:
