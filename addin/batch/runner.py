@@ -19,6 +19,7 @@ import numpy as np
 
 from .book import PartResult, fallback_symbols, read_holdings, rebalance_part
 from .checks import check_models
+from .memory import return_freed_memory
 from .output import TradesWriter, check_target, mark_stale, write_errors
 from .partitions import list_partitions, scan_partitions
 from .problems import (
@@ -30,7 +31,6 @@ from .problems import (
     BookInputError,
     RowError,
 )
-from .memory import return_freed_memory
 from .progress import Phases
 from .reading import read_table
 from .schema import MODELS
@@ -137,7 +137,6 @@ class _NoPandas:
     def find_spec(name, path=None, target=None):
         if name == "pandas":
             raise ModuleNotFoundError("pandas is not used by xlfolio rebalance", name=name)
-        return None
 
 
 def run(args: argparse.Namespace) -> int:
