@@ -58,7 +58,8 @@ def _call(chunk: Chunk, opt: Options, rows=slice(None)):
 
 def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) -> ChunkTrades:
     """Trades for the accounts of ``chunk``; ``names`` are the holdings' account names (for messages)."""
-    from kernels import REBALANCE_STATUS_MESSAGES, InputError  # on first use (see runner.Prefetch)
+    # the kernels on first use, not at import (see runner.Prefetch)
+    from kernels import REBALANCE_STATUS_MESSAGES, InputError
 
     mc, n = chunk.values.shape
     problems = []
