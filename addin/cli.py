@@ -36,9 +36,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``: the process is then the command's own)."""
+    own_process = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(ALONE.get(argv[0]) if argv else None)
     args = parser.parse_args(argv)
+    args.own_process = own_process
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -16,9 +16,10 @@ import pyarrow as pa
 
 from .checks import Counts, Models, check_holdings, first_prices
 from .layout import build_chunk, code_models
+from .memory import chunk_arrays
 from .problems import BookInputError, RowError
 from .progress import Phases, ProgressBar
-from .reading import read_table
+from .reading import Table, read_table
 from .schema import CASH_SYMBOL, HOLDINGS
 from .trades import Options, rebalance_chunk
 
@@ -106,6 +107,11 @@ def fallback_symbols(models: Models, whole: bool) -> set[str]:
     return {s for syms, prices in zip(models.symbols, models.prices) for s, p in zip(syms, prices) if not (p > 0)}
 
 
+def read_holdings(path: Path, whole: bool, encoding: str | None = None, name: str | None = None) -> Table:
+    """The holdings file ``path`` read for a run with (``whole``) or without whole shares."""
+    return read_table(path, HOLDINGS, encoding, name, blank_only=frozenset() if whole else UNPRICED)
+
+
 def rebalance_part(
     path: Path,
     models: Models,
@@ -120,6 +126,7 @@ def rebalance_part(
     progress: bool = False,
     chunk_accounts: int = CHUNK_ACCOUNTS,
     overlap: bool | None = None,
+    read: Callable[[], Table] | None = None,
 ) -> PartResult:
     """Rebalance every good account of the holdings file ``path`` and hand its trades to ``writer``.
 
@@ -127,9 +134,10 @@ def rebalance_part(
     trade is written; returning False stops there (``--strict``). ``fallback``: prices of model securities
     without one in the models file (from the whole book); computed from this file when None.
     ``overlap``: write each chunk while the next is computed (default :data:`OVERLAP_WRITES`).
+    ``read``: gives the file as :func:`read_holdings` reads it (a read started earlier); by default it is read here.
     """
     phases = Phases()
-    table = read_table(path, HOLDINGS, encoding, name, blank_only=frozenset() if opt.whole else UNPRICED)
+    table = read() if read is not None else read_holdings(path, opt.whole, encoding, name)
     if opt.whole and "price" not in table.numbers:
         raise BookInputError(f"{table.name}: --whole-shares needs a price column (and optionally lot_size).")
     phases.lap("read")
@@ -152,29 +160,30 @@ def rebalance_part(
     turnover, problems = [], []
     phases.lap("layout")
     behind = WriteBehind(writer, names, symbols, overlap=overlap)
-    try:
-        for lo in range(0, m, chunk_accounts):
-            hi = min(m, lo + chunk_accounts)
-            chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
-            phases.lap("layout")
-            out = rebalance_chunk(chunk, opt, holdings.names, file)
-            del chunk
-            phases.lap("kernel")
-            behind.write(out.account, out.symbol, out.numbers)
+    with chunk_arrays():  # a chunk's tables are reused, not mapped anew (addin.batch.memory)
+        try:
+            for lo in range(0, m, chunk_accounts):
+                hi = min(m, lo + chunk_accounts)
+                chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
+                phases.lap("layout")
+                out = rebalance_chunk(chunk, opt, holdings.names, file)
+                del chunk
+                phases.lap("kernel")
+                behind.write(out.account, out.symbol, out.numbers)
+                phases.lap("write")
+                n_ok += out.n_ok
+                n_trades += out.n_traded
+                bought += out.bought
+                sold += out.sold
+                triggered += out.triggered
+                rows += out.account.size
+                turnover.append(out.turnover.astype(np.float32))
+                problems.extend(out.problems)
+                bar.update(hi)
+            behind.wait()
             phases.lap("write")
-            n_ok += out.n_ok
-            n_trades += out.n_traded
-            bought += out.bought
-            sold += out.sold
-            triggered += out.triggered
-            rows += out.account.size
-            turnover.append(out.turnover.astype(np.float32))
-            problems.extend(out.problems)
-            bar.update(hi)
-        behind.wait()
-        phases.lap("write")
-    finally:
-        behind.close()
+        finally:
+            behind.close()
     return PartResult(file, errors, counts, label, n_ok, len(problems), n_trades, bought, sold,
                       triggered, np.concatenate(turnover) if turnover else np.zeros(0, np.float32), rows,
                       phases, False, problems)

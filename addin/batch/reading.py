@@ -211,58 +211,46 @@ def _read_csv_as_text(path, schema, fmt, columns, name) -> Table:
 def _stream_csv(path, schema, fmt: TextFormat, columns, invalid, blank_only=frozenset()) -> tuple[int, dict, dict]:
     """The columns of a CSV whose number columns read as numbers, batch by batch (Arrow's streaming reader).
 
-    Each batch is turned into NumPy pieces at once and let go, so the whole file is never held twice
-    (as Arrow's table and as NumPy columns); text becomes codes into one dictionary of trimmed strings,
-    numbered in the order they first appear. Same result as :func:`_arrow_csv` then :func:`_columns`.
+    Each batch's numbers are turned into NumPy pieces at once and let go, so the whole file is never held
+    twice (as Arrow's table and as NumPy columns); text columns keep their batches' dictionary arrays (the
+    codes and each batch's distinct names), which :func:`_codes` unifies at the end into codes into one
+    list of trimmed strings, numbered in the order they first appear. Same result as :func:`_arrow_csv`
+    then :func:`_columns`.
     """
     reader = pacsv.open_csv(path, **_csv_options(schema, fmt, columns, set(), invalid))
     wanted = [c for c in schema.columns if c.name in columns]
     kinds = {c.name: c.kind for c in wanted}
     pieces: dict[str, list] = {c.name: [] for c in wanted}
     blanks: dict[str, list] = {c.name: [] for c in wanted if c.kind == NUMBER}
-    found: dict[str, dict[str, int]] = {c.name: {} for c in wanted if c.kind != NUMBER}
     for batch in reader:
         for c in wanted:
             data = batch.column(columns[c.name])
             if kinds[c.name] == NUMBER:
                 # NaN where null; a bad value of a blank-only column must not make the file be read again
-                keep = data.to_numpy(zero_copy_only=False) if c.name not in blank_only else np.zeros(len(data))
+                keep = data.to_numpy(zero_copy_only=False) if c.name not in blank_only else None
                 pieces[c.name].append(keep)
                 blanks[c.name].append(data.is_null().to_numpy(zero_copy_only=False))
             else:
-                pieces[c.name].append(_batch_codes(data, found[c.name]))
+                pieces[c.name].append(data)
         del batch, data
-    n_rows = sum(p.size for p in next(iter(pieces.values()))) if pieces else 0
+    n_rows = sum(len(p) for p in next(iter(blanks.values()))) if blanks else \
+        sum(len(p) for p in next(iter(pieces.values()))) if pieces else 0
     text, numbers = {}, {}
     for c in wanted:  # one column at a time: its pieces go as the column is joined
         parts = pieces.pop(c.name)
-        joined = np.concatenate(parts) if parts else np.zeros(0)
-        del parts
         if kinds[c.name] == NUMBER:
-            values = joined.astype(np.float64, copy=False)
-            blank = np.concatenate(blanks.pop(c.name)) if values.size else np.zeros(0, bool)
+            blank = np.concatenate(blanks.pop(c.name)) if parts else np.zeros(0, bool)
+            if c.name in blank_only:
+                values = np.zeros(blank.size)
+            else:
+                values = np.concatenate(parts).astype(np.float64, copy=False) if parts else np.zeros(0)
+            del parts
             bad = ~blank & ~np.isfinite(values)
             numbers[c.name] = Numbers(values, blank, bad, None)
         else:
-            names = found.pop(c.name)
-            values = np.empty(len(names) + 1, dtype=object)  # last: nulls read as blank (as in _codes)
-            values[:] = [*names, ""]
-            codes = joined.astype(np.int32, copy=False)
-            codes[codes < 0] = len(names)
-            text[c.name] = Codes(codes, values)
+            text[c.name] = _codes(pa.chunked_array(parts, pa.dictionary(pa.int32(), pa.string())))
+            del parts
     return n_rows, text, numbers
-
-
-def _batch_codes(data: pa.Array, found: dict[str, int]) -> np.ndarray:
-    """Codes of one batch's dictionary column in ``found`` (trimmed text -> code, grown in first-seen order)."""
-    words = pc.utf8_trim_whitespace(data.dictionary).to_pylist()
-    remap = np.fromiter((found.setdefault(w, len(found)) for w in words), np.int32, len(words))
-    indices = data.indices
-    if data.null_count:  # a quoted empty value: -1 for now, the blank entry after the dictionary at the end
-        idx = indices.fill_null(0).to_numpy(zero_copy_only=False)
-        return np.where(data.is_null().to_numpy(zero_copy_only=False), -1,
-                        remap[idx] if remap.size else -1).astype(np.int32)
-    return remap[indices.to_numpy(zero_copy_only=False)]
 
 
 def _csv_options(schema, fmt: TextFormat, columns, as_text, invalid) -> dict:

@@ -12,12 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 
-from .book import PartResult, fallback_symbols, rebalance_part
+from .book import PartResult, fallback_symbols, read_holdings, rebalance_part
 from .checks import check_models
+from .memory import return_freed_memory
 from .output import TradesWriter, check_target, mark_stale, write_errors
 from .partitions import list_partitions, scan_partitions
 from .problems import (
@@ -65,6 +67,37 @@ class StrictStop(Exception):
     pass
 
 
+class Prefetch:
+    """``fn()`` run in a daemon thread from now; :meth:`result` waits for it and returns its value or raises
+    its exception (so that an error is reported where the run would have met it, in the same order).
+
+    The command reads a single holdings file this way while its own thread imports the kernels and loads
+    the compiled batch kernel (Python work, ~0.5 CPU-s, holding the GIL): Arrow's reader parses without
+    the GIL, so the two overlap. A daemon: a run stopped by a bad option does not wait for the read.
+    """
+
+    def __init__(self, fn) -> None:
+        self._done = threading.Event()
+        self._value = self._error = None
+        threading.Thread(target=self._run, args=(fn,), name="xlfolio-read", daemon=True).start()
+
+    def _run(self, fn) -> None:
+        try:
+            self._value = fn()
+        except BaseException as exc:  # noqa: BLE001 - raised again by result(), in the caller's thread
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def result(self):
+        self._done.wait()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        value, self._value = self._value, None  # the caller holds the only reference (memory)
+        return value
+
+
 def options_of(args: argparse.Namespace) -> Options:
     opt = Options(args.band, args.relative_band, args.mode, args.min_trade, args.whole_shares, not args.no_sells)
     from kernels import InputError, rebalance_batch
@@ -77,29 +110,47 @@ def options_of(args: argparse.Namespace) -> Options:
     return opt
 
 
-def return_freed_memory() -> None:
-    """Make glibc give large freed blocks back to the system at once (Linux only; a no-op elsewhere).
+def skip_pandas_probe() -> None:
+    """Tell pyarrow that pandas is absent, so that its first conversion does not import it (0.2-0.3 s a run).
 
-    By default glibc raises its mmap threshold each time a large block is freed, after which the
-    book's big temporary arrays come from the heap and stay counted in the process's memory after
-    they are freed; fixing the threshold at 128 KiB keeps the peak near what is really in use.
+    pyarrow looks for pandas on its first conversion of a NumPy array or a Python value (to treat a pandas
+    Series specially) and imports it when it is installed. The book's own process hands pyarrow no pandas
+    object, so the look is answered "absent" (``import pandas`` fails while it is made). A real need later
+    (``Table.to_pandas``) still imports pandas: pyarrow tries again whenever pandas is required.
+    Only for a process that is the command's own (``xlfolio rebalance`` run from the command line).
     """
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
+    if "pandas" in sys.modules:
+        return
+    import pyarrow as pa
 
-            ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 17)  # M_MMAP_THRESHOLD
-        except (OSError, AttributeError):
-            pass
+    sys.meta_path.insert(0, _NoPandas)
+    try:
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(_NoPandas)
+
+
+class _NoPandas:
+    """A module finder under which ``import pandas`` fails (see :func:`skip_pandas_probe`)."""
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == "pandas":
+            raise ModuleNotFoundError("pandas is not used by xlfolio rebalance", name=name)
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``xlfolio rebalance``; returns the exit code (see :data:`addin.batch.problems.EXIT_CODES`)."""
     return_freed_memory()
+    if getattr(args, "own_process", False) and args.engine == "local":
+        skip_pandas_probe()
     phases = Phases()
     report = Report()
     writer = None
     out_checked = False
+    prefetch = None
+    if args.engine == "local" and not args.holdings.is_dir():
+        prefetch = Prefetch(lambda: read_holdings(args.holdings, args.whole_shares, args.encoding))
     try:
         opt = options_of(args)
         inputs = [args.holdings, args.targets]
@@ -122,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             parts = list_partitions(args.holdings)
             writer = TradesWriter(args.out)
-            results = _run_local(args, parts, models, opt, report, writer, phases)
+            results = _run_local(args, parts, models, opt, report, writer, phases, prefetch)
         if not results:
             raise BookInputError("nothing to rebalance.")
         encodings.insert(0, _encodings(results))
@@ -169,8 +220,10 @@ def run(args: argparse.Namespace) -> int:
         return code
 
 
-def _run_local(args, parts, models, opt: Options, report: Report, writer, phases: Phases) -> list[PartResult]:
-    """Every partition in this process, one after the other, into one trades file."""
+def _run_local(args, parts, models, opt: Options, report: Report, writer, phases: Phases,
+               prefetch: Prefetch | None = None) -> list[PartResult]:
+    """Every partition in this process, one after the other, into one trades file (``prefetch``: the single
+    file's reading, started by :func:`run`)."""
     single = len(parts) == 1
     fallback, refused = None, None
     if not single:
@@ -200,7 +253,8 @@ def _run_local(args, parts, models, opt: Options, report: Report, writer, phases
     for path, name in parts:
         try:
             result = rebalance_part(path, models, opt, writer, name=name, encoding=args.encoding, fallback=fallback,
-                                    refused=refused, before_writing=before_writing, progress=not args.quiet)
+                                    refused=refused, before_writing=before_writing, progress=not args.quiet,
+                                    read=prefetch.result if single and prefetch is not None else None)
         except BookInputError as exc:
             if single:
                 raise

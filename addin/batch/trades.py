@@ -12,8 +12,6 @@ from typing import NamedTuple
 
 import numpy as np
 
-from kernels import REBALANCE_STATUS_MESSAGES, InputError, rebalance_batch
-
 from .layout import CASH_CODE, Chunk
 from .problems import RowError
 from .schema import CASH_SYMBOL
@@ -48,6 +46,8 @@ class ChunkTrades(NamedTuple):
 
 
 def _call(chunk: Chunk, opt: Options, rows=slice(None)):
+    from kernels import rebalance_batch
+
     return rebalance_batch(
         chunk.values[rows], chunk.targets[rows], cash=chunk.cash[rows], cash_flow=chunk.cash_flow[rows],
         band=opt.band, relative_band=opt.relative_band, mode=opt.mode, min_trade=opt.min_trade,
@@ -58,6 +58,9 @@ def _call(chunk: Chunk, opt: Options, rows=slice(None)):
 
 def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) -> ChunkTrades:
     """Trades for the accounts of ``chunk``; ``names`` are the holdings' account names (for messages)."""
+    # the kernels on first use, not at import (see runner.Prefetch)
+    from kernels import REBALANCE_STATUS_MESSAGES, InputError
+
     mc, n = chunk.values.shape
     problems = []
     try:

@@ -1,0 +1,110 @@
+"""What the book command's start-up work (issue 18) must not change: the holdings file read in a thread while
+the kernels load, pandas left unimported by the command's own process, chunk tables reused from the heap.
+The trades and the order in which problems are reported are those of a plain in-line run."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from addin.batch import memory, runner
+from addin.batch.problems import BookInputError
+from addin.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = "model,symbol,target,price\nbalanced,STOCKS,0.6,100\nbalanced,BONDS,0.4,40\n"
+HOLDINGS = "account,model,symbol,value,price\nA1,balanced,STOCKS,66000,100\nA1,balanced,BONDS,41200,40\n" \
+           "A2,balanced,STOCKS,50000,100\nA2,balanced,CASH,1000,\n"
+
+
+def files(tmp_path, holdings=HOLDINGS, models=MODELS):
+    h, m = tmp_path / "holdings.csv", tmp_path / "models.csv"
+    h.write_text(holdings)
+    m.write_text(models)
+    return h, m
+
+
+def run(*argv):
+    return main(["rebalance", *map(str, argv), "--quiet"])
+
+
+def test_prefetch_gives_the_value_or_raises_the_error_in_the_caller():
+    assert runner.Prefetch(lambda: 42).result() == 42
+
+    def fail():
+        raise BookInputError("holdings.csv: no such file")
+
+    pending = runner.Prefetch(fail)
+    with pytest.raises(BookInputError, match="no such file"):
+        pending.result()
+
+
+def test_a_bad_option_is_reported_before_a_missing_holdings_file(tmp_path, capsys):
+    _, m = files(tmp_path)
+    assert run(tmp_path / "missing.csv", "--targets", m, "--out", tmp_path / "t.csv", "--band", "2") == 2
+    err = capsys.readouterr().err
+    assert "options: band" in err and "no such file" not in err
+
+
+def test_a_missing_models_file_is_reported_before_a_missing_holdings_file(tmp_path, capsys):
+    assert run(tmp_path / "missing.csv", "--targets", tmp_path / "nomodels.csv", "--out", tmp_path / "t.csv") == 2
+    err = capsys.readouterr().err
+    assert "nomodels.csv: no such file" in err and "missing.csv" not in err
+
+
+def test_the_output_may_not_be_the_input_even_while_it_is_being_read(tmp_path, capsys):
+    h, m = files(tmp_path)
+    before = h.read_bytes()
+    assert run(h, "--targets", m, "--out", h) == 2
+    assert "is the input file" in capsys.readouterr().err and h.read_bytes() == before
+
+
+def test_prefetched_and_inline_reads_write_the_same_trades(tmp_path, monkeypatch):
+    h, m = files(tmp_path)
+    assert run(h, "--targets", m, "--out", tmp_path / "a.csv") == 0
+    # in-line: the runner does not read ahead (a folder of one file takes the in-line path)
+    folder = tmp_path / "book"
+    folder.mkdir()
+    (folder / "holdings.csv").write_text(HOLDINGS)
+    assert run(folder, "--targets", m, "--out", tmp_path / "b.csv") == 0
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_chunk_arrays_changes_nothing_unless_tuned(monkeypatch):
+    calls = []
+    monkeypatch.setattr(memory, "_set_threshold", lambda n: calls.append(n) or True)
+    monkeypatch.setattr(memory, "_tuned", False)
+    with memory.chunk_arrays():
+        pass
+    assert calls == []
+    memory.return_freed_memory()
+    with memory.chunk_arrays():
+        assert calls[-1] == memory.PER_CHUNK_BYTES
+    assert calls == [memory.BOOK_WIDE_BYTES, memory.PER_CHUNK_BYTES, memory.BOOK_WIDE_BYTES]
+
+
+def test_the_command_in_its_own_process_does_not_import_pandas_and_pyarrow_still_can(tmp_path):
+    h, m = files(tmp_path)
+    out = tmp_path / "trades.csv"
+    code = textwrap.dedent(f"""
+        import sys
+        sys.argv = ["xlfolio", "rebalance", {str(h)!r}, "--targets", {str(m)!r}, "--out", {str(out)!r}, "--quiet"]
+        from addin.cli import main
+        code = main()
+        print(code, "pandas" in sys.modules)
+        import pandas as pd
+        import pyarrow as pa
+        frame = pa.Table.from_pandas(pd.DataFrame({{"a": [1, 2]}})).to_pandas()
+        print(int(frame.a.sum()), pa.array(pd.Series(pd.Categorical(["x", "y"]))).type.value_type)  # a dictionary: pandas seen
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-2:] == ["0 False", "3 large_string"]
+    in_process = tmp_path / "in_process.csv"
+    assert run(h, "--targets", m, "--out", in_process) == 0
+    assert out.read_bytes() == in_process.read_bytes()
