@@ -38,6 +38,7 @@ worker process started with ``XLFOLIO_DISABLE_NUMBA=1`` (``benchmarks.conftest.b
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 import warnings
@@ -307,7 +308,7 @@ def _bytes_per_path(weights: np.ndarray) -> float:
     """Bytes the critical line's updates touch along the path (the model in the module docstring)."""
     n = weights.shape[1]
     total = 0.0
-    for a, b in zip(weights[:-1], weights[1:]):
+    for a, b in itertools.pairwise(weights):
         mid = 0.5 * (a + b)
         f = int(np.count_nonzero((mid > 1e-12) & (mid < 1.0 - 1e-12)))
         s = f + 1

@@ -15,8 +15,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_scalar, as_vector
 from ..errors import InputError
-from .constraints import LinearConstraints, _problem
 from ..risk_free.sleeve import embed
+from .constraints import LinearConstraints, _problem
 from .path import _points_at_returns, _solve_path
 from .portfolios import _cash_options, _risky_inputs
 

@@ -15,7 +15,12 @@ from tests.naive import (
     linear_constraints,
     random_problem,
 )
-from tests.tolerances import ATOL_FEASIBLE, ATOL_ORACLE_WEIGHTS, RTOL_CLOSED_FORM, RTOL_ORACLE
+from tests.tolerances import (
+    ATOL_FEASIBLE,
+    ATOL_ORACLE_WEIGHTS,
+    RTOL_CLOSED_FORM,
+    RTOL_ORACLE,
+)
 
 RF = 0.02
 

@@ -14,8 +14,18 @@ from kernels import (
     max_yield_for_volatility,
     min_volatility_for_income,
 )
-from tests.naive import cvxpy_min_volatility_for_yield, linprog_max_yield, random_income_problem
-from tests.tolerances import ATOL_FEASIBLE_INCOME, ATOL_WEIGHTS, RTOL_CLOSED_FORM, RTOL_LP, RTOL_OBJECTIVE
+from tests.naive import (
+    cvxpy_min_volatility_for_yield,
+    linprog_max_yield,
+    random_income_problem,
+)
+from tests.tolerances import (
+    ATOL_FEASIBLE_INCOME,
+    ATOL_WEIGHTS,
+    RTOL_CLOSED_FORM,
+    RTOL_LP,
+    RTOL_OBJECTIVE,
+)
 
 CASH_YIELD = 0.03
 N_SEEDS = 8
@@ -78,7 +88,7 @@ def test_riskless_cash_with_a_free_weight(seed):
     target = 0.5 * (CASH_YIELD + top) if top > CASH_YIELD else 0.5 * top
     p = min_volatility_for_income(C, y, target, risk_free_asset=seed % 3, **kw)
     feasible(p, y, kw)
-    w_ref, vol_ref = cvxpy_min_volatility_for_yield(R, y, target, kw)
+    _, vol_ref = cvxpy_min_volatility_for_yield(R, y, target, kw)
     assert p.volatility == pytest.approx(vol_ref, rel=RTOL_OBJECTIVE, abs=1e-7)
     assert p.volatility == pytest.approx(float(np.sqrt(p.weights @ R @ p.weights)), rel=RTOL_CLOSED_FORM)
 
@@ -145,7 +155,7 @@ def test_cash_income_frontier_points_are_the_targets(seed):
 
 
 def test_cash_alone_pays_the_target():
-    C, R, y, kw = with_cash(3, k=0)
+    C, _, y, kw = with_cash(3, k=0)
     p = min_volatility_for_income(C, y, 0.2 * CASH_YIELD, risk_free_asset=0, cash_weight=0.2, **kw)
     q = min_volatility_for_income(C, y, 0.0, risk_free_asset=0, cash_weight=0.2, **kw)
     assert p.binding == "min_variance"
@@ -161,7 +171,7 @@ def test_no_cash_asset_weights_sum_to_the_risky_share():
 
 
 def test_messages_name_the_cash_option():
-    C, R, y, kw = with_cash(1, k=0)
+    C, _, y, kw = with_cash(1, k=0)
     with pytest.raises(InfeasibleError, match=r"^target_yield: 0\.5 is out of reach; the highest yield these limits "
                                               r"allow with cash_weight 0\.3 is "):
         min_volatility_for_income(C, y, 0.5, risk_free_asset=0, cash_weight=0.3, **kw)
