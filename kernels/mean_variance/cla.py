@@ -132,6 +132,18 @@ def _rows_pay(n_assets, f_assets, n_bounded):
     return f_assets * n_assets < GATHER_COST * n_bounded * min(8 * f_assets, n_assets)
 
 
+@jit
+def _scan_gradient(use_rows, g, C, E, n_assets, free, f, x, sol, j, cfree):
+    """:func:`~.active_set._reduced_gradient` of the bounded ``j``, from ``g = cfree + C_(:,F) sol_F`` when
+    ``use_rows`` (summed in the same order: the same number), else gathered."""
+    if not use_rows:
+        return _reduced_gradient(C, E, n_assets, free, f, x, sol, j, cfree)
+    out = g[j] if j < n_assets else 0.0
+    for r in range(E.shape[0]):
+        out += E[r, j] * sol[r]
+    return out
+
+
 @vectorised(_next_event_numpy)
 @jit
 def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
@@ -190,25 +202,14 @@ def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cb
     for j in range(m):
         if is_free[j] or hi[j] - lo[j] <= 0.0:
             continue
-        if use_rows:
-            q = gb[j] if j < n_assets else 0.0
-            for r in range(k):
-                q += E[r, j] * beta[r]
-        else:
-            q = _reduced_gradient(C, E, n_assets, free, f, x, beta, j, zeros_n)
-        q -= mu[j]
+        q = _scan_gradient(use_rows, gb, C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
         at_lower = x[j] <= lo[j]
         if at_lower:
             if q <= qtol:
                 continue
         elif q >= -qtol:
             continue
-        if use_rows:
-            pg = ga[j] if j < n_assets else 0.0
-            for r in range(k):
-                pg += E[r, j] * alpha[r]
-        else:
-            pg = _reduced_gradient(C, E, n_assets, free, f, x, alpha, j, cbound)
+        pg = _scan_gradient(use_rows, ga, C, E, n_assets, free, f, x, alpha, j, cbound)
         lj = -pg / q
         if j == last_out and lj >= near:
             continue
