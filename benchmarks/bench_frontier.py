@@ -22,6 +22,15 @@ its iteration limit on some targets at 100 and 500 assets: those points are skip
 
 BLAS runs on one thread for every implementation (a shared 2-core machine: threads only contend).
 
+Memory traffic (``test_frontier_memory_traffic``, issue 21): the full frontier of issue 21's 500-asset problem
+(``tests.naive.scale_problem``: every asset enters, ~500 turning points) beside the time the bytes its updates
+must touch would take at the machine's copy bandwidth, measured with NumPy copies: of a 1 GiB array (main
+memory) and of a 4 MiB one repeated (the caches, where the 2 MB KKT inverse and the 2 MB covariance live).
+Per turning point with ``f`` free assets (KKT size ``s = f + 1``): the bordering or downdate of the KKT
+inverse reads ``s^2`` doubles for ``M v`` and reads and writes ``s^2`` for the rank-one change; the event scan
+reads ``min(f n, (n - f) min(8 f, n))`` doubles of ``C`` (the free rows whole, or a gather per bounded row,
+whichever touches fewer cache lines); the refinement every 16 changes adds ``(4 s^2 + 2 f^2) / 16``.
+
 Plain-Python mode (``test_plain_python_mode``): what an advisor waits for without Numba (Pyodide,
 xlwings Lite) at 20 assets, each call beside the same call compiled; the plain-Python calls run in a
 worker process started with ``XLFOLIO_DISABLE_NUMBA=1`` (``benchmarks.conftest.benchmark_mode``).
@@ -29,6 +38,7 @@ worker process started with ``XLFOLIO_DISABLE_NUMBA=1`` (``benchmarks.conftest.b
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 import warnings
@@ -58,6 +68,8 @@ _FAILED: dict = {}
 
 @pytest.fixture(scope="module", autouse=True)
 def _one_blas_thread():
+    import scipy.linalg  # noqa: F401  loaded first: threadpool_limits only reaches the BLAS already loaded
+
     with threadpool_limits(1):
         yield
 
@@ -270,6 +282,57 @@ def test_min_variance(benchmark, dataset, impl):
     C = S.to_numpy()
     ours = min_variance(C).volatility
     benchmark.extra_info["vol_excess"] = (float(np.sqrt(w @ C @ w)) - ours) / ours
+
+
+# ----------------------------------------------------------------------------- memory traffic (issue 21)
+
+
+def _copy_bandwidth(n_bytes: int, repeats: int) -> float:
+    """Bytes per second of ``np.copyto`` (read + write counted) on arrays of ``n_bytes``, best of ``repeats``.
+
+    Timed in CPU time (the same as wall time on a quiet machine; on a shared one it leaves out the time the
+    process waits for a core, which would make the bandwidth look lower than the hardware's)."""
+    src = np.ones(n_bytes // 8)
+    dst = np.empty_like(src)
+    best = np.inf
+    inner = max(1, (1 << 28) // n_bytes)
+    for _ in range(repeats):
+        start = time.process_time()
+        for _ in range(inner):
+            np.copyto(dst, src)
+        best = min(best, (time.process_time() - start) / inner)
+    return 2 * n_bytes / best
+
+
+def _bytes_per_path(weights: np.ndarray) -> float:
+    """Bytes the critical line's updates touch along the path (the model in the module docstring)."""
+    n = weights.shape[1]
+    total = 0.0
+    for a, b in itertools.pairwise(weights):
+        mid = 0.5 * (a + b)
+        f = int(np.count_nonzero((mid > 1e-12) & (mid < 1.0 - 1e-12)))
+        s = f + 1
+        total += 3 * s * s + min(f * n, (n - f) * min(8 * f, n)) + (4 * s * s + 2 * f * f) / 16
+    return 8.0 * total
+
+
+def test_frontier_memory_traffic(benchmark):
+    """The full frontier at 500 assets (every asset enters) against the copy bandwidth of main memory and caches."""
+    from tests.naive import scale_problem
+
+    benchmark.group = "frontier memory traffic 500"
+    mu, C = scale_problem(500)
+    f = efficient_frontier(mu, C, N_POINTS)
+    benchmark(efficient_frontier, mu, C, N_POINTS)
+    W = f.turning_points.weights
+    n_bytes = _bytes_per_path(W)
+    start = time.process_time()
+    efficient_frontier(mu, C, N_POINTS)
+    cpu_s = time.process_time() - start
+    dram, cache = _copy_bandwidth(1 << 30, 3), _copy_bandwidth(4 << 20, 5)
+    benchmark.extra_info.update(
+        n_turning_points=int(W.shape[0]), bytes_touched=n_bytes, cpu_s=cpu_s, dram_bytes_per_s=dram, cache_bytes_per_s=cache,
+        dram_limit_s=n_bytes / dram, cache_limit_s=n_bytes / cache)
 
 
 # ----------------------------------------------------------------------------- plain-Python mode

@@ -3,7 +3,8 @@
 Every optimising button (Efficient Frontier, Risk Parity, Income Plan) reads the limits (``MinWeights``,
 ``MaxWeights``) and treats the class labelled ``Cash`` as the risk-free asset: it is held at its Min
 weight (its Max weight must equal it), returns the risk-free rate (``RiskFreeRate``) with no risk, and
-the optimiser works on the risky classes only, with their limits as shares of the risky part. A
+the kernels' cash options (``risk_free_asset``, ``cash_weight``: :attr:`Sleeve.cash_options`) solve over the
+risky classes with every limit on the final weights (:meth:`Sleeve.bounds`). A
 portfolio ``w = c * cash + (1 - c) * v`` then has return ``c r_f + (1 - c) v'mu`` and volatility
 ``(1 - c) sigma(v)``: its Sharpe ratio is the risky part's, so max Sharpe over ``v`` with ``r_f`` is max
 Sharpe for the whole portfolio at that cash weight (the capital market line's point at ``1 - c``).
@@ -40,11 +41,6 @@ class Sleeve(NamedTuple):
     @property
     def risky_share(self) -> float:
         return 1.0 - self.cash_weight
-
-    def sub(self, values: np.ndarray) -> np.ndarray:
-        """The risky classes' entries of a vector (or block of a matrix) over every class."""
-        values = np.asarray(values)
-        return values[np.ix_(self.risky, self.risky)] if values.ndim == 2 else values[self.risky]
 
     @property
     def cash_options(self) -> dict:

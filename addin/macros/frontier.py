@@ -37,14 +37,13 @@ def compute(inputs, shapes) -> Outcome:
     views = read_views(inputs, a)
     a = a._replace(expected_returns=views.returns)
     s = sleeve(inputs, a, lower, upper, ("Frontier_MinWeight", "Frontier_MaxWeight"))
-    mu_r, cov_r = s.sub(s.expected_returns), s.sub(s.cov)
     n_points = shapes["Frontier_Returns"][0]
-    front = kernels.efficient_frontier(mu_r, cov_r, n_points, s.lower, s.upper)
-    # max Sharpe and min variance through the kernels' cash sleeve (the frontier has none: the risky sub-problem)
+    # every portfolio through the kernels' cash sleeve: Cash held at its weight, the limits on the final weights
     lo, hi = s.bounds()
+    front = kernels.efficient_frontier(s.expected_returns, s.cov, n_points, lo, hi, **s.cash_options)
     best = kernels.max_sharpe(s.expected_returns, s.cov, risk_free=a.risk_free, lower=lo, upper=hi, **s.cash_options)
     safest = kernels.min_variance(s.cov, lo, hi, expected_returns=s.expected_returns, **s.cash_options)
-    weights = [s.full(w) for w in front.weights]
+    weights = list(front.weights)
     points = [stats(s, w, a.risk_free) for w in weights]
     # the Sharpe ratio of a riskless portfolio is undefined: stats leaves a blank cell, on purpose
     w_best, w_safe, w_now = best.weights, safest.weights, class_weights(h, a.classes)

@@ -35,23 +35,22 @@ def compute(inputs, shapes) -> Outcome:
     cumulative = np.cumsum(proj.cash_income)
     rows = [[int(proj.year[i]), proj.start_value[i], proj.income[i], proj.income_real[i], cumulative[i]]
             for i in range(years)]
-    # The income-target portfolio: the risky classes within their limits, Cash (the risk-free sleeve) at its
-    # weight c, so the risky part must yield (target - c * cash yield) / (1 - c).
+    # The income-target portfolio: the risky classes within their limits, Cash (the risk-free sleeve) held at its
+    # weight through the kernels' cash sleeve (the limits apply to the final weights).
     s = sleeve(inputs, a)
-    cash_income = 0.0 if s.cash is None else s.cash_weight * a.yields[s.cash]
-    y_r = s.sub(a.yields)
+    lo, hi = s.bounds()
     try:
-        best = min_volatility_for_income(s.sub(s.cov), y_r, (target - cash_income) / s.risky_share,
-                                         expected_returns=s.sub(s.expected_returns), lower=s.lower, upper=s.upper)
+        best = min_volatility_for_income(s.cov, a.yields, target, expected_returns=s.expected_returns, lower=lo,
+                                         upper=hi, **s.cash_options)
     except kernels.InfeasibleError as exc:
         if not str(exc).startswith("target_yield"):
             raise
-        top = cash_income + s.risky_share * kernels.max_attainable_yield(y_r, lower=s.lower, upper=s.upper)
+        top = kernels.max_attainable_yield(a.yields, lower=lo, upper=hi, **s.cash_options)
         raise kernels.InfeasibleError(f"Income_Target: {target:g} is out of reach; the highest yield the Min/Max "
                                       f"weights allow is {top:.2%}; lower it or relax the limits.") from None
-    w_best = s.full(best.weights)
+    w_best = best.weights
     y_best = kernels.portfolio_yield(w_best, a.yields)
-    vol_best = s.risky_share * best.volatility
+    vol_best = best.volatility
     message = (f"yield {yield_now:.2%}: {amount(proj.income[0])} in year 1, {amount(proj.income[-1])} in year "
                f"{years}; a {target:.1%} yield needs {vol_best:.1%} volatility at least")
     return Outcome({

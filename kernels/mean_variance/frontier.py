@@ -1,4 +1,10 @@
-"""The sampled efficient frontier: every turning point and evenly spaced exact portfolios."""
+"""The sampled efficient frontier: every turning point and evenly spaced exact portfolios.
+
+The cash options (``risk_free_asset``, ``cash_weight``) are those of :mod:`.portfolios`, with the same
+meaning (:mod:`kernels.risk_free.sleeve`): cash as a riskless asset within its own bounds (the capital
+market line up to the tangency portfolio, then the risky frontier when ``lower`` forbids borrowing), or
+cash held at a fixed weight (the risky sleeve's frontier, scaled by ``1 - cash_weight``).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._validate import as_scalar, as_vector
 from ..errors import InputError
+from ..risk_free.sleeve import embed
 from .constraints import LinearConstraints, _problem
 from .path import _points_at_returns, _solve_path
+from .portfolios import _cash_options, _risky_inputs
 
 #: Most points :func:`efficient_frontier` samples (a spill of 10,000 rows; the turning points are exact).
 MAX_POINTS = 10_000
@@ -49,6 +57,9 @@ class FrontierResult(NamedTuple):
     volatilities : ndarray of shape (n_points,)
     risk_tolerances : ndarray of shape (n_points,)
     turning_points : TurningPoints
+    cash_weight : float
+        The fixed ``cash_weight`` (0 without it; with ``risk_free_asset`` alone the cash weight varies
+        along the frontier: it is the column ``risk_free_asset`` of ``weights``).
     """
 
     weights: NDArray[np.float64]
@@ -56,6 +67,7 @@ class FrontierResult(NamedTuple):
     volatilities: NDArray[np.float64]
     risk_tolerances: NDArray[np.float64]
     turning_points: TurningPoints
+    cash_weight: float = 0.0
 
 
 
@@ -70,6 +82,8 @@ def efficient_frontier(
     groups=None,
     group_lower=None,
     group_upper=None,
+    risk_free_asset: int | None = None,
+    cash_weight: float | None = None,
 ) -> FrontierResult:
     """The exact efficient frontier: all turning points and ``n_points`` evenly spaced portfolios.
 
@@ -89,6 +103,20 @@ def efficient_frontier(
         Extra rows ``lower <= A @ w <= upper``.
     groups, group_lower, group_upper : optional
         Asset-class limits, see :func:`~kernels.mean_variance.constraints.group_constraints`.
+    risk_free_asset : int, optional
+        0-based position of the cash (risk-free) asset. Its row and column of ``cov`` are ignored
+        (cash is riskless) and its expected return is the risk-free rate. Without ``cash_weight``,
+        cash is an asset like the others within its own bounds: the frontier starts at the least
+        volatile portfolio (all cash when ``upper`` allows it), runs along the capital market line
+        (volatility linear in the expected return) to the tangency portfolio and, with ``lower`` 0
+        for cash (no borrowing), on along the risky frontier to the maximum return; a negative
+        ``lower`` for cash allows borrowing and extends the line.
+    cash_weight : float, optional
+        Fixed weight of the cash sleeve, ``0 <= cash_weight < 1``: the frontier of the risky assets
+        holding ``1 - cash_weight``, every bound and row applying to the final weights (as in
+        :func:`~kernels.mean_variance.portfolios.efficient_portfolio`). Without a cash asset the
+        weights sum to ``1 - cash_weight`` (cash earns nothing); ``risk_tolerances`` are then the
+        risky sleeve's.
 
     Returns
     -------
@@ -108,11 +136,21 @@ def efficient_frontier(
     >>> f.returns.round(4).tolist(), f.weights[0].round(4).tolist()
     ([0.06, 0.08, 0.1], [0.2, 0.8])
     """
-    mu = as_vector(expected_returns, "expected_returns")
     n_pts = as_scalar(n_points, "n_points", low=1, integer=True)
     if n_pts > MAX_POINTS:
         raise InputError(f"n_points: {n_pts:.4g} is above the cap of {MAX_POINTS:,} points; choose 1 to {MAX_POINTS:,}.")
     n_pts = int(n_pts)
+    split, full_cov = _cash_options(cov, expected_returns, risk_free_asset, cash_weight, None)
+    if split is not None and full_cov is not None:
+        return efficient_frontier(expected_returns, full_cov, n_pts, lower, upper, constraints=constraints,
+                                  groups=groups, group_lower=group_lower, group_upper=group_upper)
+    if split is not None:
+        mu_r, C_r, lo, hi, rows = _risky_inputs(split, expected_returns, cov, lower, upper, constraints, groups,
+                                                group_lower, group_upper)
+        sleeve = efficient_frontier(mu_r, C_r, n_pts, 0.0 if lo is None else lo, 1.0 if hi is None else hi,
+                                    constraints=rows)
+        return _embedded(sleeve, split, as_vector(expected_returns, "expected_returns", size=split.n_assets))
+    mu = as_vector(expected_returns, "expected_returns")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
     path = _solve_path(mu, prob, "efficient_frontier")
     W, lams = _points_at_returns(path, np.linspace(path.returns[0], path.returns[-1], n_pts))
@@ -120,3 +158,16 @@ def efficient_frontier(
     tp = TurningPoints(path.weights, path.returns, np.sqrt(path.variances), path.lambdas)
     return FrontierResult(W, W @ mu, vols, lams, tp)
 
+
+
+def _embedded(sleeve: FrontierResult, split, mu) -> FrontierResult:
+    """The risky sleeve's frontier with the cash sleeve put back: weights, returns and volatilities of the whole."""
+    s = 1.0 - split.cash_weight
+
+    def whole(W):
+        return np.stack([embed(w, split) for w in W]) if len(W) else np.zeros((0, split.n_assets))
+
+    W, T = whole(sleeve.weights), whole(sleeve.turning_points.weights)
+    tp = sleeve.turning_points
+    turning = TurningPoints(T, T @ mu, s * tp.volatilities, tp.risk_tolerances)
+    return FrontierResult(W, W @ mu, s * sleeve.volatilities, sleeve.risk_tolerances, turning, split.cash_weight)

@@ -40,6 +40,7 @@ from .._validate import (
 )
 from ..errors import InfeasibleError, InputError
 from .constraints import LinearConstraints, _Problem
+from .income_cash import with_cash
 from .path import (
     TARGET_RTOL,
     _Path,
@@ -262,7 +263,12 @@ _COMMON_DOC = """    expected_returns : array_like of shape (n_assets,), optiona
     classes : sequence of str of length n_assets, optional
         Asset class of each asset (e.g. "bonds", "REIT"); needed for ``class_caps``.
     class_caps : mapping of str to float, optional
-        Largest weight of each named class, 0..1 (e.g. ``{"REIT": 0.25}``)."""
+        Largest weight of each named class, 0..1 (e.g. ``{"REIT": 0.25}``).
+    risk_free_asset : int, optional
+        0-based position of the cash asset: riskless (its row and column of ``cov`` are ignored), its
+        weight free within its bounds unless ``cash_weight`` is given (see :mod:`.income_cash`).
+    cash_weight : float, optional
+        Fixed cash weight in [0, 1): the risky assets share the rest, every limit on the final weights."""
 
 
 def max_attainable_yield(
@@ -274,6 +280,7 @@ def max_attainable_yield(
     upper: ArrayLike = 1.0,
     classes: Sequence[str] | None = None,
     class_caps: Mapping[str, float] | None = None,
+    risk_free_asset: int | None = None, cash_weight: float | None = None,
 ) -> float:
     """Highest portfolio yield the constraints allow (a linear programme, HiGHS).
 
@@ -293,6 +300,8 @@ def max_attainable_yield(
     >>> round(y, 6)
     0.054
     """
+    if risk_free_asset is not None or cash_weight is not None:
+        return with_cash("max_attainable_yield", locals())
     y = as_vector(yields, "yields")
     n = y.size
     problem = _problem(np.eye(n), y, expected_returns, min_return, lower, upper, classes, class_caps)
@@ -316,6 +325,7 @@ def min_volatility_for_income(
     upper: ArrayLike = 1.0,
     classes: Sequence[str] | None = None,
     class_caps: Mapping[str, float] | None = None,
+    risk_free_asset: int | None = None, cash_weight: float | None = None,
 ) -> IncomePortfolio:
     """Least volatile long-only portfolio whose yield is at least ``target_yield``.
 
@@ -351,6 +361,8 @@ def min_volatility_for_income(
     >>> p.weights.round(4).tolist(), round(p.yield_, 6), p.binding
     ([0.9667, 0.0333], 0.049, 'yield_target')
     """
+    if risk_free_asset is not None or cash_weight is not None:
+        return with_cash("min_volatility_for_income", locals())
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     target = as_rate(target_yield, "target_yield", what="yields")
     path = _path(problem, "min_volatility_for_income")
@@ -380,6 +392,7 @@ def max_yield_for_volatility(
     upper: ArrayLike = 1.0,
     classes: Sequence[str] | None = None,
     class_caps: Mapping[str, float] | None = None,
+    risk_free_asset: int | None = None, cash_weight: float | None = None,
 ) -> IncomePortfolio:
     """Highest-yield long-only portfolio whose volatility is at most ``max_volatility``.
 
@@ -411,6 +424,8 @@ def max_yield_for_volatility(
     >>> p.weights.round(6).tolist(), round(p.volatility, 6)
     ([1.0, 0.0], 0.05)
     """
+    if risk_free_asset is not None or cash_weight is not None:
+        return with_cash("max_yield_for_volatility", locals())
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     cap = as_scalar(max_volatility, "max_volatility", low=0.0, low_inclusive=False)
     path = _path(problem, "max_yield_for_volatility")
@@ -439,6 +454,7 @@ def income_frontier(
     upper: ArrayLike = 1.0,
     classes: Sequence[str] | None = None,
     class_caps: Mapping[str, float] | None = None,
+    risk_free_asset: int | None = None, cash_weight: float | None = None,
 ) -> IncomeFrontier:
     """Least volatility for evenly spaced yields, from the least risky portfolio to the highest yield.
 
@@ -462,6 +478,8 @@ def income_frontier(
     >>> f.yields.round(6).tolist()
     [0.048235, 0.049118, 0.05]
     """
+    if risk_free_asset is not None or cash_weight is not None:
+        return with_cash("income_frontier", locals())
     problem = _problem(cov, yields, expected_returns, min_return, lower, upper, classes, class_caps)
     n_points = int(as_scalar(n_points, "n_points", low=2, high=1000, integer=True))
     path = _path(problem, "income_frontier")
