@@ -3,7 +3,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
+# BLAS on one thread, as in every add-in process (addin.blas) and for every peer beside us: set before
+# NumPy and SciPy load their libraries (SciPy's loads lazily, after a fixture's threadpool_limits)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
