@@ -6,9 +6,14 @@ import pytest
 import scipy.linalg.lapack
 
 from kernels import InputError, inverse_volatility, portfolio_volatility, risk_parity
-from kernels._validate import CovarianceProblem, as_covariance, check_entries, covariance_error
+from kernels._validate import (
+    CovarianceProblem,
+    as_covariance,
+    check_entries,
+    covariance_error,
+    covariance_pass,
+)
 from kernels._validate import covariance as cov_rules
-from kernels._validate import covariance_pass
 from tests.conftest import random_cov
 from tests.naive import covariance_rules
 
