@@ -208,21 +208,23 @@ def black_litterman(
         method = "given"
         given = as_omega(omega, k)
         scale = np.zeros(k)
-    finite = np.isfinite(scale)
-    everything = bool(finite.all())
-    keep = np.flatnonzero(finite)
-    Pk = views.P if everything else np.ascontiguousarray(views.P[keep])
-    post = _posterior(C, pi, Pk, np.ascontiguousarray(Pk.T), views.Q if everything else views.Q[keep],
-                      given if everything else np.ascontiguousarray(given[np.ix_(keep, keep)]),
-                      scale if everything else scale[keep], t)
+    everything = bool(np.isfinite(scale).all())
+    if everything:
+        Pk, Qk = views.P, views.Q
+    else:
+        keep = np.flatnonzero(np.isfinite(scale))
+        Pk, Qk = np.ascontiguousarray(views.P[keep]), views.Q[keep]
+        given, scale = np.ascontiguousarray(given[np.ix_(keep, keep)]), scale[keep]
+    post = _posterior(C, pi, Pk, Qk, given, scale, t)
     if post.status != STATUS_OK:
         raise InputError("P: the views repeat each other (a view is a combination of others) and Omega gives them "
                          "no uncertainty; remove the repeated view or raise its omega.")
     if everything:
-        omega_used = post.omega
+        omega_used, implied_view, posterior_view = post.omega, post.implied_view_returns, post.posterior_view_returns
     else:
         omega_used = np.diag(np.full(k, np.inf))
         omega_used[np.ix_(keep, keep)] = post.omega
+        implied_view, posterior_view = views.P @ pi, views.P @ post.returns
     weights = np.full(n, np.nan)
     if np.isfinite(delta):
         tilt = (t / delta) * (post.view_shift @ Pk)  # C^-1 (returns - pi) / delta = tau P' A^-1 (Q - P pi) / delta
@@ -238,8 +240,8 @@ def black_litterman(
         omega=omega_used,
         P=views.P,
         Q=views.Q,
-        implied_view_returns=views.P @ pi,
-        posterior_view_returns=views.P @ post.returns,
+        implied_view_returns=implied_view,
+        posterior_view_returns=posterior_view,
         risk_aversion=float(delta),
         tau=t,
         omega_method=str(method),

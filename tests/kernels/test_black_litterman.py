@@ -286,13 +286,47 @@ def test_kernel_matches_its_python_version():
     rng = np.random.default_rng(10)
     cov = random_cov(rng, 7)
     P = rng.normal(size=(3, 7))
-    args = (cov, rng.normal(size=7) * 0.05, P, np.ascontiguousarray(P.T), rng.normal(size=3) * 0.05,
+    args = (cov, rng.normal(size=7) * 0.05, P, rng.normal(size=3) * 0.05,
             np.diag([1e-3, 0, 0]), np.array([0.0, 1.0, 0.5]), 0.05)
     a = posterior_module._posterior(*args)
     b = posterior_module._posterior.py_func(*args)
     assert a.status == b.status == 0
     for x, y in zip(a[1:], b[1:]):
         np.testing.assert_allclose(x, y, rtol=1e-13, atol=1e-17)
+
+
+@pytest.mark.parametrize("n, k", [(2, 1), (7, 3), (60, 9)])
+def test_posterior_cov_update_is_exactly_symmetric_and_matches_numpy(n, k):
+    """The row-by-row update (1 + tau) C - B'B (compiled, and its Python loops) against NumPy's product."""
+    rng = np.random.default_rng(n)
+    cov = random_cov(rng, n)
+    bt = rng.normal(size=(k, n)) * 0.01
+    expected = 1.05 * cov - bt.T @ bt
+    for fn in (posterior_module._posterior_cov, posterior_module._posterior_cov.py_func):
+        got = fn(cov, bt, 0.05)
+        np.testing.assert_array_equal(got, got.T)
+        np.testing.assert_allclose(got, expected, rtol=RTOL_CLOSED_FORM)
+
+
+@pytest.mark.parametrize("n, k", [(12, 1), (40, 5), (150, 12)])
+def test_posterior_against_the_textbook_inverse_form(n, k):
+    """returns = [(tau C)^-1 + P' Omega^-1 P]^-1 [(tau C)^-1 pi + P' Omega^-1 Q], M = [(tau C)^-1 + P' Omega^-1 P]^-1,
+    cov = C + M (He & Litterman 1999, eqs. 8-9 with explicit inverses, the form we avoid)."""
+    rng = np.random.default_rng(k)
+    cov = random_cov(rng, n)
+    P = rng.normal(size=(k, n))
+    Q = rng.normal(size=k) * 0.05
+    w = rng.dirichlet(np.ones(n))
+    tau = 0.05
+    r = black_litterman(cov, market_weights=w, risk_aversion=2.5, P=P, Q=Q, tau=tau)
+    pi = 2.5 * cov @ w
+    omega_inv = np.diag(1.0 / (tau * np.diag(P @ cov @ P.T)))
+    prior_precision = np.linalg.inv(tau * cov)
+    M = np.linalg.inv(prior_precision + P.T @ omega_inv @ P)
+    np.testing.assert_allclose(r.returns, M @ (prior_precision @ pi + P.T @ omega_inv @ Q), rtol=RTOL_PEER_LINALG)
+    np.testing.assert_allclose(r.cov, cov + M, rtol=RTOL_PEER_LINALG)
+    np.testing.assert_allclose(r.implied_view_returns, P @ pi, rtol=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(r.posterior_view_returns, P @ r.returns, rtol=RTOL_CLOSED_FORM)
 
 
 # ---------------------------------------------------------------- bad input
