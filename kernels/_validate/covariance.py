@@ -76,6 +76,7 @@ def covariance_error(problem: int, matrix: NDArray[np.float64], name: str, i: in
 
 
 _FLOAT64 = np.dtype(np.float64)  # NumPy's one instance: an identity test is enough
+_TINY = float(np.finfo(np.float64).tiny)
 
 
 def as_square_array(x: ArrayLike, name: str, *, size: int | None = None) -> NDArray[np.float64]:
@@ -107,7 +108,7 @@ def as_square_matrix(x: ArrayLike, name: str, *, size: int | None = None) -> NDA
     sym = _symmetrize(c_order)
     if not sym.finite:
         _check_finite(arr, name)
-    if sym.asymmetry > SYMMETRY_RTOL * max(sym.scale, np.finfo(float).tiny):
+    if sym.asymmetry > SYMMETRY_RTOL * max(sym.scale, _TINY):
         # the first largest |C_ij - C_ji| in row order: in the upper triangle (i < j)
         i, j = np.unravel_index(int(np.argmax(np.abs(arr - arr.T))), arr.shape)
         raise covariance_error(CovarianceProblem.ASYMMETRIC, arr, name, int(i), int(j))
@@ -275,8 +276,9 @@ def as_factored_covariance(
     """:func:`as_covariance` that keeps the Cholesky factor of its PSD check for the solver."""
     arr = as_square_matrix(cov, name, size=size)
     diag = np.diag(arr)
-    bad = np.flatnonzero(diag <= 0.0 if positive_variances else diag < 0.0)
-    if bad.size:
+    smallest = diag.min()
+    if smallest < 0.0 or (positive_variances and smallest == 0.0):
+        bad = np.flatnonzero(diag <= 0.0 if positive_variances else diag < 0.0)
         i = int(bad[0])
         problem = CovarianceProblem.NEGATIVE_VARIANCE if diag[i] < 0.0 else CovarianceProblem.ZERO_VARIANCE
         raise covariance_error(problem, arr, name, i, i)

@@ -22,6 +22,7 @@ The posterior ``returns`` and ``cov`` are plain arrays for every optimiser
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -186,7 +187,6 @@ def black_litterman(
     w_mkt = None if market_weights is None else as_market_weights(market_weights, n)
     delta = _risk_aversion(risk_aversion, market_sharpe, w_mkt, C)
     pi = delta * (C @ w_mkt) + rf if w_mkt is not None else as_vector(prior_returns, "prior_returns", size=n)
-    pi = np.ascontiguousarray(pi, dtype=np.float64)
     views = as_views(P, Q, absolute_views, n)
     k = views.Q.size
     scale = np.ones(k)
@@ -208,7 +208,7 @@ def black_litterman(
         method = "given"
         given = as_omega(omega, k)
         scale = np.zeros(k)
-    everything = bool(np.isfinite(scale).all())
+    everything = method != OmegaMethod.IDZOREK or bool(np.isfinite(scale).all())  # confidence 0: inf
     if everything:
         Pk, Qk = views.P, views.Q
     else:
@@ -225,13 +225,15 @@ def black_litterman(
         omega_used = np.diag(np.full(k, np.inf))
         omega_used[np.ix_(keep, keep)] = post.omega
         implied_view, posterior_view = views.P @ pi, views.P @ post.returns
-    weights = np.full(n, np.nan)
-    if np.isfinite(delta):
+    weights = None
+    if math.isfinite(delta):
         tilt = (t / delta) * (post.view_shift @ Pk)  # C^-1 (returns - pi) / delta = tau P' A^-1 (Q - P pi) / delta
         if w_mkt is not None:
             weights = w_mkt + tilt  # C^-1 (pi - r_f) / delta = w_mkt
         elif chol is not None:
             weights = scipy.linalg.cho_solve((chol, True), pi - rf) / delta + tilt
+    if weights is None:
+        weights = np.full(n, np.nan)
     return BlackLittermanResult(
         returns=post.returns,
         cov=post.cov,
