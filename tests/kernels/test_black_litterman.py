@@ -377,6 +377,44 @@ def test_bad_input_messages(kwargs, message):
         black_litterman(COV3, **kwargs)
 
 
+def _as_float_arrays(kwargs):
+    return {key: np.array(v, dtype=np.float64) if not isinstance(v, (str, int, float)) and key != "cov" else v
+            for key, v in kwargs.items()}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"market_weights": [1, -1, 1], "risk_aversion": 2}, r"market_weights: asset 2 is -1; give market"),
+        ({"market_weights": [1, np.nan, 1], "risk_aversion": 2}, r"market_weights: missing or non-finite value at position 2"),
+        ({"market_weights": [1, np.inf, 1], "risk_aversion": 2}, r"market_weights: missing or non-finite value at position 2"),
+        ({"market_weights": [0, 0, 0], "risk_aversion": 2}, r"market_weights: all zero; give each asset's market"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0], [0, 0, 0]], "Q": [0.1, 0.2]}, r"P: view 2 has all weights zer"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, np.nan, 0]], "Q": [0.1]}, r"P: missing or non-finite value at row 1, column 2"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0]], "Q": [np.inf]}, r"Q: missing or non-finite value at position 1"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0]], "Q": [0.1, 0.2]}, r"Q: expected 1 values \(one per view, rows"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0]], "Q": [0.1]}, r"P: expected 3 columns \(one per asset\), got 2\."),
+    ],
+)
+def test_float64_arrays_get_the_same_messages(kwargs, message):
+    """Float64 arrays take the conversion-free checks; whatever they refuse gets the rule's own message."""
+    with pytest.raises(InputError, match=message):
+        black_litterman(COV3, **_as_float_arrays(kwargs))
+
+
+def test_float64_arrays_and_lists_give_the_same_posterior():
+    cov = random_cov(np.random.default_rng(3), 6)
+    kwargs = {"market_weights": [3.0, 1.0, 2.0, 0.0, 1.0, 5.0], "P": [[1, -1, 0, 0, 0, 0], [0, 0, 0.5, 0.5, -1, 0]],
+              "Q": [0.02, 0.01]}
+    arrays = _as_float_arrays(kwargs)
+    a = black_litterman(cov.tolist(), risk_aversion=2.5, **kwargs)
+    b = black_litterman(cov, risk_aversion=2.5, **arrays)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.shares_memory(b.P, arrays["P"]) and not np.shares_memory(b.Q, arrays["Q"])  # no alias of an input
+
+
+
 def test_bad_covariance_and_market_prices():
     with pytest.raises(InputError, match=r"cov: not positive semi-definite"):
         black_litterman([[1, 2], [2, 1]], prior_returns=[0.1, 0.1])
