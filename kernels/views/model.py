@@ -30,7 +30,7 @@ import numpy as np
 import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_factored_covariance, as_scalar, as_vector, check_choice
+from .._validate import as_covariance, as_factored_covariance, as_scalar, as_vector, check_choice
 from ..errors import InputError
 from .checks import as_confidences, as_market_weights, as_omega, as_views
 from .posterior import STATUS_OK, _posterior
@@ -178,7 +178,10 @@ def black_litterman(
     >>> r.implied_returns.round(4).tolist(), r.returns.round(4).tolist()
     ([0.066, 0.019], [0.0673, 0.0188])
     """
-    C, chol = as_factored_covariance(cov, "cov")
+    if prior_returns is None:  # no solve with C: the PSD verdict may come from the memo (as_covariance)
+        C, chol = as_covariance(cov, "cov"), None
+    else:
+        C, chol = as_factored_covariance(cov, "cov")
     n = C.shape[0]
     if (market_weights is None) == (prior_returns is None):
         raise InputError("market_weights: give market_weights (market-implied prior) or prior_returns, one of them.")
