@@ -30,7 +30,13 @@ import numpy as np
 import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_covariance, as_factored_covariance, as_scalar, as_vector, check_choice
+from .._validate import (
+    as_covariance,
+    as_factored_covariance,
+    as_scalar,
+    as_vector,
+    check_choice,
+)
 from ..errors import InputError
 from .checks import as_confidences, as_market_weights, as_omega, as_views
 from .posterior import STATUS_OK, _posterior
