@@ -7,6 +7,7 @@ an Excel cell, e.g. ``"weights: expected 5 values (n_assets), got 4."``.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -119,7 +120,7 @@ def as_scalar(
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise InputError(f"{name}: expected a number, got {type(x).__name__ if x is not None else 'an empty cell'}.")
     value = float(x)
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         raise InputError(f"{name}: expected a finite number, got {value:.4g}.")
     if integer and value != int(value):
         raise InputError(f"{name}: expected a whole number, got {value:g}.")

@@ -6,6 +6,7 @@ from :mod:`kernels._validate`. Messages name the argument, say what was expected
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -31,8 +32,20 @@ class Views(NamedTuple):
     """(n_views,) expected return of each view portfolio (decimal fraction a year)."""
 
 
+def _fine_views(P: object, Q: object, n_assets: int) -> bool:
+    """``P`` (float64, ``k x n_assets``, no row all zero) and ``Q`` (float64, ``k``) need no conversion and
+    pass every rule of :func:`as_views` (a finite sum means every entry is finite)."""
+    return (
+        type(P) is np.ndarray and type(Q) is np.ndarray and P.dtype == np.float64 and Q.dtype == np.float64
+        and P.ndim == 2 and P.shape[1] == n_assets and P.shape[0] > 0 and Q.shape == (P.shape[0],)
+        and math.isfinite(P.sum()) and math.isfinite(Q.sum()) and bool((P != 0.0).any(axis=1).all())
+    )
+
+
 def as_views(P: ArrayLike | None, Q: ArrayLike | None, absolute_views: ArrayLike | None, n_assets: int) -> Views:
     """Stack relative views (``P``, ``Q``) and absolute views (one value per asset, blank for none)."""
+    if absolute_views is None and _fine_views(P, Q, n_assets):
+        return Views(np.array(P, order="C"), np.array(Q))
     rows: list[NDArray[np.float64]] = []
     targets: list[NDArray[np.float64]] = []
     if P is not None or Q is not None:
@@ -112,6 +125,11 @@ def as_omega(omega: ArrayLike, n_views: int) -> NDArray[np.float64]:
 
 def as_market_weights(market_weights: ArrayLike, n_assets: int) -> NDArray[np.float64]:
     """Market capitalisations or weights (>= 0, not all 0), scaled to sum to 1."""
+    w = market_weights
+    if type(w) is np.ndarray and w.dtype == np.float64 and w.shape == (n_assets,):
+        total = float(w.sum())  # finite: every entry is
+        if 0.0 < total < math.inf and w.min() >= 0.0:
+            return w / total
     w = as_vector(market_weights, "market_weights", size=n_assets)
     if np.any(w < 0):
         i = int(np.flatnonzero(w < 0)[0])

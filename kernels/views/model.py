@@ -22,6 +22,7 @@ The posterior ``returns`` and ``cov`` are plain arrays for every optimiser
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -29,7 +30,13 @@ import numpy as np
 import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import as_factored_covariance, as_scalar, as_vector, check_choice
+from .._validate import (
+    as_covariance,
+    as_factored_covariance,
+    as_scalar,
+    as_vector,
+    check_choice,
+)
 from ..errors import InputError
 from .checks import as_confidences, as_market_weights, as_omega, as_views
 from .posterior import STATUS_OK, _posterior
@@ -177,7 +184,10 @@ def black_litterman(
     >>> r.implied_returns.round(4).tolist(), r.returns.round(4).tolist()
     ([0.066, 0.019], [0.0673, 0.0188])
     """
-    C, chol = as_factored_covariance(cov, "cov")
+    if prior_returns is None:  # no solve with C: the PSD verdict may come from the memo (as_covariance)
+        C, chol = as_covariance(cov, "cov"), None
+    else:
+        C, chol = as_factored_covariance(cov, "cov")
     n = C.shape[0]
     if (market_weights is None) == (prior_returns is None):
         raise InputError("market_weights: give market_weights (market-implied prior) or prior_returns, one of them.")
@@ -186,7 +196,6 @@ def black_litterman(
     w_mkt = None if market_weights is None else as_market_weights(market_weights, n)
     delta = _risk_aversion(risk_aversion, market_sharpe, w_mkt, C)
     pi = delta * (C @ w_mkt) + rf if w_mkt is not None else as_vector(prior_returns, "prior_returns", size=n)
-    pi = np.ascontiguousarray(pi, dtype=np.float64)
     views = as_views(P, Q, absolute_views, n)
     k = views.Q.size
     scale = np.ones(k)
@@ -208,28 +217,32 @@ def black_litterman(
         method = "given"
         given = as_omega(omega, k)
         scale = np.zeros(k)
-    finite = np.isfinite(scale)
-    everything = bool(finite.all())
-    keep = np.flatnonzero(finite)
-    Pk = views.P if everything else np.ascontiguousarray(views.P[keep])
-    post = _posterior(C, pi, Pk, np.ascontiguousarray(Pk.T), views.Q if everything else views.Q[keep],
-                      given if everything else np.ascontiguousarray(given[np.ix_(keep, keep)]),
-                      scale if everything else scale[keep], t)
+    everything = method != OmegaMethod.IDZOREK or bool(np.isfinite(scale).all())  # confidence 0: inf
+    if everything:
+        Pk, Qk = views.P, views.Q
+    else:
+        keep = np.flatnonzero(np.isfinite(scale))
+        Pk, Qk = np.ascontiguousarray(views.P[keep]), views.Q[keep]
+        given, scale = np.ascontiguousarray(given[np.ix_(keep, keep)]), scale[keep]
+    post = _posterior(C, pi, Pk, Qk, given, scale, t)
     if post.status != STATUS_OK:
         raise InputError("P: the views repeat each other (a view is a combination of others) and Omega gives them "
                          "no uncertainty; remove the repeated view or raise its omega.")
     if everything:
-        omega_used = post.omega
+        omega_used, implied_view, posterior_view = post.omega, post.implied_view_returns, post.posterior_view_returns
     else:
         omega_used = np.diag(np.full(k, np.inf))
         omega_used[np.ix_(keep, keep)] = post.omega
-    weights = np.full(n, np.nan)
-    if np.isfinite(delta):
+        implied_view, posterior_view = views.P @ pi, views.P @ post.returns
+    weights = None
+    if math.isfinite(delta):
         tilt = (t / delta) * (post.view_shift @ Pk)  # C^-1 (returns - pi) / delta = tau P' A^-1 (Q - P pi) / delta
         if w_mkt is not None:
             weights = w_mkt + tilt  # C^-1 (pi - r_f) / delta = w_mkt
         elif chol is not None:
             weights = scipy.linalg.cho_solve((chol, True), pi - rf) / delta + tilt
+    if weights is None:
+        weights = np.full(n, np.nan)
     return BlackLittermanResult(
         returns=post.returns,
         cov=post.cov,
@@ -238,8 +251,8 @@ def black_litterman(
         omega=omega_used,
         P=views.P,
         Q=views.Q,
-        implied_view_returns=views.P @ pi,
-        posterior_view_returns=views.P @ post.returns,
+        implied_view_returns=implied_view,
+        posterior_view_returns=posterior_view,
         risk_aversion=float(delta),
         tau=t,
         omega_method=str(method),

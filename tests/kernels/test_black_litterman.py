@@ -286,13 +286,47 @@ def test_kernel_matches_its_python_version():
     rng = np.random.default_rng(10)
     cov = random_cov(rng, 7)
     P = rng.normal(size=(3, 7))
-    args = (cov, rng.normal(size=7) * 0.05, P, np.ascontiguousarray(P.T), rng.normal(size=3) * 0.05,
+    args = (cov, rng.normal(size=7) * 0.05, P, rng.normal(size=3) * 0.05,
             np.diag([1e-3, 0, 0]), np.array([0.0, 1.0, 0.5]), 0.05)
     a = posterior_module._posterior(*args)
     b = posterior_module._posterior.py_func(*args)
     assert a.status == b.status == 0
     for x, y in zip(a[1:], b[1:]):
         np.testing.assert_allclose(x, y, rtol=1e-13, atol=1e-17)
+
+
+@pytest.mark.parametrize("n, k", [(2, 1), (7, 3), (60, 9)])
+def test_posterior_cov_update_is_exactly_symmetric_and_matches_numpy(n, k):
+    """The row-by-row update (1 + tau) C - B'B (compiled, and its Python loops) against NumPy's product."""
+    rng = np.random.default_rng(n)
+    cov = random_cov(rng, n)
+    bt = rng.normal(size=(k, n)) * 0.01
+    expected = 1.05 * cov - bt.T @ bt
+    for fn in (posterior_module._posterior_cov, posterior_module._posterior_cov.py_func):
+        got = fn(cov, bt, 0.05)
+        np.testing.assert_array_equal(got, got.T)
+        np.testing.assert_allclose(got, expected, rtol=RTOL_CLOSED_FORM)
+
+
+@pytest.mark.parametrize("n, k", [(12, 1), (40, 5), (150, 12)])
+def test_posterior_against_the_textbook_inverse_form(n, k):
+    """returns = [(tau C)^-1 + P' Omega^-1 P]^-1 [(tau C)^-1 pi + P' Omega^-1 Q], M = [(tau C)^-1 + P' Omega^-1 P]^-1,
+    cov = C + M (He & Litterman 1999, eqs. 8-9 with explicit inverses, the form we avoid)."""
+    rng = np.random.default_rng(k)
+    cov = random_cov(rng, n)
+    P = rng.normal(size=(k, n))
+    Q = rng.normal(size=k) * 0.05
+    w = rng.dirichlet(np.ones(n))
+    tau = 0.05
+    r = black_litterman(cov, market_weights=w, risk_aversion=2.5, P=P, Q=Q, tau=tau)
+    pi = 2.5 * cov @ w
+    omega_inv = np.diag(1.0 / (tau * np.diag(P @ cov @ P.T)))
+    prior_precision = np.linalg.inv(tau * cov)
+    M = np.linalg.inv(prior_precision + P.T @ omega_inv @ P)
+    np.testing.assert_allclose(r.returns, M @ (prior_precision @ pi + P.T @ omega_inv @ Q), rtol=RTOL_PEER_LINALG)
+    np.testing.assert_allclose(r.cov, cov + M, rtol=RTOL_PEER_LINALG)
+    np.testing.assert_allclose(r.implied_view_returns, P @ pi, rtol=RTOL_CLOSED_FORM)
+    np.testing.assert_allclose(r.posterior_view_returns, P @ r.returns, rtol=RTOL_CLOSED_FORM)
 
 
 # ---------------------------------------------------------------- bad input
@@ -341,6 +375,44 @@ COV3 = np.diag([0.04, 0.02, 0.01])
 def test_bad_input_messages(kwargs, message):
     with pytest.raises(InputError, match=message):
         black_litterman(COV3, **kwargs)
+
+
+def _as_float_arrays(kwargs):
+    return {key: np.array(v, dtype=np.float64) if not isinstance(v, (str, int, float)) and key != "cov" else v
+            for key, v in kwargs.items()}
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"market_weights": [1, -1, 1], "risk_aversion": 2}, r"market_weights: asset 2 is -1; give market"),
+        ({"market_weights": [1, np.nan, 1], "risk_aversion": 2}, r"market_weights: missing or non-finite value at position 2"),
+        ({"market_weights": [1, np.inf, 1], "risk_aversion": 2}, r"market_weights: missing or non-finite value at position 2"),
+        ({"market_weights": [0, 0, 0], "risk_aversion": 2}, r"market_weights: all zero; give each asset's market"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0], [0, 0, 0]], "Q": [0.1, 0.2]}, r"P: view 2 has all weights zer"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, np.nan, 0]], "Q": [0.1]}, r"P: missing or non-finite value at row 1, column 2"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0]], "Q": [np.inf]}, r"Q: missing or non-finite value at position 1"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0, 0]], "Q": [0.1, 0.2]}, r"Q: expected 1 values \(one per view, rows"),
+        ({"prior_returns": [0.1] * 3, "P": [[1, 0]], "Q": [0.1]}, r"P: expected 3 columns \(one per asset\), got 2\."),
+    ],
+)
+def test_float64_arrays_get_the_same_messages(kwargs, message):
+    """Float64 arrays take the conversion-free checks; whatever they refuse gets the rule's own message."""
+    with pytest.raises(InputError, match=message):
+        black_litterman(COV3, **_as_float_arrays(kwargs))
+
+
+def test_float64_arrays_and_lists_give_the_same_posterior():
+    cov = random_cov(np.random.default_rng(3), 6)
+    kwargs = {"market_weights": [3.0, 1.0, 2.0, 0.0, 1.0, 5.0], "P": [[1, -1, 0, 0, 0, 0], [0, 0, 0.5, 0.5, -1, 0]],
+              "Q": [0.02, 0.01]}
+    arrays = _as_float_arrays(kwargs)
+    a = black_litterman(cov.tolist(), risk_aversion=2.5, **kwargs)
+    b = black_litterman(cov, risk_aversion=2.5, **arrays)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+    assert not np.shares_memory(b.P, arrays["P"]) and not np.shares_memory(b.Q, arrays["Q"])  # no alias of an input
+
 
 
 def test_bad_covariance_and_market_prices():

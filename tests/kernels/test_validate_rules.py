@@ -3,10 +3,17 @@ same first problem and the same message; the compiled pass against a NumPy state
 
 import numpy as np
 import pytest
+import scipy.linalg.lapack
 
 from kernels import InputError, inverse_volatility, portfolio_volatility, risk_parity
-from kernels._validate import CovarianceProblem, as_covariance, check_entries, covariance_error
-from kernels._validate import covariance_pass
+from kernels._validate import (
+    CovarianceProblem,
+    as_covariance,
+    check_entries,
+    covariance_error,
+    covariance_pass,
+)
+from kernels._validate import covariance as cov_rules
 from tests.conftest import random_cov
 from tests.naive import covariance_rules
 
@@ -132,3 +139,65 @@ def test_a_long_option_word_is_quoted_short():
         check_choice("x" * 5000, "method", ("sample", "ewma"))
     assert str(info.value) == "method: expected one of sample, ewma, got 'xxxxxxxxxxxxxxxxx...'."
     assert echo(1e300) == "1e+300" and echo("short") == "'short'"
+
+
+# ---------------------------------------------------------------- the PSD rule's two Cholesky tests
+# check_psd settles accepted matrices by a Cholesky factorisation, then one of C + PSD_SHIFT * scale * I
+# (singular PSD), before the eigenvalue rule. The oracle is the rule itself by NumPy's eigvalsh:
+# refused iff the smallest eigenvalue < -PSD_RTOL * max variance.
+
+
+def _eigen_rule_accepts(C):
+    return bool(np.linalg.eigvalsh(C)[0] >= -cov_rules.PSD_RTOL * np.abs(np.diag(C)).max())
+
+
+def _with_smallest_eigenvalue(rng, n, rank, smallest):
+    """A symmetric matrix of rank ``rank`` (+ a shift) whose smallest eigenvalue is ``smallest`` x max variance."""
+    x = rng.normal(size=(rank, n)) * rng.uniform(0.05, 0.4, n)
+    C = x.T @ x / rank
+    C = 0.5 * (C + C.T)
+    lam = np.linalg.eigvalsh(C)[0]
+    C = C + (smallest * np.diag(C).max() - lam) * np.eye(n)
+    return 0.5 * (C + C.T)
+
+
+def test_a_singular_psd_matrix_is_accepted_without_an_eigenvalue_decomposition(monkeypatch):
+    rng = np.random.default_rng(16)
+    calls = []
+    real = cov_rules.smallest_eigenvalue
+    monkeypatch.setattr(cov_rules, "smallest_eigenvalue", lambda C: calls.append(1) or real(C))
+    for n, rank in [(5, 2), (40, 20), (200, 60)]:
+        x = rng.normal(size=(rank, n)) * rng.uniform(0.05, 0.4, n)
+        C = np.cov(x, rowvar=False)  # fewer observations than assets: singular, PSD up to rounding
+        assert scipy.linalg.lapack.dpotrf(C, lower=1)[1] != 0  # plain Cholesky refuses it
+        assert _eigen_rule_accepts(C)
+        assert cov_rules.check_psd(C, "cov") is None
+        assert as_covariance(C).shape == (n, n)
+    assert calls == []
+
+
+@pytest.mark.parametrize("n", [3, 30, 300])
+def test_near_singular_verdicts_are_the_eigenvalue_rules(n):
+    """Smallest eigenvalues from 0 to -10 x the tolerance: Cholesky rejects them all (or finds the matrix
+    definite), the shifted one accepts those above -PSD_SHIFT, the eigenvalue rule settles the rest."""
+    rng = np.random.default_rng(n)
+    for relative in [1e-9, 0.0, -1e-14, -0.2, -0.49, -0.51, -0.9, -0.99, -1.01, -1.5, -3.0, -10.0]:
+        for rank in (1, max(1, n // 3), n):
+            C = _with_smallest_eigenvalue(rng, n, rank, relative * cov_rules.PSD_RTOL)
+            expected = _eigen_rule_accepts(C)
+            assert expected == (relative >= -0.99)  # the construction is where it says
+            if expected:
+                cov_rules.check_psd(C, "cov")
+            else:
+                with pytest.raises(InputError, match=r"^cov: not positive semi-definite \(smallest eigenvalue -"):
+                    cov_rules.check_psd(C, "cov")
+
+
+def test_a_refused_matrix_keeps_its_message():
+    C = np.array([[1.0, 0.9, 0.0], [0.9, 1.0, 0.9], [0.0, 0.9, 1.0]])  # correlations within +-1, not PSD
+    lam = np.linalg.eigvalsh(C)[0]
+    message = (f"correlations: not positive semi-definite (smallest eigenvalue {lam:.3g}); check the entries "
+               "or repair the covariance (nearest_correlation).")
+    with pytest.raises(InputError) as info:
+        as_covariance(C, "correlations")
+    assert str(info.value) == message
