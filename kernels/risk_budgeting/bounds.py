@@ -74,7 +74,8 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
 
     Unbounded: one barrier solve then normalisation. Bounded: first the unbounded solution to a budget
     error of ``_ROUGH_TOL`` (finished and kept if it lies inside the bounds), else Newton on the weights
-    and ``lam`` together from it (:func:`.joint._joint_newton`), and, should that fail, the safeguarded
+    and ``lam`` together from it, clipped to the box and swept (:func:`.joint._warm_sweeps`,
+    :func:`.joint._joint_newton`), and, should that fail, the safeguarded
     secant search on ``log(lam)`` for ``sum(x(lam)) = 1`` (:func:`_lam_search`).
     """
     n = b.shape[0]
@@ -102,14 +103,15 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
             _normalise(x, cx)
         if status == _UNBOUNDED or _inside(x, lo, hi, 0.0):
             return Solve(status, iters, err)
-    # bounds bind: first Newton on the weights and lam together, from the unbounded weights in the box
+    # bounds bind: first Newton on the weights and lam together, from the unbounded weights clipped to
+    # the box and moved by a few coordinate sweeps towards the right active set
     x_free = x.copy()
     cx_free = cx.copy()
     for i in range(n):
         x[i] = min(max(x[i], lo[i]), hi[i])
         if not x[i] > 0.0:
             x[i] = 0.5 * x_free[i]  # a lower bound of 0 (the barrier keeps weights positive)
-    iters += _warm_sweeps(C, b, lo, hi, x, _WARM_SWEEPS)
+    iters += _warm_sweeps(C, b, lo, hi, x, min(_WARM_SWEEPS, max_iter))
     joint = _joint_newton(C, b, lo, hi, x, cx, tol, max_iter)
     iters += joint.n_iter
     if joint.status == _OK or joint.status == _OK_ROUNDING:

@@ -15,9 +15,11 @@ bordered system::
     [ 1'                              0         ] [dlam] = [ 1 - sum(w)   ]
 
 with one Cholesky factorisation of the free block (two solves). A step is clipped to the box and
-halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. From a
-starting point near the solution (the unbounded risk budgeting weights clipped to the box) it takes
-five to ten steps. When a step cannot reduce the error (or ``1' dw/dlam <= 0``) it stops and says so;
+halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. It starts
+from the unbounded risk budgeting weights clipped to the box and moved by up to 20 coordinate sweeps
+with ``lam`` rescaled (:func:`_warm_sweeps`), which bring the active set near the right one: each
+Newton step may change it by a few assets only, so a start far from it costs steps (1,000 assets of the
+issue's data: 12 steps instead of 19; 2,000: 16 instead of 44). When a step cannot reduce the error (or ``1' dw/dlam <= 0``) it stops and says so;
 the caller then runs the one-dimensional search.
 """
 
