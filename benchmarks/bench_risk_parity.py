@@ -249,7 +249,7 @@ def test_plain_python_mode(benchmark, mode, call):
 # * cvxpy_clarabel_given_lam: Clarabel on the box-constrained barrier problem for the lam of our answer
 #   (exponential cones; the peer is spared the search for lam, so it solves one problem where we solve all).
 # riskparityportfolio's C++ solver has no bounds (its bounded solver needs jax): not a peer here.
-BOUNDED_SIZES = [100, 500, 1000]
+BOUNDED_SIZES = [100, 500, 1000, 2000]
 BOUNDED_SLOW = {"xlfolio_lam_search": 1000, "cvxpy_clarabel_given_lam": 500}
 
 

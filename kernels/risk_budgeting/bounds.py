@@ -14,7 +14,7 @@ import numpy as np
 
 from .._jit import jit
 from .descent import _solve_barrier
-from .joint import _joint_newton
+from .joint import _joint_newton, _warm_sweeps
 from .status import (
     _MAX_ITER,
     _NO_BOUNDED_SOLUTION,
@@ -28,6 +28,10 @@ from .status import (
 _MAX_OUTER = 200
 #: With bounds, the unbounded weights are first solved to this budget error only (a test and a start).
 _ROUGH_TOL = 1e-4
+#: With bounds, at most this many coordinate sweeps (with ``lam`` rescaled) bring the clipped unbounded
+#: weights near the right active set before the joint Newton iteration (1,000 assets: 19 -> 12 Newton
+#: steps, 2,000: 44 -> 16; a sweep costs about a sixth of a step).
+_WARM_SWEEPS = 20
 
 
 class KernelResult(NamedTuple):
@@ -70,17 +74,21 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
 
     Unbounded: one barrier solve then normalisation. Bounded: first the unbounded solution to a budget
     error of ``_ROUGH_TOL`` (finished and kept if it lies inside the bounds), else Newton on the weights
-    and ``lam`` together from it (:func:`.joint._joint_newton`), and, should that fail, the safeguarded
+    and ``lam`` together from it, clipped to the box and swept (:func:`.joint._warm_sweeps`,
+    :func:`.joint._joint_newton`), and, should that fail, the safeguarded
     secant search on ``log(lam)`` for ``sum(x(lam)) = 1`` (:func:`_lam_search`).
     """
     n = b.shape[0]
+    # a runtime False: a literal False would compile _solve_barrier and all it calls once more beside
+    # _lam_search's call (Numba specialises a compiled callee on literal arguments)
+    unboxed = n < 0
     inf_box = np.full(n, np.inf)
     zero_box = np.zeros(n)
     for i in range(n):
         x[i] = np.sqrt(b[i] / C[i, i])
     # with bounds, the unbounded weights serve first as a test (are they inside?) and a start: to 1e-4
     rough = max(tol, _ROUGH_TOL) if boxed else tol
-    free = _solve_barrier(C, b, zero_box, inf_box, False, x, cx, rough, max_iter)
+    free = _solve_barrier(C, b, zero_box, inf_box, unboxed, x, cx, rough, max_iter)
     status, iters, err = free.status, free.n_iter, free.error
     _normalise(x, cx)
     if not boxed or status == _UNBOUNDED:
@@ -89,19 +97,21 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
         if rough > tol:  # inside the box (with room to spare): solve again as without bounds (same answer)
             for i in range(n):
                 x[i] = np.sqrt(b[i] / C[i, i])
-            free = _solve_barrier(C, b, zero_box, inf_box, False, x, cx, tol, max_iter)
+            free = _solve_barrier(C, b, zero_box, inf_box, unboxed, x, cx, tol, max_iter)
             status, err = free.status, free.error
             iters += free.n_iter
             _normalise(x, cx)
         if status == _UNBOUNDED or _inside(x, lo, hi, 0.0):
             return Solve(status, iters, err)
-    # bounds bind: first Newton on the weights and lam together, from the unbounded weights in the box
+    # bounds bind: first Newton on the weights and lam together, from the unbounded weights clipped to
+    # the box and moved by a few coordinate sweeps towards the right active set
     x_free = x.copy()
     cx_free = cx.copy()
     for i in range(n):
         x[i] = min(max(x[i], lo[i]), hi[i])
         if not x[i] > 0.0:
             x[i] = 0.5 * x_free[i]  # a lower bound of 0 (the barrier keeps weights positive)
+    iters += _warm_sweeps(C, b, lo, hi, x, min(_WARM_SWEEPS, max_iter))
     joint = _joint_newton(C, b, lo, hi, x, cx, tol, max_iter)
     iters += joint.n_iter
     if joint.status == _OK or joint.status == _OK_ROUNDING:
@@ -143,6 +153,7 @@ def _lam_search(C, b, lo, hi, tol, max_iter, x, cx):
     """The safeguarded secant search on ``log(lam)`` for ``sum(x(lam)) = 1``, from the unbounded weights
     ``x`` (summing to 1, ``cx = C x``): a :class:`.status.Solve` (the fallback of :func:`._joint_newton`)."""
     n = b.shape[0]
+    boxed = n >= 0  # a runtime True (see _risk_budgeting: one compiled _solve_barrier for both calls)
     iters = 0
     status = _OK
     err = np.inf
@@ -170,7 +181,7 @@ def _lam_search(C, b, lo, hi, tol, max_iter, x, cx):
         for i in range(n):
             beta[i] = lam * b[i]
             x[i] = xs[i]
-        boxed_solve = _solve_barrier(C, beta, lo, hi, True, x, cx, tol, max_iter)
+        boxed_solve = _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter)
         status, err = boxed_solve.status, boxed_solve.error
         iters += boxed_solve.n_iter
         total = x.sum()

@@ -42,7 +42,9 @@ def _risk_parity_entry(C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, o
     """
     n = C.shape[0]
     if validate:
-        problem, i, j = check_entries(C, True)
+        # (``validate``, True here, not the literal: a literal argument would compile a second
+        # specialisation of check_entries beside the one the public function calls from Python)
+        problem, i, j = check_entries(C, validate)
         if problem == _FINE and check_pd and not _is_positive_definite(C):
             problem = _NOT_POSITIVE_DEFINITE
         if problem != _FINE:

@@ -15,9 +15,11 @@ bordered system::
     [ 1'                              0         ] [dlam] = [ 1 - sum(w)   ]
 
 with one Cholesky factorisation of the free block (two solves). A step is clipped to the box and
-halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. From a
-starting point near the solution (the unbounded risk budgeting weights clipped to the box) it takes
-five to ten steps. When a step cannot reduce the error (or ``1' dw/dlam <= 0``) it stops and says so;
+halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. It starts
+from the unbounded risk budgeting weights clipped to the box and moved by up to 20 coordinate sweeps
+with ``lam`` rescaled (:func:`_warm_sweeps`), which bring the active set near the right one: each
+Newton step may change it by a few assets only, so a start far from it costs steps (1,000 assets of the
+issue's data: 12 steps instead of 19; 2,000: 16 instead of 44). When a step cannot reduce the error (or ``1' dw/dlam <= 0``) it stops and says so;
 the caller then runs the one-dimensional search.
 """
 
@@ -149,40 +151,55 @@ def _joint_merit(beta, lo, hi, x, cx):
 
 
 @jit
-def _warm_sweeps(C, b, lo, hi, x, n_sweeps):
+def _warm_sweeps(C, b, lo, hi, x, max_sweeps):
     """Coordinate-descent sweeps on the box-constrained barrier problem with ``lam`` rescaled after each
     sweep so that the free weights fill ``1 - sum(bound weights)`` (they scale like ``sqrt(lam)``): a start
-    for :func:`_joint_newton` whose active set is nearly right. ``x`` in the box on entry and on exit."""
+    for :func:`_joint_newton` whose active set is nearly right (Newton then needs far fewer steps, each
+    of which may change the active set by a few assets only). Stops when two sweeps in a row leave the
+    set of weights at a bound unchanged, or after ``max_sweeps``; returns the sweeps taken. ``x`` in the
+    box on entry and on exit. A sweep costs one pass over the lower triangle of ``C``."""
     n = x.shape[0]
     u = np.empty(n)
     u_next = np.empty(n)
     lower_dot = np.empty(n)
     beta = np.empty(n)
     cx = np.empty(n)
+    at_bound = np.zeros(n, dtype=np.bool_)
     _exact_products(C, x, cx)
     num = 0.0
     for i in range(n):
         num += x[i] * cx[i]
+        at_bound[i] = not (lo[i] < x[i] < hi[i])
     lam = num  # the unbounded solution's lam (b sums to 1)
-    for _ in range(n_sweeps):
+    quiet = 0
+    sweeps = 0
+    while sweeps < max_sweeps and quiet < 2:
         for i in range(n):
             beta[i] = lam * b[i]
         _upper_products(C, x, u)
         _sweep(C, beta, lo, hi, x, u, lower_dot, u_next)
+        sweeps += 1
         free_sum = 0.0
         bound_sum = 0.0
+        changed = 0
         for i in range(n):
-            if lo[i] < x[i] < hi[i]:
-                free_sum += x[i]
-            else:
+            bound = not (lo[i] < x[i] < hi[i])
+            if bound != at_bound[i]:
+                changed += 1
+                at_bound[i] = bound
+            if bound:
                 bound_sum += x[i]
+            else:
+                free_sum += x[i]
         if not (free_sum > 0.0 and bound_sum < 1.0):
             break
+        quiet = quiet + 1 if changed == 0 else 0
         s = (1.0 - bound_sum) / free_sum
         lam *= s * s
         for i in range(n):
             if lo[i] < x[i] < hi[i]:
                 x[i] = min(max(x[i] * s, lo[i]), hi[i])
+    return sweeps
 
 
 @jit
