@@ -55,9 +55,15 @@ class _BoxKKT:
     budget gives ``nu``. The cheaper form is taken (:func:`~.box_active_set._prefer_free_set`).
     """
 
-    def __init__(self, Q, L, mu):
+    def __init__(self, Q, L, mu, shift=0.0, scale=1.0):
         n = Q.shape[0]
         self.Q, self.L, self.mu = Q, L, mu
+        # the matrix is scale Q + shift I; with L None only the null-space form is used (no factor of it)
+        self.shift, self.scale = float(shift), float(scale)
+        self.n_cols = 0
+        self.column = np.full(n, -1, dtype=np.int64)
+        if L is None:
+            return
         trsv = scipy.linalg.blas.dtrsv
         self.z = trsv(L, np.ones(n), lower=1)
         self.z1 = trsv(L, mu, lower=1)
@@ -67,8 +73,6 @@ class _BoxKKT:
         self.G = np.empty((0, 0))
         self.Yz = np.empty(n)
         self.Yz1 = np.empty(n)
-        self.column = np.full(n, -1, dtype=np.int64)
-        self.n_cols = 0
 
     def _add_columns(self, new):
         k, used = new.size, self.n_cols
@@ -103,7 +107,7 @@ class _BoxKKT:
             return None
         vB = np.where(state[B] < 0, lower[B], upper[B])
         new = B[self.column[B] < 0]
-        if not free_form and not _prefer_free_set(n, nb, new.size):
+        if self.L is not None and not free_form and not _prefer_free_set(n, nb, new.size):
             if new.size:
                 self._add_columns(new)
             pos = self.column[B]
@@ -126,11 +130,16 @@ class _BoxKKT:
             X = scipy.linalg.blas.dtrsm(1.0, self.L, X, lower=1, trans_a=1)
             return X[:, 0], X[:, 1], nu0, nu1, B, sol[:nb, 0], sol[:nb, 1]
         QFB = Q[np.ix_(F, B)]
+        QFF = Q[np.ix_(F, F)]
+        if self.scale != 1.0:
+            QFB *= self.scale
+            QFF *= self.scale
+        QFF[np.diag_indices(nf)] += self.shift
         rhs = np.empty((nf, 3), order="F")
         rhs[:, 0] = -(QFB @ vB)
         rhs[:, 1] = 1.0
         rhs[:, 2] = mu[F]
-        _, X, info = scipy.linalg.lapack.dposv(Q[np.ix_(F, F)], rhs, lower=1)
+        _, X, info = scipy.linalg.lapack.dposv(QFF, rhs, lower=1)
         sc = float(X[:, 1].sum())
         if info != 0 or not sc > 0.0:
             return None
@@ -141,7 +150,7 @@ class _BoxKKT:
         w0[B] = vB
         w1[F] = X[:, 2] + nu1 * X[:, 1]
         QBF = QFB.T
-        m0 = QBF @ w0[F] + Q[np.ix_(B, B)] @ vB - nu0
+        m0 = QBF @ w0[F] + self.scale * (Q[np.ix_(B, B)] @ vB) + self.shift * vB - nu0
         m1 = QBF @ w1[F] - mu[B] - nu1
         return w0, w1, nu0, nu1, B, m0, m1
 
@@ -244,15 +253,16 @@ def _finish(kkt, sol, lam, state, lower, upper):
     return w, nu0 + lam * nu1
 
 
-def _certified(Q, mu, lam, w, nu, state, lower, upper):
-    """The KKT conditions of the box QP at ``lam`` checked on ``Q`` at ``w`` (:data:`KKT_RTOL`)."""
+def _certified(kkt, lam, w, nu, state, lower, upper):
+    """The KKT conditions of the box QP at ``lam`` checked on ``kkt``'s matrix at ``w`` (:data:`KKT_RTOL`)."""
     if not np.all(np.isfinite(w)) or abs(float(w.sum()) - 1.0) > 1e-12 * max(1.0, float(np.abs(w).sum())):
         return False
     if np.any(w < lower) or np.any(w > upper):
         return False
-    g = Q @ w - lam * mu - nu
-    scale = (float(np.max(np.diag(Q))) * max(1.0, float(np.max(np.abs(w)))) + abs(lam) * float(np.max(np.abs(mu)))
-             + abs(nu))
+    mu = kkt.mu
+    g = kkt.scale * (kkt.Q @ w) + kkt.shift * w - lam * mu - nu
+    top = kkt.scale * float(np.max(np.diag(kkt.Q))) + kkt.shift
+    scale = top * max(1.0, float(np.max(np.abs(w)))) + abs(lam) * float(np.max(np.abs(mu))) + abs(nu)
     free = state == 0
     if free.any() and float(np.max(np.abs(g[free]))) > KKT_RTOL * scale:
         return False
@@ -265,13 +275,13 @@ def _certified_at(kkt, sol, lam, state, lower, upper):
     """``(w, nu)`` at ``lam`` on ``sol``'s active set if certified (after a polish through the free
     block when the first check fails), else ``None``."""
     w, nu = _finish(kkt, sol, lam, state, lower, upper)
-    if _certified(kkt.Q, kkt.mu, lam, w, nu, state, lower, upper):
+    if _certified(kkt, lam, w, nu, state, lower, upper):
         return w, nu
     polished = kkt.solve(state, lower, upper, free_form=True)
     if polished is None:
         return None
     w, nu = _finish(kkt, polished, lam, state, lower, upper)
-    if _certified(kkt.Q, kkt.mu, lam, w, nu, state, lower, upper):
+    if _certified(kkt, lam, w, nu, state, lower, upper):
         return w, nu
     return None
 

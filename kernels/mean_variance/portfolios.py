@@ -34,6 +34,7 @@ from .constraints import (
     _stacked,
     group_constraints,
 )
+from .box_l2_risk import _l2_risk_point
 from .box_path import _path_point, _utility_box
 from .path import TARGET_RTOL, _max_sharpe_on_path, _point_at_volatility, _points_at_returns, _solve_path
 from .regularised import _max_return_l2_at_volatility, _regularised, _utility_point
@@ -403,10 +404,10 @@ def efficient_portfolio(
                                  lower, upper, constraints, groups, group_lower, group_upper)
     mu = as_vector(expected_returns, "expected_returns")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
+    method = CRITICAL_LINE  # box bounds only: the certified box active set first (NOT_CERTIFIED_FALLBACK if not)
     if risk_aversion is not None:
         delta = as_scalar(risk_aversion, "risk_aversion", low=0.0, low_inclusive=False)
         reg = _regularised(prob, 2.0 * g / delta)
-        method = CRITICAL_LINE
         if _box_only(reg):
             w = _utility_box(reg.cov, mu, 1.0 / delta, reg.lower, reg.upper, chol=reg.chol)
             if w is not None:
@@ -419,7 +420,6 @@ def efficient_portfolio(
         kind, goal = ("return", target_return) if target_return is not None else ("variance", target_risk)
         goal = as_scalar(goal, "target_return" if kind == "return" else "target_risk", low=None if kind == "return" else 0.0)
         reg = _regularised(prob, g)
-        method = CRITICAL_LINE
         if _box_only(reg):
             found = _path_point(reg.cov, mu, reg.lower, reg.upper, kind, goal if kind == "return" else goal * goal,
                                 chol=reg.chol)
@@ -439,8 +439,13 @@ def efficient_portfolio(
         return _result(W[0], mu, prob.cov, float(lams[0]), method=method)
     cap = as_scalar(target_risk, "target_risk", low=0.0)
     if g > 0.0:
+        if prob.rows is None:
+            found = _l2_risk_point(prob.cov, mu, prob.lower, prob.upper, g, cap)
+            if found is not None:
+                return _result(found[0], mu, prob.cov, found[1], method=BOX_ACTIVE_SET)
+            method = NOT_CERTIFIED_FALLBACK
         w, nu = _max_return_l2_at_volatility(mu, prob, cap, g, "efficient_portfolio")
-        return _result(w, mu, prob.cov, 1.0 / (2.0 * nu) if nu > 0.0 else np.inf)
+        return _result(w, mu, prob.cov, 1.0 / (2.0 * nu) if nu > 0.0 else np.inf, method=method)
     path = _solve_path(mu, prob, "efficient_portfolio")
     point = _point_at_volatility(path, prob.cov, cap)
     if point is None:
