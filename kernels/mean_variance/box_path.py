@@ -37,6 +37,8 @@ from .box_active_set import KKT_RTOL, _certified_factor, _prefer_free_set, _unit
 
 #: Relative tolerance on the target met by a certified point (return, variance, Sharpe condition).
 TARGET_RTOL = 1e-9
+#: A return target beyond an end of the path by less than this (relative) is met by the end (as the path does).
+END_RTOL = 1e-10
 #: Most segments visited by :func:`_path_point` before it gives up (the caller walks the path).
 MAX_SEGMENTS = 60
 #: Most primal-dual active-set iterations per box QP.
@@ -157,16 +159,71 @@ class _BoxKKT:
 
 def _solve_at(kkt: _BoxKKT, lam, lower, upper, state, max_iter=MAX_ITER):
     """The primal-dual active set at ``lam`` from ``state`` (updated in place): the final
-    :meth:`_BoxKKT.solve` tuple, or ``None`` (singular system, or no convergence)."""
+    :meth:`_BoxKKT.solve` tuple, or ``None`` (no convergence).
+
+    The full update can leave no free asset (every weight at a bound, the budget missed) or a singular
+    system; the last solvable set is then taken back and changed by one asset only (:func:`_one_change`).
+    A set with every asset at a bound that meets the budget is checked as a vertex (:func:`_vertex`).
+    """
+    last = None  # (state, solution) of the last set that could be solved
     for _ in range(max_iter):
         sol = kkt.solve(state, lower, upper)
         if sol is None:
-            return None
+            vertex = _vertex(kkt, lam, state, lower, upper)
+            if vertex is not None:
+                return vertex
+            if last is None:
+                return None
+            state[:] = last[0]
+            if not _one_change(state, last[1], lam, lower, upper):
+                return None
+            continue
         w0, w1, _, _, B, m0, m1 = sol
-        w = w0 + lam * w1
-        if not _update_state(state, B, m0 + lam * m1, w, lower, upper):
+        before = state.copy()
+        if not _update_state(state, B, m0 + lam * m1, w0 + lam * w1, lower, upper):
             return sol
+        last = (before, sol)
     return None
+
+
+def _one_change(state, sol, lam, lower, upper):
+    """The most violated bound of a free asset fixed, else the most wrong-signed bound released; False if none."""
+    w0, w1, _, _, B, m0, m1 = sol
+    w = w0 + lam * w1
+    free = np.flatnonzero(state == 0)
+    viol = np.maximum(lower[free] - w[free], w[free] - upper[free])
+    if viol.size and float(viol.max()) > 0.0:
+        i = int(free[int(np.argmax(viol))])
+        state[i] = -1 if w[i] < lower[i] else 1
+        return True
+    m = m0 + lam * m1
+    wrong = np.where(lower[B] == upper[B], 0.0, np.where(state[B] < 0, -m, m))
+    if wrong.size and float(wrong.max()) > 0.0:
+        state[B[int(np.argmax(wrong))]] = 0
+        return True
+    return False
+
+
+def _vertex(kkt, lam, state, lower, upper):
+    """A solution tuple when every asset is at a bound, the budget holds and some budget multiplier ``nu``
+    gives every bound multiplier its sign at ``lam``; else ``None``."""
+    if np.any(state == 0):
+        return None
+    w = np.where(state < 0, lower, upper)
+    if abs(float(w.sum()) - 1.0) > 1e-12:
+        return None
+    g = kkt.scale * (kkt.Q @ w) + kkt.shift * w - lam * kkt.mu
+    movable = lower < upper
+    at_lower, at_upper = g[(state < 0) & movable], g[(state > 0) & movable]
+    hi = float(at_lower.min()) if at_lower.size else np.inf
+    lo = float(at_upper.max()) if at_upper.size else -np.inf
+    if lo > hi:
+        return None
+    nu = 0.5 * (lo + hi) if np.isfinite(lo) and np.isfinite(hi) else (lo if np.isfinite(lo) else
+                                                                        (hi if np.isfinite(hi) else 0.0))
+    B = np.arange(w.size)
+    # the multipliers' slope at this nu (held fixed): the interval found is a part of the vertex's
+    return w, np.zeros(w.size), nu, 0.0, B, g + lam * kkt.mu - nu, -kkt.mu
 
 
 def _interval(sol, state, lower, upper):
@@ -343,9 +400,9 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
             hi_br = min(hi_br, a)
         else:
             if not np.isfinite(b):
-                # k > 0 up to the top of the path: a volatility cap above the top's (the top itself when
-                # it is one point, w1 = 0), else out of reach (the exact path decides)
-                if kind == "variance" and not np.any(sol[1]):
+                # k > 0 up to the top of the path: a volatility cap above the top's, or a return at the
+                # top's to rounding: the top itself when it is one point (w1 = 0), else the exact path decides
+                if kind != "sharpe" and not np.any(sol[1]):
                     return _checked(kkt, sol, a, state, lower, upper, kind, value, end=True)
                 return None
             lo_br = max(lo_br, b)
@@ -387,7 +444,7 @@ def _checked(kkt, sol, lam, state, lower, upper, kind, value, end=False):
     target, mu = value
     ret = float(mu @ w)
     if kind == "return":
-        ok = ret >= target - TARGET_RTOL * max(1.0, abs(target)) if end else \
+        ok = ret >= target - END_RTOL * max(1.0, abs(target)) if end else \
             abs(ret - target) <= TARGET_RTOL * max(1.0, abs(target))
     elif kind == "variance":
         V = float(w @ kkt.Q @ w)
