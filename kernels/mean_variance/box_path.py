@@ -384,6 +384,13 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
         sol = _solve_at(kkt, lam, lower, upper, state)
         if sol is None:
             return None
+        if kind != "sharpe" and not np.any(state == 0):
+            # a vertex (w1 = 0, k constant): the answer only if it is the top of the path and meets the target
+            start = _top_start(kkt, sol[0], state, lower, upper)
+            if start is None or _k(_k_coefficients(sol, kind, value), lam) < 0.0:
+                return None
+            found = _checked(kkt, sol, lam, state, lower, upper, kind, value, end=True)
+            return None if found is None else (found[0], min(start, lam))
         a, b = _interval(sol, state, lower, upper)
         if a > b * (1.0 + 1e-12) + 1e-300:
             return None
@@ -408,6 +415,30 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
             lo_br = max(lo_br, b)
         lam = _next_lam(coef, lo_br, hi_br)
     return None
+
+
+def _top_start(kkt, w, state, lower, upper):
+    """The least ``lam`` from which the vertex ``w`` is optimal for every larger ``lam`` (the top of the
+    path: ``mu`` at least as high on every asset at its upper bound as on any at its lower), else None.
+
+    Optimal at ``lam`` when some ``nu`` has ``(Qw - lam mu)_i <= nu <= (Qw - lam mu)_j`` for every ``i`` at
+    its upper bound and ``j`` at its lower: ``lam (mu_i - mu_j) >= (Qw)_i - (Qw)_j`` for each pair.
+    """
+    movable = lower < upper
+    up, down = (state > 0) & movable, (state < 0) & movable
+    if not up.any() or not down.any():
+        return 0.0
+    mu = kkt.mu
+    if float(mu[up].min()) < float(mu[down].max()):
+        return None
+    g = kkt.scale * (kkt.Q @ w) + kkt.shift * w
+    dmu = mu[up][:, None] - mu[down][None, :]
+    dg = g[up][:, None] - g[down][None, :]
+    if np.any((dmu == 0.0) & (dg > 0.0)):
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        need = np.where(dmu > 0.0, dg / dmu, -np.inf)
+    return max(0.0, float(need.max()))
 
 
 def _next_lam(coef, lo_br, hi_br):

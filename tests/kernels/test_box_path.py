@@ -21,6 +21,7 @@ from tests.tolerances import (
     ATOL_ORACLE_WEIGHTS_FLAT,
     RTOL_CLOSED_FORM,
     RTOL_KKT,
+    RTOL_LAMBDA,
     RTOL_ORACLE,
     RTOL_QP,
 )
@@ -147,6 +148,13 @@ def test_ends_of_the_path():
     # a volatility above the top's: the top of the path (the highest return)
     top = efficient_portfolio(p.mu, p.cov, target_risk=v_hi * 2.0, **_box(p))
     assert top.expected_return == pytest.approx(r_hi, rel=1e-12)
+    # long-only with no caps the top is one asset (a vertex): its risk tolerance is where it starts
+    q = random_problem(5, 15)._replace(lower=np.zeros(15), upper=np.ones(15))
+    fast = efficient_portfolio(q.mu, q.cov, target_risk=1.0, **_box(q))
+    exact = efficient_portfolio(q.mu, q.cov, target_risk=1.0, **_exact(q))
+    assert fast.method == BOX_ACTIVE_SET and fast.weights.max() == 1.0
+    np.testing.assert_allclose(fast.weights, exact.weights, atol=ATOL_EXACT)
+    assert fast.risk_tolerance == pytest.approx(exact.risk_tolerance, rel=RTOL_LAMBDA)
     # out of reach: the exact path's messages
     with pytest.raises(InfeasibleError, match="target_return: .* is above the highest attainable return"):
         efficient_portfolio(p.mu, p.cov, target_return=r_hi + 0.01, **_box(p))
