@@ -65,7 +65,7 @@ def _root_on_set(C, mu, state, lower, upper, gamma, variance):
     i = int(above[0])
     if excess[i] == 0.0:
         return float(LAM_GRID[i])
-    f = lambda t: float(var(np.exp(t))[0]) - variance  # noqa: E731
+    f = lambda t: float(var(np.exp(t))[0]) - variance
     t = scipy.optimize.brentq(f, np.log(LAM_GRID[i - 1]), np.log(LAM_GRID[i]), xtol=1e-15, rtol=1e-15, maxiter=200)
     return float(np.exp(t))
 

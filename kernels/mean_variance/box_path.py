@@ -33,7 +33,13 @@ from __future__ import annotations
 import numpy as np
 import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
-from .box_active_set import KKT_RTOL, _certified_factor, _prefer_free_set, _unit_solves, _update_state
+from .box_active_set import (
+    KKT_RTOL,
+    _certified_factor,
+    _prefer_free_set,
+    _unit_solves,
+    _update_state,
+)
 
 #: Relative tolerance on the target met by a certified point (return, variance, Sharpe condition).
 TARGET_RTOL = 1e-9

@@ -1,8 +1,8 @@
 """The optimal portfolios: minimum variance, maximum Sharpe ratio, a target return or volatility.
 
-Each is a point of the exact efficient path (:mod:`.path`); the box-bounds-only cases take the
-certified fast paths of :mod:`.box_active_set` first and fall back to the path when those cannot
-certify their answer.
+Each is a point of the exact efficient path (:mod:`.path`); under box bounds only the certified box
+active set answers first (:mod:`.box_active_set`, :mod:`.box_path`, :mod:`.box_l2_risk`), the path when
+it cannot certify its answer (``method`` says which).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from ..risk_free.sleeve import (
     split_cash,
 )
 from .box_active_set import _max_sharpe_box, _min_variance_box
+from .box_l2_risk import _l2_risk_point
+from .box_path import _path_point, _utility_box
 from .constraints import (
     LinearConstraints,
     _as_constraints,
@@ -34,10 +36,19 @@ from .constraints import (
     _stacked,
     group_constraints,
 )
-from .box_l2_risk import _l2_risk_point
-from .box_path import _path_point, _utility_box
-from .path import TARGET_RTOL, _max_sharpe_on_path, _point_at_volatility, _points_at_returns, _solve_path
-from .regularised import _max_return_l2_at_volatility, _regularised, _utility_point
+from .path import (
+    TARGET_RTOL,
+    _max_sharpe_on_path,
+    _point_at_volatility,
+    _points_at_returns,
+    _solve_path,
+)
+from .regularised import (
+    _box_only,
+    _max_return_l2_at_volatility,
+    _regularised,
+    _utility_point,
+)
 
 
 class PortfolioResult(NamedTuple):
@@ -347,9 +358,7 @@ def efficient_portfolio(
       (PyPortfolioOpt's ``max_quadratic_utility``; the point of the critical line at risk tolerance
       ``1 / delta``, so ``black_litterman(...).risk_aversion`` plugs in directly).
 
-    Exact (critical-line points) except ``target_risk`` with ``gamma > 0``, which is not a point of
-    one critical line: a root search on the volatility limit's multiplier, each step exact, to a
-    relative ``1e-10`` in volatility (:mod:`.regularised`).
+    Exact except ``target_risk`` with ``gamma > 0`` (a root search, to a relative 1e-10 in volatility).
 
     Parameters
     ----------
@@ -455,11 +464,6 @@ def efficient_portfolio(
             f"choose a volatility from {vols[0]:.6g} to {vols[-1]:.6g}."
         )
     return _result(point[0], mu, prob.cov, point[1], method=method)
-
-
-def _box_only(reg) -> bool:
-    """Box bounds and the budget only, ``cov`` positive definite (validation found its factor)."""
-    return reg.rows is None and reg.chol is not None
 
 
 def _efficient_sleeve(split, expected_returns, cov, target_return, target_risk, risk_aversion, gamma,

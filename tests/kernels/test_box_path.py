@@ -10,10 +10,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kernels import InfeasibleError, efficient_frontier, efficient_portfolio, max_sharpe, min_variance
+from kernels import (
+    InfeasibleError,
+    efficient_frontier,
+    efficient_portfolio,
+    max_sharpe,
+    min_variance,
+)
 from kernels.mean_variance.box_l2_risk import _l2_only
 from kernels.mean_variance.portfolios import BOX_ACTIVE_SET, CRITICAL_LINE
-from tests.naive import cvxpy_max_sharpe, cvxpy_min_variance, cvxpy_options, random_problem, scale_problem
+from tests.naive import (
+    cvxpy_max_sharpe,
+    cvxpy_min_variance,
+    cvxpy_options,
+    random_problem,
+    scale_problem,
+)
 from tests.tolerances import (
     ATOL_EXACT,
     ATOL_FEASIBLE,
@@ -120,7 +132,7 @@ def test_target_risk_with_l2_equals_the_exact_root_search(seed, gamma):
     assert fast.method == BOX_ACTIVE_SET and exact.method == CRITICAL_LINE
     # both meet the volatility to 1e-10; the weights of a flat optimum agree to what that moves them
     np.testing.assert_allclose(fast.weights, exact.weights, atol=1e-8)
-    u = lambda w: p.mu @ w - gamma * w @ w  # noqa: E731
+    u = lambda w: p.mu @ w - gamma * w @ w
     assert u(fast.weights) >= u(exact.weights) - 1e-12
     assert fast.volatility <= ts * (1.0 + 1e-9)
 

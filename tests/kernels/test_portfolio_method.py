@@ -6,7 +6,11 @@ import numpy as np
 
 import kernels
 from kernels.mean_variance import box_active_set
-from kernels.mean_variance.portfolios import BOX_ACTIVE_SET, CRITICAL_LINE, NOT_CERTIFIED_FALLBACK
+from kernels.mean_variance.portfolios import (
+    BOX_ACTIVE_SET,
+    CRITICAL_LINE,
+    NOT_CERTIFIED_FALLBACK,
+)
 
 
 def _cov(n, condition, seed=0):
