@@ -12,6 +12,7 @@ script does; both include their input checks.
 * ``l2_max_sharpe``: ``max_sharpe(mu, cov, 0.02, gamma=0.1)`` vs ``max_sharpe(0.02)`` with ``L2_reg``;
 * ``l2_target_return``: ``efficient_portfolio(target_return=r, gamma=0.1)`` vs ``efficient_return(r)``;
 * ``l2_target_risk``: ``efficient_portfolio(target_risk=s, gamma=0.1)`` vs ``efficient_risk(s)``;
+* ``target_return`` / ``target_risk``: the same without L2;
 * ``utility``: ``efficient_portfolio(risk_aversion=2)`` vs ``max_quadratic_utility(2)``;
 * ``cash_max_sharpe``: the cash row as the risk-free sleeve (``risk_free_asset=0``) vs PyPortfolioOpt's
   ``max_sharpe`` on the risky assets with the cash yield as ``risk_free_rate`` (its way of doing it);
@@ -81,6 +82,14 @@ CASES = {
         lambda mu, cov, r, s: efficient_portfolio(mu, cov, target_risk=s, gamma=GAMMA),
         lambda mu, cov, r, s: _ef(mu, cov, GAMMA).efficient_risk(s),
     ),
+    "target_return": (
+        lambda mu, cov, r, s: efficient_portfolio(mu, cov, target_return=r),
+        lambda mu, cov, r, s: _ef(mu, cov).efficient_return(r),
+    ),
+    "target_risk": (
+        lambda mu, cov, r, s: efficient_portfolio(mu, cov, target_risk=s),
+        lambda mu, cov, r, s: _ef(mu, cov).efficient_risk(s),
+    ),
     "utility": (
         lambda mu, cov, r, s: efficient_portfolio(mu, cov, risk_aversion=2.0),
         lambda mu, cov, r, s: _ef(mu, cov).max_quadratic_utility(2.0),
@@ -110,6 +119,11 @@ def test_options(benchmark, case, impl, n):
         pytest.importorskip("pypfopt")
     mu, cov, r, s = _problem(n)
     f = CASES[case][0 if impl == "xlfolio" else 1]
-    f(mu, cov, r, s)  # compile / warm up outside the timing
+    try:
+        f(mu, cov, r, s)  # compile / warm up outside the timing
+    except Exception as err:  # the peer's solver can stop short (Clarabel's user_limit on max_sharpe at 500)
+        if impl == "xlfolio":
+            raise
+        pytest.skip(f"PyPortfolioOpt failed on this problem: {err!r:.150}")
     benchmark.group = f"options-{case}-{n}"
     benchmark(f, mu, cov, r, s)

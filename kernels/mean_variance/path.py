@@ -134,3 +134,34 @@ def _point_at_volatility(path: _Path, cov: NDArray[np.float64], cap: float):
     t = min(max(t, 0.0), 1.0)
     w, lam = _on_segment(path, np.array([i]), np.array([t]))
     return w[0], float(lam[0])
+
+
+def _max_sharpe_on_path(path, cov, rf):
+    """Weights and lambda of the highest Sharpe ratio on the path: at a turning point, or inside a
+    segment where its stationary point in ``t`` (a linear equation) lies in (0, 1)."""
+    r, V, W = path.returns, path.variances, path.weights
+    best_s, best_w, best_lam = -np.inf, W[-1], float(path.lambdas[-1])
+    CW = W @ cov
+    for i in range(W.shape[0]):
+        s = (r[i] - rf) / np.sqrt(V[i]) if V[i] > 0 else (np.inf if r[i] > rf else -np.inf)
+        if s > best_s:
+            best_s, best_w, best_lam = s, W[i], float(path.lambdas[i])
+    for i in range(W.shape[0] - 1):
+        dw = W[i + 1] - W[i]
+        dr = r[i + 1] - r[i]
+        c = float(CW[i] @ dw)
+        D = float(dw @ cov @ dw)
+        num = dr * c - (r[i] - rf) * D
+        if num == 0.0:
+            continue
+        t = -(dr * V[i] - (r[i] - rf) * c) / num
+        if not 0.0 < t < 1.0:
+            continue
+        v = V[i] + 2.0 * t * c + t * t * D
+        ret = r[i] + t * dr
+        if v > 0 and ret > rf and (ret - rf) / np.sqrt(v) > best_s:
+            l0, l1 = path.lambdas[i], path.lambdas[i + 1]
+            best_s = (ret - rf) / np.sqrt(v)
+            best_w = W[i] + t * dw
+            best_lam = float(l0 + t * (l1 - l0)) if np.isfinite(l1) else np.inf
+    return np.array(best_w, dtype=np.float64), best_lam

@@ -1,8 +1,8 @@
 """The optimal portfolios: minimum variance, maximum Sharpe ratio, a target return or volatility.
 
-Each is a point of the exact efficient path (:mod:`.path`); the box-bounds-only cases take the
-certified fast paths of :mod:`.box_active_set` first and fall back to the path when those cannot
-certify their answer.
+Each is a point of the exact efficient path (:mod:`.path`); under box bounds only the certified box
+active set answers first (:mod:`.box_active_set`, :mod:`.box_path`, :mod:`.box_l2_risk`), the path when
+it cannot certify its answer (``method`` says which).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from ..risk_free.sleeve import (
     split_cash,
 )
 from .box_active_set import _max_sharpe_box, _min_variance_box
+from .box_l2_risk import _l2_risk_point
+from .box_path import _path_point, _utility_box
 from .constraints import (
     LinearConstraints,
     _as_constraints,
@@ -34,8 +36,19 @@ from .constraints import (
     _stacked,
     group_constraints,
 )
-from .path import TARGET_RTOL, _point_at_volatility, _points_at_returns, _solve_path
-from .regularised import _max_return_l2_at_volatility, _regularised, _utility_point
+from .path import (
+    TARGET_RTOL,
+    _max_sharpe_on_path,
+    _point_at_volatility,
+    _points_at_returns,
+    _solve_path,
+)
+from .regularised import (
+    _box_only,
+    _max_return_l2_at_volatility,
+    _regularised,
+    _utility_point,
+)
 
 
 class PortfolioResult(NamedTuple):
@@ -297,13 +310,15 @@ def max_sharpe(
     rf = 0.0 if risk_free is None else as_scalar(risk_free, "risk_free")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
     reg = _regularised(prob, g)
-    if reg.rows is None and reg.chol is not None and np.all(reg.lower == 0.0) and np.all(reg.upper >= 1.0) and np.any(mu > rf):
-        fast = _max_sharpe_box(reg.cov, mu, rf, chol=reg.chol)  # long-only, no caps: certified, or None to fall back
+    method = CRITICAL_LINE
+    if _box_only(reg) and np.any(mu > rf):
+        if np.all(reg.lower == 0.0) and np.all(reg.upper >= 1.0):
+            fast = _max_sharpe_box(reg.cov, mu, rf, chol=reg.chol)  # long-only, no caps: certified, or None
+        else:
+            fast = _path_point(reg.cov, mu, reg.lower, reg.upper, "sharpe", rf, chol=reg.chol)  # caps
         if fast is not None:
             return _result(fast[0], mu, prob.cov, fast[1], rf, method=BOX_ACTIVE_SET)
         method = NOT_CERTIFIED_FALLBACK
-    else:
-        method = CRITICAL_LINE
     path = _solve_path(mu, reg, "max_sharpe", stop_rf=rf)  # stops past the tangency portfolio
     if path.returns[-1] <= rf:
         raise InfeasibleError(
@@ -312,37 +327,6 @@ def max_sharpe(
         )
     w, lam = _max_sharpe_on_path(path, reg.cov, rf)
     return _result(w, mu, prob.cov, lam, rf, method=method)
-
-
-def _max_sharpe_on_path(path, cov, rf):
-    """Weights and lambda of the highest Sharpe ratio on the path: at a turning point, or inside a
-    segment where its stationary point in ``t`` (a linear equation) lies in (0, 1)."""
-    r, V, W = path.returns, path.variances, path.weights
-    best_s, best_w, best_lam = -np.inf, W[-1], float(path.lambdas[-1])
-    CW = W @ cov
-    for i in range(W.shape[0]):
-        s = (r[i] - rf) / np.sqrt(V[i]) if V[i] > 0 else (np.inf if r[i] > rf else -np.inf)
-        if s > best_s:
-            best_s, best_w, best_lam = s, W[i], float(path.lambdas[i])
-    for i in range(W.shape[0] - 1):
-        dw = W[i + 1] - W[i]
-        dr = r[i + 1] - r[i]
-        c = float(CW[i] @ dw)
-        D = float(dw @ cov @ dw)
-        num = dr * c - (r[i] - rf) * D
-        if num == 0.0:
-            continue
-        t = -(dr * V[i] - (r[i] - rf) * c) / num
-        if not 0.0 < t < 1.0:
-            continue
-        v = V[i] + 2.0 * t * c + t * t * D
-        ret = r[i] + t * dr
-        if v > 0 and ret > rf and (ret - rf) / np.sqrt(v) > best_s:
-            l0, l1 = path.lambdas[i], path.lambdas[i + 1]
-            best_s = (ret - rf) / np.sqrt(v)
-            best_w = W[i] + t * dw
-            best_lam = float(l0 + t * (l1 - l0)) if np.isfinite(l1) else np.inf
-    return np.array(best_w, dtype=np.float64), best_lam
 
 
 def efficient_portfolio(
@@ -374,9 +358,7 @@ def efficient_portfolio(
       (PyPortfolioOpt's ``max_quadratic_utility``; the point of the critical line at risk tolerance
       ``1 / delta``, so ``black_litterman(...).risk_aversion`` plugs in directly).
 
-    Exact (critical-line points) except ``target_risk`` with ``gamma > 0``, which is not a point of
-    one critical line: a root search on the volatility limit's multiplier, each step exact, to a
-    relative ``1e-10`` in volatility (:mod:`.regularised`).
+    Exact except ``target_risk`` with ``gamma > 0`` (a root search, to a relative 1e-10 in volatility).
 
     Parameters
     ----------
@@ -431,10 +413,28 @@ def efficient_portfolio(
                                  lower, upper, constraints, groups, group_lower, group_upper)
     mu = as_vector(expected_returns, "expected_returns")
     prob = _problem(cov, mu.size, lower, upper, constraints, groups, group_lower, group_upper)
+    method = CRITICAL_LINE  # box bounds only: the certified box active set first (NOT_CERTIFIED_FALLBACK if not)
     if risk_aversion is not None:
         delta = as_scalar(risk_aversion, "risk_aversion", low=0.0, low_inclusive=False)
+        reg = _regularised(prob, 2.0 * g / delta)
+        if _box_only(reg):
+            w = _utility_box(reg.cov, mu, 1.0 / delta, reg.lower, reg.upper, chol=reg.chol)
+            if w is not None:
+                return _result(w, mu, prob.cov, 1.0 / delta, method=BOX_ACTIVE_SET)
+            method = NOT_CERTIFIED_FALLBACK
         w, lam = _utility_point(mu, prob, delta, g, "efficient_portfolio")
-        return _result(w, mu, prob.cov, lam)
+        return _result(w, mu, prob.cov, lam, method=method)
+    if target_return is not None or g == 0.0:
+        # a target return (with L2: C + gamma I), or a target risk without L2: one point of one path
+        kind, goal = ("return", target_return) if target_return is not None else ("variance", target_risk)
+        goal = as_scalar(goal, "target_return" if kind == "return" else "target_risk", low=None if kind == "return" else 0.0)
+        reg = _regularised(prob, g)
+        if _box_only(reg):
+            found = _path_point(reg.cov, mu, reg.lower, reg.upper, kind, goal if kind == "return" else goal * goal,
+                                chol=reg.chol)
+            if found is not None:
+                return _result(found[0], mu, prob.cov, found[1], method=BOX_ACTIVE_SET)
+            method = NOT_CERTIFIED_FALLBACK
     if target_return is not None:
         tr = as_scalar(target_return, "target_return")
         path = _solve_path(mu, _regularised(prob, g), "efficient_portfolio")
@@ -445,11 +445,16 @@ def efficient_portfolio(
                 f"choose a target from {lo_r:.6g} to {hi_r:.6g}."
             )
         W, lams = _points_at_returns(path, [min(tr, hi_r)])
-        return _result(W[0], mu, prob.cov, float(lams[0]))
+        return _result(W[0], mu, prob.cov, float(lams[0]), method=method)
     cap = as_scalar(target_risk, "target_risk", low=0.0)
     if g > 0.0:
+        if prob.rows is None:
+            found = _l2_risk_point(prob.cov, mu, prob.lower, prob.upper, g, cap)
+            if found is not None:
+                return _result(found[0], mu, prob.cov, found[1], method=BOX_ACTIVE_SET)
+            method = NOT_CERTIFIED_FALLBACK
         w, nu = _max_return_l2_at_volatility(mu, prob, cap, g, "efficient_portfolio")
-        return _result(w, mu, prob.cov, 1.0 / (2.0 * nu) if nu > 0.0 else np.inf)
+        return _result(w, mu, prob.cov, 1.0 / (2.0 * nu) if nu > 0.0 else np.inf, method=method)
     path = _solve_path(mu, prob, "efficient_portfolio")
     point = _point_at_volatility(path, prob.cov, cap)
     if point is None:
@@ -458,7 +463,7 @@ def efficient_portfolio(
             f"target_risk: {cap:.6g} is below the lowest attainable volatility {vols[0]:.6g}; "
             f"choose a volatility from {vols[0]:.6g} to {vols[-1]:.6g}."
         )
-    return _result(point[0], mu, prob.cov, point[1])
+    return _result(point[0], mu, prob.cov, point[1], method=method)
 
 
 def _efficient_sleeve(split, expected_returns, cov, target_return, target_risk, risk_aversion, gamma,

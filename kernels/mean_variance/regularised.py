@@ -35,6 +35,12 @@ def _regularised(prob: _Problem, gamma: float) -> _Problem:
     return prob._replace(cov=Q, chol=np.linalg.cholesky(Q))
 
 
+def _box_only(prob: _Problem) -> bool:
+    """Box bounds and the budget only, ``cov`` positive definite (validation found its factor): the
+    certified box active set (:mod:`.box_path`) is tried first."""
+    return prob.rows is None and prob.chol is not None
+
+
 def _best_utility_on_path(path: _Path, Q, delta: float):
     """The point of the path maximising ``w'mu - delta/2 w'Qw`` (``path`` solved with ``Q``).
 

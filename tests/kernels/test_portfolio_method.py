@@ -6,7 +6,11 @@ import numpy as np
 
 import kernels
 from kernels.mean_variance import box_active_set
-from kernels.mean_variance.portfolios import BOX_ACTIVE_SET, CRITICAL_LINE, NOT_CERTIFIED_FALLBACK
+from kernels.mean_variance.portfolios import (
+    BOX_ACTIVE_SET,
+    CRITICAL_LINE,
+    NOT_CERTIFIED_FALLBACK,
+)
 
 
 def _cov(n, condition, seed=0):
@@ -40,3 +44,24 @@ def test_an_ill_conditioned_matrix_says_the_box_active_set_could_not_certify():
     exact = kernels.min_variance(C, groups=groups, group_lower=[0.0], group_upper=[1.0])
     assert exact.method == CRITICAL_LINE
     np.testing.assert_allclose(fallback.weights, exact.weights, atol=1e-9)
+
+
+def test_target_portfolios_and_capped_max_sharpe_say_which_path_answered():
+    """Issues 16 and 21: the targets, the risk aversion and capped max Sharpe take the box active set under
+    box bounds; an ill-conditioned matrix sends them to the exact path, and the result says why."""
+    n = 30
+    C = _cov(n, 1e2)
+    mu = np.linspace(0.02, 0.10, n)
+    calls = [
+        lambda C: kernels.efficient_portfolio(mu, C, target_return=0.06),
+        lambda C: kernels.efficient_portfolio(mu, C, target_return=0.06, gamma=0.01),
+        lambda C: kernels.efficient_portfolio(mu, C, target_risk=float(np.sqrt(np.mean(np.diag(C))))),
+        lambda C: kernels.efficient_portfolio(mu, C, target_risk=float(np.sqrt(np.mean(np.diag(C)))), gamma=0.01),
+        lambda C: kernels.efficient_portfolio(mu, C, risk_aversion=3.0),
+        lambda C: kernels.max_sharpe(mu, C, 0.01, 0.0, 0.1),
+    ]
+    for call in calls:
+        assert call(C).method == BOX_ACTIVE_SET
+    bad = _cov(n, box_active_set.MAX_CONDITION * 100)
+    for call in calls[:1] + calls[2:3] + calls[4:]:
+        assert call(bad).method == NOT_CERTIFIED_FALLBACK
