@@ -43,7 +43,10 @@ Modules (each does one thing; the public names are re-exported here and by :mod:
 * :mod:`.cla`: the critical-line path (compiled); :mod:`.path`: its turning points and exact points
   between them;
 * :mod:`.box_active_set`: the certified fast paths for box bounds only (its small dense Cholesky is
-  :mod:`kernels.risk_budgeting.linalg`'s, the one home of that algorithm);
+  :mod:`kernels.risk_budgeting.linalg`'s, the one home of that algorithm); :mod:`.box_path`: the same
+  box QP with a linear term, walked in ``lambda`` for risk aversion, target return, target risk and
+  capped max Sharpe; :mod:`.box_l2_risk`: target risk with L2 (``gamma``) under box bounds;
+* :mod:`.income_cash`: the income optimisers' cash options;
 * :mod:`.frontier` (:func:`efficient_frontier`), :mod:`.portfolios` (:func:`min_variance`,
   :func:`max_sharpe`, :func:`efficient_portfolio`), :mod:`.income_targets` (income-target portfolios);
 * :mod:`.regularised`: L2 (``gamma``) and quadratic utility (``risk_aversion``) on the path;
