@@ -37,7 +37,7 @@ PYODIDE_BUILT = {"numpy", "scipy", "pandas", "lxml", "matplotlib"}
 PURE_ON_PYPI = {"xlwings", "xlsxwriter", "pyopenvba", "python-dotenv", "pyodide-http", "black"}
 #: What the COM route, the template build and the book CLI need on the desktop.
 DESKTOP = {"numpy", "numba", "scipy", "pandas", "xlwings", "xlsxwriter", "pyopenvba", "lxml", "matplotlib", "pyarrow",
-           "polars"}
+           "polars", "threadpoolctl"}
 
 
 def _name(requirement: Requirement) -> str:
