@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from kernels import min_variance
 from kernels.mean_variance.box_active_set import (
@@ -34,13 +33,6 @@ from tests.tolerances import (
 )
 
 N_RANDOM = 240
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    # small matrices: BLAS threads only contend on a shared machine (and Pyodide has one thread)
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ import functools
 import numpy as np
 import pytest
 import scipy.linalg
-from threadpoolctl import threadpool_limits
 
 import kernels.mean_variance.box_active_set as box
 from kernels import max_sharpe, min_variance
@@ -31,12 +30,6 @@ from tests.tolerances import ATOL_EXACT, RTOL_KKT
 N_RANDOM = 80
 #: "range": always through Y = L^-1 E_B; "free": always factorise C_FF; "auto": by flop count.
 FORMS = {"range": lambda *a: False, "free": lambda *a: True, "auto": box._prefer_free_set}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
 
 
 @functools.cache

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from kernels import LinearConstraints, max_sharpe
 from kernels.errors import InfeasibleError
@@ -31,13 +30,6 @@ from tests.naive import (
 from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_KKT, RTOL_LAMBDA
 
 N_RANDOM = 220
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    # small matrices: BLAS threads only contend on a shared machine (seconds instead of milliseconds)
-    with threadpool_limits(1):
-        yield
 
 
 def _spy(monkeypatch):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 from kernels._jit import PURE_PYTHON
@@ -40,12 +39,6 @@ from tests.tolerances import (
 )
 
 pure_slow = pytest.mark.skipif(PURE_PYTHON, reason="plain-Python mode: large sizes take minutes")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    with threadpool_limits(1):
-        yield
 
 
 def _clarabel_min_variance(C, lower, upper, mu=None, target=None):
