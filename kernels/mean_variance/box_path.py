@@ -40,6 +40,9 @@ from .box_active_set import (
     _unit_solves,
     _update_state,
 )
+from .box_small import ENABLED as SMALL_ENABLED
+from .box_small import SMALL_N, _point_small, _solve_small
+from .box_vertex import _one_change, _top_start, _vertex
 
 #: Relative tolerance on the target met by a certified point (return, variance, Sharpe condition).
 TARGET_RTOL = 1e-9
@@ -171,6 +174,10 @@ def _solve_at(kkt: _BoxKKT, lam, lower, upper, state, max_iter=MAX_ITER):
     system; the last solvable set is then taken back and changed by one asset only (:func:`_one_change`).
     A set with every asset at a bound that meets the budget is checked as a vertex (:func:`_vertex`).
     """
+    if SMALL_ENABLED and state.size <= SMALL_N:
+        sol = _solve_small(kkt.Q, kkt.mu, kkt.scale, kkt.shift, lam, lower, upper, state, max_iter)
+        if sol is not None:
+            return sol
     last = None  # (state, solution) of the last set that could be solved
     for _ in range(max_iter):
         sol = kkt.solve(state, lower, upper)
@@ -192,44 +199,8 @@ def _solve_at(kkt: _BoxKKT, lam, lower, upper, state, max_iter=MAX_ITER):
     return None
 
 
-def _one_change(state, sol, lam, lower, upper):
-    """The most violated bound of a free asset fixed, else the most wrong-signed bound released; False if none."""
-    w0, w1, _, _, B, m0, m1 = sol
-    w = w0 + lam * w1
-    free = np.flatnonzero(state == 0)
-    viol = np.maximum(lower[free] - w[free], w[free] - upper[free])
-    if viol.size and float(viol.max()) > 0.0:
-        i = int(free[int(np.argmax(viol))])
-        state[i] = -1 if w[i] < lower[i] else 1
-        return True
-    m = m0 + lam * m1
-    wrong = np.where(lower[B] == upper[B], 0.0, np.where(state[B] < 0, -m, m))
-    if wrong.size and float(wrong.max()) > 0.0:
-        state[B[int(np.argmax(wrong))]] = 0
-        return True
-    return False
 
 
-def _vertex(kkt, lam, state, lower, upper):
-    """A solution tuple when every asset is at a bound, the budget holds and some budget multiplier ``nu``
-    gives every bound multiplier its sign at ``lam``; else ``None``."""
-    if np.any(state == 0):
-        return None
-    w = np.where(state < 0, lower, upper)
-    if abs(float(w.sum()) - 1.0) > 1e-12:
-        return None
-    g = kkt.scale * (kkt.Q @ w) + kkt.shift * w - lam * kkt.mu
-    movable = lower < upper
-    at_lower, at_upper = g[(state < 0) & movable], g[(state > 0) & movable]
-    hi = float(at_lower.min()) if at_lower.size else np.inf
-    lo = float(at_upper.max()) if at_upper.size else -np.inf
-    if lo > hi:
-        return None
-    nu = 0.5 * (lo + hi) if np.isfinite(lo) and np.isfinite(hi) else (lo if np.isfinite(lo) else
-                                                                        (hi if np.isfinite(hi) else 0.0))
-    B = np.arange(w.size)
-    # the multipliers' slope at this nu (held fixed): the interval found is a part of the vertex's
-    return w, np.zeros(w.size), nu, 0.0, B, g + lam * kkt.mu - nu, -kkt.mu
 
 
 def _interval(sol, state, lower, upper):
@@ -384,6 +355,12 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
     if kkt is None:
         return None
     value = (float(target), kkt.mu)
+    if SMALL_ENABLED and state.size <= SMALL_N:  # the search compiled (:mod:`.box_small`), certified here
+        fast = _point_small(kkt.Q, kkt.mu, lower, upper, kind, target, lam0, state, MAX_SEGMENTS, MAX_ITER)
+        if fast is not None:
+            found = _checked(kkt, fast[2], fast[1], fast[3], lower, upper, kind, value, end=fast[0])
+            if found is not None:
+                return found
     lo_br, hi_br = 0.0, np.inf  # k >= 0 at lo_br (once seen), k < 0 at hi_br
     lam = float(lam0)
     for _ in range(MAX_SEGMENTS):
@@ -423,28 +400,6 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
     return None
 
 
-def _top_start(kkt, w, state, lower, upper):
-    """The least ``lam`` from which the vertex ``w`` is optimal for every larger ``lam`` (the top of the
-    path: ``mu`` at least as high on every asset at its upper bound as on any at its lower), else None.
-
-    Optimal at ``lam`` when some ``nu`` has ``(Qw - lam mu)_i <= nu <= (Qw - lam mu)_j`` for every ``i`` at
-    its upper bound and ``j`` at its lower: ``lam (mu_i - mu_j) >= (Qw)_i - (Qw)_j`` for each pair.
-    """
-    movable = lower < upper
-    up, down = (state > 0) & movable, (state < 0) & movable
-    if not up.any() or not down.any():
-        return 0.0
-    mu = kkt.mu
-    if float(mu[up].min()) < float(mu[down].max()):
-        return None
-    g = kkt.scale * (kkt.Q @ w) + kkt.shift * w
-    dmu = mu[up][:, None] - mu[down][None, :]
-    dg = g[up][:, None] - g[down][None, :]
-    if np.any((dmu == 0.0) & (dg > 0.0)):
-        return None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        need = np.where(dmu > 0.0, dg / dmu, -np.inf)
-    return max(0.0, float(need.max()))
 
 
 def _next_lam(coef, lo_br, hi_br):
