@@ -29,6 +29,8 @@ import scipy  # scipy.linalg and scipy.optimize load on first use (`import kerne
 
 from .box_active_set import _update_state
 from .box_path import _BoxKKT, _certified_at, _solve_at
+from .box_small import ENABLED as SMALL_ENABLED
+from .box_small import SMALL_N, _optimal_set, _variance_root_small
 
 #: Relative tolerance on the volatility reached (as :data:`.regularised.VOL_RTOL`).
 VOL_RTOL = 1e-10
@@ -45,11 +47,14 @@ def _root_on_set(C, mu, state, lower, upper, gamma, variance):
     if F.size == 0:
         return None
     vB = np.where(state[B] < 0, lower[B], upper[B])
-    e, U = scipy.linalg.eigh(C[np.ix_(F, F)])
+    e, U = np.linalg.eigh(C[np.ix_(F, F)])
     CFBv = C[np.ix_(F, B)] @ vB
     p, o, r = U.T @ mu[F], U.sum(axis=0), -(U.T @ CFBv)
     beta = 1.0 - float(vB.sum())
     fixed = float(vB @ (C[np.ix_(B, B)] @ vB))
+    if SMALL_ENABLED:  # the same search compiled (:mod:`.box_small`)
+        root = _variance_root_small(e, p, o, r, beta, fixed, float(gamma), float(variance), LAM_GRID, 1e-15, 1e-15, 200)
+        return float(root) if np.isfinite(root) else None
 
     def var(lam):
         lam = np.atleast_1d(lam)
@@ -68,6 +73,18 @@ def _root_on_set(C, mu, state, lower, upper, gamma, variance):
     f = lambda t: float(var(np.exp(t))[0]) - variance
     t = scipy.optimize.brentq(f, np.log(LAM_GRID[i - 1]), np.log(LAM_GRID[i]), xtol=1e-15, rtol=1e-15, maxiter=200)
     return float(np.exp(t))
+
+
+def _at_root(kkt, root, lower, upper, state):
+    """``(solvable, sol)``: the solution on the set ``state`` at ``root`` if the set is optimal there, else
+    ``None``; ``solvable`` False when the set's system is singular (compiled for small problems)."""
+    if SMALL_ENABLED and state.size <= SMALL_N:
+        return _optimal_set(kkt.Q, kkt.mu, kkt.shift, root, lower, upper, state)
+    at_root = kkt.solve(state, lower, upper)
+    if at_root is None:
+        return False, None
+    w0, w1, _, _, B, m0, m1 = at_root
+    return True, (None if _update_state(state.copy(), B, m0 + root * m1, w0 + root * w1, lower, upper) else at_root)
 
 
 def _l2_only(mu, lower, upper, gamma):
@@ -126,11 +143,10 @@ def _l2_risk_point(C, mu, lower, upper, gamma, cap):
         root = _root_on_set(C, mu, state, lower, upper, gamma, variance)
         if root is not None:
             kkt = _BoxKKT(C, None, mu, shift=2.0 * gamma * root)
-            at_root = kkt.solve(state, lower, upper)
-            if at_root is None:
+            solvable, at_root = _at_root(kkt, root, lower, upper, state)
+            if not solvable:
                 return None
-            w0, w1, _, _, B, m0, m1 = at_root
-            if not _update_state(state.copy(), B, m0 + root * m1, w0 + root * w1, lower, upper):
+            if at_root is not None:
                 found = _certified_at(kkt, at_root, root, state, lower, upper)
                 if found is None:
                     return None

@@ -175,7 +175,7 @@ def _solve_at(kkt: _BoxKKT, lam, lower, upper, state, max_iter=MAX_ITER):
     A set with every asset at a bound that meets the budget is checked as a vertex (:func:`_vertex`).
     """
     if SMALL_ENABLED and state.size <= SMALL_N:
-        sol = _solve_small(kkt.Q, kkt.mu, kkt.scale, kkt.shift, lam, lower, upper, state, max_iter)
+        sol = _solve_small(kkt.Q, kkt.L, kkt.mu, kkt.scale, kkt.shift, lam, lower, upper, state, max_iter)
         if sol is not None:
             return sol
     last = None  # (state, solution) of the last set that could be solved
@@ -356,7 +356,7 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
         return None
     value = (float(target), kkt.mu)
     if SMALL_ENABLED and state.size <= SMALL_N:  # the search compiled (:mod:`.box_small`), certified here
-        fast = _point_small(kkt.Q, kkt.mu, lower, upper, kind, target, lam0, state, MAX_SEGMENTS, MAX_ITER)
+        fast = _point_small(kkt.Q, kkt.L, kkt.mu, lower, upper, kind, target, lam0, state, MAX_SEGMENTS, MAX_ITER)
         if fast is not None:
             found = _checked(kkt, fast[2], fast[1], fast[3], lower, upper, kind, value, end=fast[0])
             if found is not None:

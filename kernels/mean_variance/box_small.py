@@ -19,13 +19,17 @@ loops as Python, and above :data:`SMALL_N` the factored (range-space) forms ther
 from __future__ import annotations
 
 import numpy as np
+import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
 from .._jit import PURE_PYTHON, jit
 from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
 from .box_active_set import _update_state
 
 #: Largest number of assets for the compiled loops (the free block is factorised anew each iteration).
-SMALL_N = 150
+SMALL_N = 200
+#: From this many assets the kernels also take ``Q^-1`` (one LAPACK call) and solve sets with few assets at a
+#: bound in the range space; below it the free block is always factorised (cheaper than the call).
+INVERSE_FROM = 40
 #: Whether the compiled loops are used at all (not in the plain-Python mode, see the module doc).
 ENABLED = not PURE_PYTHON
 
@@ -39,15 +43,33 @@ KINDS = {"return": 0, "variance": 1, "sharpe": 2}
 
 
 @jit
-def _box_solve_small(Q, mu, scale, shift, lam, lower, upper, state, max_iter, w0, w1, m0, m1):
+def _box_solve_small(Q, H, mu, scale, shift, lam, lower, upper, state, max_iter, w0, w1, m0, m1):
     """Primal-dual active set of ``min 1/2 w'(scale Q + shift I)w - lam mu'w`` over the budget and the box.
 
     From ``state`` (n,) int64 (0 free, -1 at the lower bound, +1 at the upper; updated in place) until
     the set repeats. Fills the parts of the last set's solution, ``w = w0 + lam w1`` (n,) and the bound
     multipliers ``m0 + lam m1`` (n,; 0 on free assets); returns ``(outcome, nu0, nu1)`` with the budget
     multiplier ``nu0 + lam nu1``. ``outcome`` is :data:`SOLVED` only when the last update changed nothing.
+
+    ``H`` is ``Q^-1`` (both triangles; ``scale = 1``, ``shift = 0``) or a 0 x 0 array. With it, a set with
+    fewer assets at a bound than free is solved in the range space (:func:`_range_solve`), else the free
+    block is factorised.
     """
     n = Q.shape[0]
+    use_H = H.shape[0] == n
+    h = np.zeros(n)
+    hm = np.zeros(n)
+    if use_H:
+        for i in range(n):
+            a = 0.0
+            c = 0.0
+            for j in range(n):
+                a += H[i, j]
+                c += H[i, j] * mu[j]
+            h[i] = a
+            hm[i] = c
+    M = np.empty((n + 1, n + 1))
+    R = np.empty((2, n + 1))
     F = np.empty(n, dtype=np.int64)
     B = np.empty(n, dtype=np.int64)
     QFF = np.empty((n, n))
@@ -77,6 +99,18 @@ def _box_solve_small(Q, mu, scale, shift, lam, lower, upper, state, max_iter, w0
             else:
                 w0[i] = 0.0
             w1[i] = 0.0
+        if use_H and nb <= nf:
+            if not _range_solve(H, h, hm, B[:nb], w0, w1, m0, m1, M, R):
+                return SINGULAR, nu0, nu1
+            nu0 = R[0, nb]
+            nu1 = R[1, nb]
+            for b in range(nb):
+                mB[b] = m0[B[b]] + lam * m1[B[b]]
+            for i in range(n):
+                w[i] = w0[i] + lam * w1[i]
+            if not _update_state(state, B[:nb], mB[:nb], w, lower, upper):
+                return SOLVED, nu0, nu1
+            continue
         vsum = 0.0
         for b in range(nb):
             vsum += w0[B[b]]
@@ -132,6 +166,63 @@ def _box_solve_small(Q, mu, scale, shift, lam, lower, upper, state, max_iter, w0
         if not _update_state(state, B[:nb], mB[:nb], w, lower, upper):
             return SOLVED, nu0, nu1
     return NO_CONVERGENCE, nu0, nu1
+
+
+@jit
+def _range_solve(H, h, hm, B, w0, w1, m0, m1, M, R):
+    """The set's solution through ``H = Q^-1``, ``h = H 1``, ``hm = H mu`` (``w0`` holds the bounds on ``B``).
+
+    ``w = H (lam mu + nu 1 + E_B m)`` with ``w_B = v_B`` and ``1'w = 1``: the system
+    ``[[H_BB, h_B], [h_B', 1'h]] [m; nu] = [v_B; 1]`` (lam part ``[-hm_B; -1'hm]``) of ``|B| + 1`` rows.
+    ``R`` (2, n + 1) receives both solutions (``nu0 = R[0, nb]``, ``nu1 = R[1, nb]``); False if singular.
+    """
+    n = H.shape[0]
+    nb = B.shape[0]
+    s = 0.0
+    t = 0.0
+    for i in range(n):
+        s += h[i]
+        t += hm[i]
+    vB = np.empty(nb)
+    for a in range(nb):
+        ia = B[a]
+        vB[a] = w0[ia]
+        for c in range(a + 1):
+            M[a, c] = H[ia, B[c]]
+        M[nb, a] = h[ia]
+        R[0, a] = w0[ia]
+        R[1, a] = -hm[ia]
+    M[nb, nb] = s
+    R[0, nb] = 1.0
+    R[1, nb] = -t
+    K = M[: nb + 1, : nb + 1]
+    if not _cholesky_in_place(K):
+        return False
+    inv_diag = np.empty(nb + 1)
+    for a in range(nb + 1):
+        inv_diag[a] = 1.0 / K[a, a]
+    _cholesky_solve_in_place(K, inv_diag, R[0, : nb + 1])
+    _cholesky_solve_in_place(K, inv_diag, R[1, : nb + 1])
+    nu0 = R[0, nb]
+    nu1 = R[1, nb]
+    for i in range(n):
+        m0[i] = 0.0
+        m1[i] = 0.0
+        row = H[i]
+        a0 = nu0 * h[i]
+        a1 = hm[i] + nu1 * h[i]
+        for b in range(nb):
+            a0 += row[B[b]] * R[0, b]
+            a1 += row[B[b]] * R[1, b]
+        w0[i] = a0
+        w1[i] = a1
+    for b in range(nb):
+        i = B[b]
+        w0[i] = vB[b]
+        w1[i] = 0.0
+        m0[i] = R[0, b]
+        m1[i] = R[1, b]
+    return True
 
 
 @jit
@@ -237,7 +328,7 @@ def _next_lam_small(k0, k1, k2, lo_br, hi_br):
 
 
 @jit
-def _path_point_small(Q, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter, w0, w1, m0, m1):
+def _path_point_small(Q, H, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter, w0, w1, m0, m1):
     """The search of :func:`.box_path._path_point` (``scale = 1``, no shift) in one compiled call.
 
     ``kind``: 0 return (``k = target - mu'w``), 1 variance (``k = target - w'Qw``), 2 Sharpe
@@ -250,7 +341,7 @@ def _path_point_small(Q, mu, lower, upper, kind, target, lam0, state, max_segmen
     lam = lam0
     n = Q.shape[0]
     for _ in range(max_segments):
-        outcome, nu0, nu1 = _box_solve_small(Q, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1, m0, m1)
+        outcome, nu0, nu1 = _box_solve_small(Q, H, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1, m0, m1)
         if outcome != SOLVED:
             return GIVE_UP, lam, nu0, nu1
         n_free = 0
@@ -304,13 +395,26 @@ def _path_point_small(Q, mu, lower, upper, kind, target, lam0, state, max_segmen
     return GIVE_UP, lam, 0.0, 0.0
 
 
-def _solve_small(Q, mu, scale, shift, lam, lower, upper, state, max_iter):
+def _inverse(L, n):
+    """``Q^-1`` from its lower Cholesky factor ``L`` (LAPACK), or a 0 x 0 array below :data:`INVERSE_FROM`
+    assets or without a factor (the kernels then factorise free blocks only)."""
+    if L is None or n < INVERSE_FROM:
+        return np.empty((0, 0))
+    Hl, info = scipy.linalg.lapack.dpotri(L, lower=1)
+    if info != 0:
+        return np.empty((0, 0))
+    H = np.tril(Hl)
+    return H + np.tril(H, -1).T
+
+
+def _solve_small(Q, L, mu, scale, shift, lam, lower, upper, state, max_iter):
     """:func:`_box_solve_small` as a solution tuple of :meth:`.box_path._BoxKKT.solve` (``state`` updated),
-    or ``None`` with ``state`` unchanged when the kernel stops short."""
+    or ``None`` with ``state`` unchanged when the kernel stops short. ``L``: the factor of ``Q`` or None."""
     n = state.size
+    H = _inverse(L if scale == 1.0 and shift == 0.0 else None, n)
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, nu1 = _box_solve_small(Q, mu, float(scale), float(shift), float(lam), lower, upper, trial,
+    outcome, nu0, nu1 = _box_solve_small(Q, H, mu, float(scale), float(shift), float(lam), lower, upper, trial,
                                          max_iter, w0, w1, m0, m1)
     if outcome != SOLVED:
         return None
@@ -319,14 +423,119 @@ def _solve_small(Q, mu, scale, shift, lam, lower, upper, state, max_iter):
     return w0, w1, nu0, nu1, B, m0[B], m1[B]
 
 
-def _point_small(Q, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter):
-    """:func:`_path_point_small` from a copy of ``state``: ``(end, lam, sol, state)`` to certify, or ``None``."""
+def _point_small(Q, L, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter):
+    """:func:`_path_point_small` from a copy of ``state``: ``(end, lam, sol, state)`` to certify, or ``None``.
+    ``L``: the lower Cholesky factor of ``Q``."""
     n = state.size
+    H = _inverse(L, n)
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, lam, nu0, nu1 = _path_point_small(Q, mu, lower, upper, KINDS[kind], float(target), float(lam0), trial,
+    outcome, lam, nu0, nu1 = _path_point_small(Q, H, mu, lower, upper, KINDS[kind], float(target), float(lam0), trial,
                                                max_segments, max_iter, w0, w1, m0, m1)
     if outcome == GIVE_UP:
         return None
     B = np.flatnonzero(trial)
     return outcome == END_POINT, lam, (w0, w1, nu0, nu1, B, m0[B], m1[B]), trial
+
+
+@jit
+def _set_variance(lam, e, p, o, r, beta, fixed, gamma):
+    """The variance on an active set at ``lam`` (:func:`.box_l2_risk._root_on_set`'s ``var``, one point):
+    ``C_FF = U diag(e) U'``, ``p = U'mu_F``, ``o = U'1``, ``r = -U'C_FB v_B``."""
+    num = 0.0
+    den = 0.0
+    for i in range(e.shape[0]):
+        d = 1.0 / (e[i] + 2.0 * gamma * lam)
+        num += o[i] * d * (lam * p[i] + r[i])
+        den += o[i] * o[i] * d
+    nu = (beta - num) / den
+    v = fixed
+    for i in range(e.shape[0]):
+        x = (lam * p[i] + nu * o[i] + r[i]) / (e[i] + 2.0 * gamma * lam)
+        v += e[i] * x * x - 2.0 * r[i] * x
+    return v
+
+
+@jit
+def _variance_root_small(e, p, o, r, beta, fixed, gamma, variance, grid, xtol, rtol, max_iter):
+    """The ``lam`` where :func:`_set_variance` reaches ``variance``: the first point of ``grid`` (ascending)
+    at or above it brackets the root with the one before, then Brent's method in ``log(lam)`` (the steps of
+    SciPy's ``brentq``); ``nan`` when the grid's first point is already above it or none reaches it."""
+    first = -1
+    for k in range(grid.shape[0]):
+        fk = _set_variance(grid[k], e, p, o, r, beta, fixed, gamma) - variance
+        if fk >= 0.0:
+            first = k
+            break
+    if first <= 0:
+        return np.nan
+    if fk == 0.0:
+        return grid[first]
+    xpre = np.log(grid[first - 1])
+    xcur = np.log(grid[first])
+    fpre = _set_variance(np.exp(xpre), e, p, o, r, beta, fixed, gamma) - variance
+    fcur = _set_variance(np.exp(xcur), e, p, o, r, beta, fixed, gamma) - variance
+    if fpre == 0.0:
+        return np.exp(xpre)
+    xblk = 0.0
+    fblk = 0.0
+    spre = 0.0
+    scur = 0.0
+    for _ in range(max_iter):
+        if fpre != 0.0 and fcur != 0.0 and (fpre < 0.0) != (fcur < 0.0):
+            xblk = xpre
+            fblk = fpre
+            spre = xcur - xpre
+            scur = spre
+        if abs(fblk) < abs(fcur):
+            xpre = xcur
+            xcur = xblk
+            xblk = xpre
+            fpre = fcur
+            fcur = fblk
+            fblk = fpre
+        delta = 0.5 * (xtol + rtol * abs(xcur))
+        sbis = 0.5 * (xblk - xcur)
+        if fcur == 0.0 or abs(sbis) < delta:
+            return np.exp(xcur)
+        if abs(spre) > delta and abs(fcur) < abs(fpre):
+            if xpre == xblk:
+                stry = -fcur * (xcur - xpre) / (fcur - fpre)
+            else:
+                dpre = (fpre - fcur) / (xpre - xcur)
+                dblk = (fblk - fcur) / (xblk - xcur)
+                stry = -fcur * (fblk * dblk - fpre * dpre) / (dblk * dpre * (fblk - fpre))
+            if 2.0 * abs(stry) < min(abs(spre), 3.0 * abs(sbis) - delta):
+                spre = scur
+                scur = stry
+            else:
+                spre = sbis
+                scur = sbis
+        else:
+            spre = sbis
+            scur = sbis
+        xpre = xcur
+        fpre = fcur
+        if abs(scur) > delta:
+            xcur += scur
+        else:
+            xcur += delta if sbis > 0.0 else -delta
+        fcur = _set_variance(np.exp(xcur), e, p, o, r, beta, fixed, gamma) - variance
+    return np.exp(xcur)
+
+
+def _optimal_set(Q, mu, shift, lam, lower, upper, state):
+    """The solution on the active set ``state`` at ``lam`` (matrix ``Q + shift I``) and whether it is optimal
+    there: ``(solvable, sol)``, ``sol`` the tuple of :meth:`.box_path._BoxKKT.solve` when the set is optimal
+    (one update changes nothing), else ``None``; ``solvable`` False for a singular block or no free asset."""
+    n = state.size
+    trial = state.copy()
+    w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    outcome, nu0, nu1 = _box_solve_small(Q, np.empty((0, 0)), mu, 1.0, float(shift), float(lam), lower, upper, trial,
+                                         1, w0, w1, m0, m1)
+    if outcome == NO_FREE or outcome == SINGULAR:
+        return False, None
+    if outcome != SOLVED:
+        return True, None
+    B = np.flatnonzero(trial)
+    return True, (w0, w1, nu0, nu1, B, m0[B], m1[B])

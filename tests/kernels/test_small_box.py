@@ -1,0 +1,113 @@
+"""The compiled box-path loops for small problems (``kernels.mean_variance.box_small``, issue 16 speed):
+the same certified answers as the Python/LAPACK loops of ``box_path`` they replace, as their own plain-Python
+version, and as cvxpy/Clarabel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kernels import efficient_portfolio, max_sharpe
+from kernels._jit import PURE_PYTHON
+from kernels.mean_variance import box_path, box_small
+from kernels.mean_variance.portfolios import BOX_ACTIVE_SET
+from tests.naive import cvxpy_options, random_box_problem, random_problem
+from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_CLOSED_FORM, RTOL_ORACLE
+
+pytestmark = pytest.mark.skipif(PURE_PYTHON, reason="the compiled loops run only compiled (box_small.ENABLED)")
+
+SEEDS = range(40)
+
+
+def _python_loops(monkeypatch):
+    monkeypatch.setattr(box_path, "SMALL_ENABLED", False)
+
+
+def _problem(seed):
+    """A random box problem of 2 to 200 assets (long-only, binding caps, long-short, pinned) with returns."""
+    C, lower, upper = random_box_problem(seed)
+    mu = np.random.default_rng(1000 + seed).normal(0.06, 0.04, C.shape[0])
+    return mu, C, lower, upper
+
+
+def _calls(mu, C, lower, upper):
+    """Each entry point the compiled loops serve, at a point inside the problem's range."""
+    lo = efficient_portfolio(mu, C, risk_aversion=1e6, lower=lower, upper=upper)
+    hi = efficient_portfolio(mu, C, risk_aversion=1e-3, lower=lower, upper=upper)
+    return {
+        "target_return": dict(target_return=0.4 * lo.expected_return + 0.6 * hi.expected_return),
+        "target_risk": dict(target_risk=0.6 * lo.volatility + 0.4 * hi.volatility),
+        "utility": dict(risk_aversion=3.0),
+        "utility_l2": dict(risk_aversion=3.0, gamma=0.05),
+        "target_risk_l2": dict(target_risk=0.5 * lo.volatility + 0.5 * hi.volatility, gamma=0.05),
+    }
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_same_answers_as_the_python_loops(seed, monkeypatch):
+    mu, C, lower, upper = _problem(seed)
+    calls = _calls(mu, C, lower, upper)
+    fast = {k: efficient_portfolio(mu, C, lower=lower, upper=upper, **kw) for k, kw in calls.items()}
+    fast_sharpe = max_sharpe(mu, C, 0.01, lower=lower, upper=upper) if np.any(mu > 0.01) else None
+    _python_loops(monkeypatch)
+    for k, kw in calls.items():
+        slow = efficient_portfolio(mu, C, lower=lower, upper=upper, **kw)
+        assert fast[k].method == slow.method == BOX_ACTIVE_SET, k
+        np.testing.assert_allclose(fast[k].weights, slow.weights, atol=ATOL_EXACT, err_msg=k)
+    if fast_sharpe is not None:
+        slow = max_sharpe(mu, C, 0.01, lower=lower, upper=upper)
+        assert fast_sharpe.method == slow.method
+        np.testing.assert_allclose(fast_sharpe.weights, slow.weights, atol=ATOL_EXACT)
+
+
+def test_the_compiled_loops_answer(monkeypatch):
+    """The compiled search proposes the answer itself (it does not give up to the Python loops)."""
+    seen = []
+    point = box_small._point_small
+    monkeypatch.setattr(box_path, "_point_small", lambda *a: seen.append(point(*a)) or seen[-1])
+    for seed in range(8):
+        p = random_problem(seed, 20 + 20 * seed)
+        efficient_portfolio(p.mu, p.cov, target_return=float(np.median(p.mu)), lower=p.lower, upper=p.upper)
+    assert len(seen) == 8 and all(s is not None for s in seen)
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("kind", ["return", "variance", "sharpe"])
+def test_kernel_as_plain_python(seed, kind):
+    """The compiled search and its plain-Python version (``py_func``) take the same steps."""
+    p = random_problem(seed, 5 + 4 * seed, long_short=seed % 3 == 1)
+    n = p.mu.size
+    target = {"return": float(np.median(p.mu)), "variance": float(np.median(np.diag(p.cov))) * 0.3,
+              "sharpe": 0.0}[kind]
+    L = np.linalg.cholesky(p.cov)
+    H = box_small._inverse(L, n) if seed % 2 else np.empty((0, 0))
+    out = []
+    for f in (box_small._path_point_small, box_small._path_point_small.py_func):
+        state = np.where(p.lower == p.upper, -1, 0).astype(np.int64)
+        bufs = [np.empty(n) for _ in range(4)]
+        res = f(p.cov, H, p.mu, p.lower, p.upper, box_small.KINDS[kind], target, 0.0, state, 60, 50, *bufs)
+        out.append((res, state, bufs))
+    (r1, s1, b1), (r2, s2, b2) = out
+    assert r1[0] == r2[0] and np.array_equal(s1, s2)
+    np.testing.assert_allclose(r1[1:], r2[1:], rtol=RTOL_CLOSED_FORM, atol=1e-15)
+    for x, y in zip(b1, b2):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-14)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("n", [20, 100])
+def test_against_clarabel(seed, n):
+    pytest.importorskip("cvxpy")
+    p = random_problem(seed, n, long_short=seed % 2 == 1)
+    lo = efficient_portfolio(p.mu, p.cov, risk_aversion=1e6, lower=p.lower, upper=p.upper)
+    hi = efficient_portfolio(p.mu, p.cov, risk_aversion=1e-3, lower=p.lower, upper=p.upper)
+    tr = 0.5 * (lo.expected_return + hi.expected_return)
+    res = efficient_portfolio(p.mu, p.cov, target_return=tr, lower=p.lower, upper=p.upper)
+    assert res.method == BOX_ACTIVE_SET
+    want = cvxpy_options(p, "target_return", target=tr)
+    assert res.volatility**2 <= float(want @ p.cov @ want) * (1.0 + RTOL_ORACLE)
+    np.testing.assert_allclose(res.weights, want, atol=ATOL_ORACLE_WEIGHTS)
+    ut = efficient_portfolio(p.mu, p.cov, risk_aversion=2.0, lower=p.lower, upper=p.upper)
+    assert ut.method == BOX_ACTIVE_SET
+    np.testing.assert_allclose(ut.weights, cvxpy_options(p, "utility", delta=2.0), atol=ATOL_ORACLE_WEIGHTS)
