@@ -13,7 +13,9 @@ of the covariance, twice.
 
 ``xlfolio`` calls again with the same covariance, as a sheet recalculating does: from 128 assets its PSD
 verdict comes from the memo (a SHA-1 of the matrix, ``O(n^2)``); ``xlfolio_new_cov`` empties the memo
-before each call, so it pays the Cholesky factorisation every time (a covariance never seen before).
+before each call, so it pays the Cholesky factorisation every time (a covariance never seen before);
+``xlfolio_unchecked`` passes ``check_psd=False`` (a caller who has checked the matrix already: no
+factorisation, no memo; entries, symmetry and variances are still checked).
 On a busy machine run with ``OPENBLAS_NUM_THREADS=1``: BLAS threads waiting on each other inflate the
 500-asset rows of every implementation many times over.
 """
@@ -56,6 +58,11 @@ def _xlfolio_new_cov(cov, w, P, Q):
     return black_litterman(cov, market_weights=w, risk_aversion=2.5, P=P, Q=Q)
 
 
+def _xlfolio_unchecked(cov, w, P, Q):
+    """``check_psd=False``: the caller vouches for the covariance (no Cholesky factorisation, no memo)."""
+    return black_litterman(cov, market_weights=w, risk_aversion=2.5, P=P, Q=Q, check_psd=False)
+
+
 def _pypfopt(cov, w, P, Q):
     from pypfopt.black_litterman import (
         BlackLittermanModel,
@@ -79,7 +86,8 @@ def _two_cholesky_solves(cov, w, P, Q):
     return x
 
 
-IMPLEMENTATIONS = {"xlfolio": _xlfolio, "xlfolio_new_cov": _xlfolio_new_cov, "pypfopt": _pypfopt,
+IMPLEMENTATIONS = {"xlfolio": _xlfolio, "xlfolio_new_cov": _xlfolio_new_cov, "xlfolio_unchecked": _xlfolio_unchecked,
+                   "pypfopt": _pypfopt,
                    "two_cholesky_solves": _two_cholesky_solves}
 
 
@@ -99,6 +107,9 @@ def test_same_posterior_as_pypfopt():
     mu, cov = _pypfopt(*args)
     np.testing.assert_allclose(ours.returns, mu.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(ours.cov, cov.to_numpy(), rtol=1e-10)
+    unchecked = _xlfolio_unchecked(*args)
+    np.testing.assert_array_equal(unchecked.returns, ours.returns)
+    np.testing.assert_array_equal(unchecked.cov, ours.cov)
 
 
 # ---------------------------------------------------------------- whole shares from cash

@@ -424,3 +424,31 @@ def test_bad_covariance_and_market_prices():
         market_implied_risk_aversion([100, 0, 101])
     with pytest.raises(InputError, match=r"market_prices: expected one column \(a market index\), got 2 columns\."):
         market_implied_risk_aversion([[100, 1], [101, 2], [102, 3]])
+
+
+@pytest.mark.parametrize("n", [5, 150])
+def test_check_psd_false_gives_the_same_result_without_the_psd_test(n):
+    """``check_psd=False`` skips only the factorisation: the same posterior, weights (a given prior's from
+    a factor computed on demand) and the same messages for every other rule; a matrix not PSD then passes."""
+    cov = random_cov(np.random.default_rng(n), n)
+    P = np.zeros((2, n))
+    P[0, [0, 1]] = [1.0, -1.0]
+    P[1, 2] = 1.0
+    kw = dict(P=P, Q=[0.01, 0.05])
+    for prior in ({"market_weights": np.linspace(1.0, 2.0, n), "risk_aversion": 2.5},
+                  {"prior_returns": np.linspace(0.03, 0.09, n), "risk_aversion": 2.0, "risk_free_rate": 0.01}):
+        checked = black_litterman(cov, **prior, **kw)
+        unchecked = black_litterman(cov, **prior, **kw, check_psd=False)
+        for a, b in zip(checked, unchecked):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    pi = np.linspace(0.03, 0.09, n)
+    np.testing.assert_allclose(black_litterman(cov, prior_returns=pi, risk_aversion=2.0, **kw, check_psd=False).weights,
+                               np.linalg.solve(2.0 * cov, black_litterman(cov, prior_returns=pi, **kw).returns),
+                               rtol=1e-10)
+    bad = np.array([[1.0, 2.0], [2.0, 1.0]])
+    with pytest.raises(InputError, match=r"cov: not positive semi-definite"):
+        black_litterman(bad, prior_returns=[0.1, 0.1], P=[[1, 0]], Q=[0.1])
+    r = black_litterman(bad, prior_returns=[0.1, 0.1], risk_aversion=2.0, P=[[1, 0]], Q=[0.1], check_psd=False)
+    assert np.isnan(r.weights).all()  # no Cholesky factor of an indefinite matrix: no weights
+    with pytest.raises(InputError, match=r"cov: expected a square matrix \(n_assets x n_assets\), got 2 x 3\."):
+        black_litterman(np.ones((2, 3)), prior_returns=[0.1, 0.1], check_psd=False)

@@ -10,7 +10,7 @@ import pytest
 
 from kernels import efficient_portfolio, max_sharpe
 from kernels._jit import PURE_PYTHON
-from kernels.mean_variance import box_path, box_small
+from kernels.mean_variance import box_l2_risk, box_path, box_small
 from kernels.mean_variance.portfolios import BOX_ACTIVE_SET
 from tests.naive import cvxpy_options, random_box_problem, random_problem
 from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_CLOSED_FORM, RTOL_ORACLE
@@ -21,7 +21,9 @@ SEEDS = range(40)
 
 
 def _python_loops(monkeypatch):
+    """Back to the Python/LAPACK loops of ``box_path`` and ``box_l2_risk`` (SciPy's ``brentq`` for the root)."""
     monkeypatch.setattr(box_path, "SMALL_ENABLED", False)
+    monkeypatch.setattr(box_l2_risk, "SMALL_ENABLED", False)
 
 
 def _problem(seed):
