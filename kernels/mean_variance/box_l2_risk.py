@@ -28,9 +28,10 @@ import numpy as np
 import scipy  # scipy.linalg and scipy.optimize load on first use (`import kernels` stays fast)
 
 from .box_active_set import _update_state
-from .box_path import _BoxKKT, _certified_at, _solve_at
+from .box_path import MAX_ITER, _BoxKKT, _certified_at, _solve_at
 from .box_small import ENABLED as SMALL_ENABLED
-from .box_small import SMALL_N, _optimal_set, _variance_root_small
+from .box_small import SMALL_N
+from .box_small_l2 import _l2_point_small, _optimal_set, _variance_root_small
 
 #: Relative tolerance on the volatility reached (as :data:`.regularised.VOL_RTOL`).
 VOL_RTOL = 1e-10
@@ -73,6 +74,16 @@ def _root_on_set(C, mu, state, lower, upper, gamma, variance):
     f = lambda t: float(var(np.exp(t))[0]) - variance
     t = scipy.optimize.brentq(f, np.log(LAM_GRID[i - 1]), np.log(LAM_GRID[i]), xtol=1e-15, rtol=1e-15, maxiter=200)
     return float(np.exp(t))
+
+
+def _vol_checked(kkt, sol, root, state, lower, upper, cap):
+    """``(w, root)`` if the set's point at ``root`` is certified and its volatility is ``cap``, else None."""
+    found = _certified_at(kkt, sol, root, state, lower, upper)
+    if found is None:
+        return None
+    w = found[0]
+    vol = float(np.sqrt(max(float(w @ kkt.Q @ w), 0.0)))
+    return (w, root) if abs(vol - cap) <= VOL_RTOL * cap * 10.0 else None
 
 
 def _at_root(kkt, root, lower, upper, state):
@@ -130,6 +141,13 @@ def _l2_risk_point(C, mu, lower, upper, gamma, cap):
         state = np.where(lower == upper, -1, 0).astype(np.int64)
     lo_br, hi_br = 0.0, np.inf
     lam = variance / max(float(np.ptp(mu)), 1e-12)
+    if SMALL_ENABLED and state.size <= SMALL_N:  # the loop below compiled (:mod:`.box_small`), certified here
+        fast = _l2_point_small(C, mu, lower, upper, gamma, variance, lam, state, LAM_GRID, MAX_SETS, MAX_ITER)
+        if fast is not None:
+            found = _vol_checked(_BoxKKT(C, None, mu, shift=2.0 * gamma * fast[0]), fast[1], fast[0], fast[2],
+                                 lower, upper, cap)
+            if found is not None:
+                return found
     for _ in range(MAX_SETS):
         kkt = _BoxKKT(C, None, mu, shift=2.0 * gamma * lam)
         sol = _solve_at(kkt, lam, lower, upper, state)
@@ -147,12 +165,7 @@ def _l2_risk_point(C, mu, lower, upper, gamma, cap):
             if not solvable:
                 return None
             if at_root is not None:
-                found = _certified_at(kkt, at_root, root, state, lower, upper)
-                if found is None:
-                    return None
-                w = found[0]
-                vol = float(np.sqrt(max(float(w @ C @ w), 0.0)))
-                return (w, root) if abs(vol - cap) <= VOL_RTOL * cap * 10.0 else None
+                return _vol_checked(kkt, at_root, root, state, lower, upper, cap)
         if root is not None and lo_br < root < hi_br:
             lam = root
         elif np.isfinite(hi_br):

@@ -10,10 +10,17 @@ import pytest
 
 from kernels import efficient_portfolio, max_sharpe
 from kernels._jit import PURE_PYTHON
-from kernels.mean_variance import box_l2_risk, box_path, box_small
+from kernels.mean_variance import box_l2_risk, box_path, box_small, box_small_l2
 from kernels.mean_variance.portfolios import BOX_ACTIVE_SET
 from tests.naive import cvxpy_options, random_box_problem, random_problem
-from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_CLOSED_FORM, RTOL_ORACLE
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_ORACLE_WEIGHTS,
+    ATOL_ORACLE_WEIGHTS_FLAT,
+    RTOL_CLOSED_FORM,
+    RTOL_ORACLE,
+    RTOL_QP,
+)
 
 pytestmark = pytest.mark.skipif(PURE_PYTHON, reason="the compiled loops run only compiled (box_small.ENABLED)")
 
@@ -38,11 +45,11 @@ def _calls(mu, C, lower, upper):
     lo = efficient_portfolio(mu, C, risk_aversion=1e6, lower=lower, upper=upper)
     hi = efficient_portfolio(mu, C, risk_aversion=1e-3, lower=lower, upper=upper)
     return {
-        "target_return": dict(target_return=0.4 * lo.expected_return + 0.6 * hi.expected_return),
-        "target_risk": dict(target_risk=0.6 * lo.volatility + 0.4 * hi.volatility),
-        "utility": dict(risk_aversion=3.0),
-        "utility_l2": dict(risk_aversion=3.0, gamma=0.05),
-        "target_risk_l2": dict(target_risk=0.5 * lo.volatility + 0.5 * hi.volatility, gamma=0.05),
+        "target_return": {"target_return": 0.4 * lo.expected_return + 0.6 * hi.expected_return},
+        "target_risk": {"target_risk": 0.6 * lo.volatility + 0.4 * hi.volatility},
+        "utility": {"risk_aversion": 3.0},
+        "utility_l2": {"risk_aversion": 3.0, "gamma": 0.05},
+        "target_risk_l2": {"target_risk": 0.5 * lo.volatility + 0.5 * hi.volatility, "gamma": 0.05},
     }
 
 
@@ -55,7 +62,7 @@ def test_same_answers_as_the_python_loops(seed, monkeypatch):
     _python_loops(monkeypatch)
     for k, kw in calls.items():
         slow = efficient_portfolio(mu, C, lower=lower, upper=upper, **kw)
-        assert fast[k].method == slow.method == BOX_ACTIVE_SET, k
+        assert fast[k].method == slow.method, k  # the fallback (when the box path cannot certify) included
         np.testing.assert_allclose(fast[k].weights, slow.weights, atol=ATOL_EXACT, err_msg=k)
     if fast_sharpe is not None:
         slow = max_sharpe(mu, C, 0.01, lower=lower, upper=upper)
@@ -72,6 +79,16 @@ def test_the_compiled_loops_answer(monkeypatch):
         p = random_problem(seed, 20 + 20 * seed)
         efficient_portfolio(p.mu, p.cov, target_return=float(np.median(p.mu)), lower=p.lower, upper=p.upper)
     assert len(seen) == 8 and all(s is not None for s in seen)
+    seen_l2 = []
+    l2_point = box_small_l2._l2_point_small
+    monkeypatch.setattr(box_l2_risk, "_l2_point_small", lambda *a: seen_l2.append(l2_point(*a)) or seen_l2[-1])
+    for seed in range(8):
+        p = random_problem(seed, 20 + 20 * seed)
+        lo = efficient_portfolio(p.mu, p.cov, risk_aversion=1e6, lower=p.lower, upper=p.upper).volatility
+        hi = efficient_portfolio(p.mu, p.cov, risk_aversion=1e-3, lower=p.lower, upper=p.upper).volatility
+        r = efficient_portfolio(p.mu, p.cov, target_risk=0.5 * (lo + hi), gamma=0.05, lower=p.lower, upper=p.upper)
+        assert r.method == BOX_ACTIVE_SET
+    assert len(seen_l2) == 8 and all(s is not None for s in seen_l2)
 
 
 @pytest.mark.parametrize("seed", range(12))
@@ -98,6 +115,21 @@ def test_kernel_as_plain_python(seed, kind):
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_variance_root_as_brentq(seed):
+    """The compiled root of a set's variance against SciPy's ``brentq`` on the same function (the Python loop)."""
+    p = random_problem(seed, 30)
+    state = np.zeros(30, dtype=np.int64)
+    state[:5] = -1
+    lower = np.zeros(30)
+    target = float(np.median(np.diag(p.cov))) * 0.2
+    ours = box_small_l2._set_root_small(p.cov, p.mu, state, lower, p.upper, 0.05, target, box_l2_risk.LAM_GRID)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(box_l2_risk, "SMALL_ENABLED", False)
+        theirs = box_l2_risk._root_on_set(p.cov, p.mu, state, lower, p.upper, 0.05, target)
+    assert theirs is not None and ours == pytest.approx(theirs, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("n", [20, 100])
 def test_against_clarabel(seed, n):
     pytest.importorskip("cvxpy")
@@ -113,3 +145,10 @@ def test_against_clarabel(seed, n):
     ut = efficient_portfolio(p.mu, p.cov, risk_aversion=2.0, lower=p.lower, upper=p.upper)
     assert ut.method == BOX_ACTIVE_SET
     np.testing.assert_allclose(ut.weights, cvxpy_options(p, "utility", delta=2.0), atol=ATOL_ORACLE_WEIGHTS)
+    ts = 0.5 * (lo.volatility + hi.volatility)
+    l2 = efficient_portfolio(p.mu, p.cov, target_risk=ts, gamma=0.05, lower=p.lower, upper=p.upper)
+    assert l2.method == BOX_ACTIVE_SET and l2.volatility <= ts * (1.0 + 1e-9)
+    want = cvxpy_options(p, "target_risk", gamma=0.05, target=ts)
+    u = lambda w: p.mu @ w - 0.05 * w @ w
+    assert u(l2.weights) >= u(want) - RTOL_QP * abs(u(want))
+    np.testing.assert_allclose(l2.weights, want, atol=ATOL_ORACLE_WEIGHTS_FLAT)
