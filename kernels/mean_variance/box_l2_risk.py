@@ -15,7 +15,8 @@ eigendecomposition of the free block) the variance is an explicit function of ``
 evaluate, and its root is found by Brent's method (:func:`_root_on_set`). If the active set is not
 optimal at that root, the box QP is solved there (warm-started primal-dual active set of
 :mod:`.box_path`, null-space form: no factor of the whole matrix) and the next set taken: a few
-eigendecompositions of the free block instead of a path per trial multiplier.
+eigendecompositions of the free block instead of a path per trial multiplier. Compiled, up to
+:data:`.box_small.SMALL_N` assets, the loop runs in :mod:`.box_small_l2` (this one when it stops short).
 
 The answer is certified (KKT conditions of the box QP at the root checked on ``C + 2 gamma lam I``,
 and the volatility within :data:`VOL_RTOL` of the target), else ``None``: the caller takes the

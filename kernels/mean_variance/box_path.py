@@ -24,8 +24,11 @@ bounds, multipliers of the right sign), a segment of the path.
 
 Every answer is certified as :mod:`.box_active_set` certifies its own (KKT conditions checked on ``Q``
 at the weights: bounds, budget, stationarity of the free assets, multiplier signs, and the target
-met); otherwise the functions return ``None`` and the caller walks the exact path. The work is NumPy
-and LAPACK (no compiled loop): the same code runs with and without Numba.
+met); otherwise the functions return ``None`` and the caller walks the exact path. The work here is
+NumPy and LAPACK, the same with and without Numba; compiled, up to :data:`.box_small.SMALL_N` assets, the
+active-set loop and the search for the point run in :mod:`.box_small` (the Python overhead of these small
+calls was most of the time at 20-100 assets), their answers certified here by the same checks, and this
+code runs whenever they stop short.
 """
 
 from __future__ import annotations
