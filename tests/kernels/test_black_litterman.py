@@ -434,7 +434,7 @@ def test_check_psd_false_gives_the_same_result_without_the_psd_test(n):
     P = np.zeros((2, n))
     P[0, [0, 1]] = [1.0, -1.0]
     P[1, 2] = 1.0
-    kw = dict(P=P, Q=[0.01, 0.05])
+    kw = {"P": P, "Q": [0.01, 0.05]}
     for prior in ({"market_weights": np.linspace(1.0, 2.0, n), "risk_aversion": 2.5},
                   {"prior_returns": np.linspace(0.03, 0.09, n), "risk_aversion": 2.0, "risk_free_rate": 0.01}):
         checked = black_litterman(cov, **prior, **kw)
