@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._validate import as_matrix, as_scalar, as_vector
+from ._validate.holdings import check_sums_to_one
 from .errors import InputError
 
 #: Age rules "N minus age": the accepted N (100 is the classic rule; 110 and 120 are the
@@ -203,7 +204,5 @@ def _check_weights(w: ArrayLike, name: str) -> NDArray[np.float64]:
     if np.any(arr < 0):
         i = int(np.flatnonzero(arr < 0)[0])
         raise InputError(f"{name}: entry {i + 1} is negative ({arr[i]:g}); weights must be >= 0.")
-    s = float(arr.sum())
-    if abs(s - 1.0) > WEIGHT_SUM_ATOL:
-        raise InputError(f"{name}: must sum to 1 (100%), got {s:.6g}; adjust the weights so they add up to 1.")
+    check_sums_to_one(float(arr.sum()), name, WEIGHT_SUM_ATOL)
     return arr

@@ -17,6 +17,12 @@ from .arrays import _check_finite, _to_float_array, as_bounds, as_matrix, as_sca
 TARGET_SUM_ATOL = 1e-6
 
 
+def check_sums_to_one(total: float, name: str, atol: float = TARGET_SUM_ATOL) -> None:
+    """Raise unless weights adding up to ``total`` sum to 1 within ``atol`` (the one message for it)."""
+    if abs(total - 1.0) > atol:
+        raise InputError(f"{name}: must sum to 1 (100%), got {total:.6g}; adjust the weights so they add up to 1.")
+
+
 def _where(mask: NDArray[np.bool_], per_account: bool) -> tuple[str, tuple[int, ...]]:
     """``("holding c", index)`` or ``("account r, holding c", index)`` of the first True in ``mask``."""
     k = int(np.flatnonzero(mask.ravel())[0])
@@ -56,9 +62,7 @@ def check_targets(targets: ArrayLike, n_assets: int, name: str = "targets") -> N
     """Target weights of one account: one per holding, each >= 0, summing to 1 (within ``TARGET_SUM_ATOL``)."""
     t = as_vector(targets, name, size=n_assets, size_name="len(values)")
     _check_target_entries(t, name)
-    total = float(t.sum())
-    if abs(total - 1.0) > TARGET_SUM_ATOL:
-        raise InputError(f"{name}: must sum to 1 (100%), got {total:.6g}; adjust the weights so they add up to 1.")
+    check_sums_to_one(float(t.sum()), name)
     return t
 
 

@@ -12,9 +12,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validate import as_scalar, check_choice
+from .._validate.holdings import check_sums_to_one
 from ..errors import InfeasibleError, InputError
 from ..income import as_rate
-from ..rebalance import TARGET_SUM_ATOL, check_bands, check_mode
+from ..rebalance import check_bands, check_mode
 from ..tax import ACCOUNT_TYPES
 from .rows import (
     ACCOUNT_TYPE_ALIASES,
@@ -164,8 +165,7 @@ def _groups(targets, group_of_rows):
     bad = np.flatnonzero(w < 0)
     if bad.size:
         raise InputError(f"targets: {names[bad[0]]!r} is {w[bad[0]]:.4g}; targets must be >= 0.")
-    if abs(w.sum() - 1.0) > TARGET_SUM_ATOL:
-        raise InputError(f"targets: must sum to 1 (100%), got {w.sum():.6g}; adjust the weights so they add up to 1.")
+    check_sums_to_one(float(w.sum()), "targets")
     for i, g in enumerate(group_of_rows):
         if g not in names:
             raise InputError(f"holdings: row {i + 1} counts towards {g!r}, which has no target; add it to targets "

@@ -159,10 +159,18 @@ def _certified_factor(C, chol=None):
     return chol
 
 
-def _prefer_free_set(n, n_bound, n_new):
-    """True when factorising the free block costs fewer flops than the bound-set (range-space) solve."""
+def _prefer_free_set(n, n_bound, n_new, free_solves=0):
+    """True when factorising the free block costs fewer flops than the bound-set (range-space) solve.
+
+    The bound set's new columns ``L^-1 e_i`` (about ``n^2 / 2`` flops each, blocked) and their Gram
+    rows are kept for every later iteration; the free block's factor is not. ``free_solves``, the
+    number of free-block factorisations already done in this solve, weighs the free form's cost by
+    the iterations it has already needed (a solve that needed one will likely need another).
+    """
     n_free = n - n_bound
-    return n_free**3 / 3 + n * n_bound < n * n_bound**2 + n * n * n_new
+    free = (n_free**3 / 3 + n * n_bound) * (1 + free_solves)
+    bound = 0.5 * n * n * n_new + n * n_new * n_bound + n_bound**3 / 3 + n * n
+    return free < bound
 
 
 def _unit_solves(L, idx, out, block=128):
@@ -259,6 +267,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
     n_cols = 0
     w = np.empty(n)
     gamma = 0.0
+    free_solves = 0
     for it in range(1, max_iter + 1):
         bound = state != 0
         B = np.flatnonzero(bound)
@@ -268,7 +277,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             return BoxSolution(Status.ALL_AT_BOUNDS, it, gamma, w, state)
         vB = np.where(state[B] < 0, lower[B], upper[B])
         new = B[column[B] < 0]
-        if not _prefer_free_set(n, nb, new.size):
+        if not _prefer_free_set(n, nb, new.size, free_solves):
             if new.size:
                 k = new.size
                 if n_cols + k > Y.shape[1]:
@@ -293,6 +302,7 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             by_column[pos] = mult_B
             w = trsv(L, gamma * z + Y[:, :n_cols] @ by_column, lower=1, trans=1)
         else:
+            free_solves += 1
             CFB = C[np.ix_(F, B)]
             rhs = np.empty((nf, 2), order="F")
             rhs[:, 0] = coef[F]
