@@ -34,8 +34,14 @@ from .._jit import jit, vectorised
 from .barrier import _kkt_error, _rounding_floor
 from .descent import _sweep
 from .linalg import _cholesky_solve_in_place, _exact_products, _upper_products
-from .newton import _newton_matrix
+from .newton import _jacobi_cg, _newton_matrix
 from .status import _MAX_ITER, _NOT_DESCENDING, _OK, _OK_ROUNDING
+
+
+#: From this many free assets a Newton system without a usable factor is first tried by conjugate gradients
+#: preconditioned with its diagonal (:func:`.newton._jacobi_cg`), at most this many passes over the matrix.
+_JACOBI_FROM = 150
+_JACOBI_MAX_CG = 30
 
 
 class JointSolve(NamedTuple):
@@ -225,6 +231,7 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
     dxa = np.empty(n)
     position = np.full(n, -1, dtype=np.int64)  # where each asset sits in the factor's free set (-1: not in it)
     have_factor = False
+    jacobi = True
     L = np.empty((0, 0))
     _exact_products(C, x, cx)
     # lam: the common share of the assets inside their bounds (all of them if none is)
@@ -275,6 +282,20 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
                 inside = False
         forcing = min(1e-2, 1e-2 * err)
         solved = inside and _pcg(H, L, pos, u, forcing, 12) and _pcg(H, L, pos, v, forcing, 12)
+        if not solved and jacobi and m >= _JACOBI_FROM:
+            # no factor for this free set yet: the diagonal preconditions well enough while the forcing
+            # tolerance is loose; the first failure hands the rest of the iteration to the factors
+            Y = np.empty((m, 2))
+            for a in range(m):
+                i = free[a]
+                Y[a, 0] = cx[i] - beta[i] / x[i]
+                Y[a, 1] = b[i] / x[i]
+            solved = _jacobi_cg(H, np.zeros(m), Y, forcing, _JACOBI_MAX_CG)
+            jacobi = solved
+            if solved:
+                for a in range(m):
+                    u[a] = Y[a, 0]
+                    v[a] = Y[a, 1]
         if not solved:
             ok, L = _try_cholesky(H)
             if not ok:
