@@ -15,6 +15,7 @@ import numpy as np
 from .._jit import jit
 from .descent import _solve_barrier
 from .joint import _joint_newton, _warm_sweeps
+from .linalg import _copy
 from .status import (
     _MAX_ITER,
     _NO_BOUNDED_SOLUTION,
@@ -123,8 +124,8 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
         status, err = joint.status, joint.error
     else:
         # then the one-dimensional search for lam, each step a box-constrained barrier solve
-        x[:] = x_free
-        cx[:] = cx_free
+        _copy(x, x_free)
+        _copy(cx, cx_free)
         search = _lam_search(C, b, lo, hi, tol, max_iter, x, cx)
         status, err = search.status, search.error
         iters += search.n_iter
@@ -149,7 +150,7 @@ def _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, x, cx, bind):
         s = 1.0 / (free_sum + bound_sum)
         for i in range(n):
             x[i] *= s
-    cx[:] = C @ x
+    _copy(cx, C @ x)
     return Solve(status, iters, err)
 
 
@@ -256,7 +257,7 @@ def _risk_parity_kernel(C, b, lo, hi, boxed, tol, max_iter, w, relative, bind):
         for i in range(n):
             w[i] = (lo[i] if side == -1 else hi[i]) / total
             bind[i] = side
-        cx[:] = C @ w
+        _copy(cx, C @ w)
         status, iters = _OK, 0
     else:
         solve = _risk_budgeting(C, b, lo, hi, boxed, tol, max_iter, w, cx, bind)

@@ -33,7 +33,7 @@ import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from .._jit import jit, vectorised
 from .barrier import _kkt_error, _rounding_floor
 from .descent import _sweep
-from .linalg import _cholesky_solve_in_place, _exact_products, _upper_products
+from .linalg import _cholesky_solve_in_place, _copy, _exact_products, _upper_products
 from .newton import _jacobi_cg, _newton_matrix
 from .status import _MAX_ITER, _NOT_DESCENDING, _OK, _OK_ROUNDING
 
@@ -347,8 +347,8 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
             if err <= _rounding_limit(C, x, cx):
                 return JointSolve(_OK_ROUNDING, step + 1, err, lam)
             return JointSolve(_NOT_DESCENDING, step + 1, err, lam)
-        x[:] = xn
-        cx[:] = cxn
+        _copy(x, xn)
+        _copy(cx, cxn)
         lam = lam_new
         merit = new_merit
         new_err = _joint_error(C, beta, lo, hi, x, cx)

@@ -15,7 +15,14 @@ import numpy as np
 
 from .._jit import jit, vectorised
 from .barrier import _kkt_error, _objective, _rounding_floor
-from .linalg import _cholesky, _cholesky_in_place, _cholesky_solve, _cholesky_solve_in_place, _exact_products
+from .linalg import (
+    _cholesky,
+    _cholesky_in_place,
+    _cholesky_solve,
+    _cholesky_solve_in_place,
+    _copy,
+    _exact_products,
+)
 from .status import _HAND_OVER, _MAX_ITER, _NOT_DESCENDING, _OK, _OK_ROUNDING, Solve
 
 #: From this many assets Newton's preconditioning factor is in single precision (about half the time).
@@ -35,7 +42,7 @@ def _pcg_direction(C, dvec, L, rhs, dx, rtol, max_cg):
     """Solve ``(C + diag(dvec)) dx = rhs`` by conjugate gradients preconditioned with ``L L'``, the
     Cholesky factor of an earlier Newton matrix. True when ``|residual| <= rtol |rhs|`` in time."""
     n = rhs.shape[0]
-    dx[:] = _cholesky_solve(L, rhs)
+    _copy(dx, _cholesky_solve(L, rhs))
     r = rhs - (C @ dx + dvec * dx)
     target = rtol * np.sqrt(np.dot(rhs, rhs))
     if np.sqrt(np.dot(r, r)) <= target:
@@ -255,7 +262,7 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
                         v = hi[i]
                 xn[i] = v
             if ok:
-                cxn[:] = C @ xn
+                _copy(cxn, C @ xn)
                 fn = _objective(beta, xn, cxn)
                 decrease = 0.0
                 for i in range(n):
@@ -272,8 +279,8 @@ def _newton(C, beta, lo, hi, boxed, x, cx, tol, max_steps):
             if err <= _rounding_floor(C, x, cx):
                 return Solve(_OK_ROUNDING, step + 1, err)
             return Solve(_NOT_DESCENDING, step + 1, err)
-        x[:] = xn
-        cx[:] = cxn
+        _copy(x, xn)
+        _copy(cx, cxn)
         f_new = _objective(beta, x, cx)
         progress = f - f_new > 1e-13 * abs(f_new)
         f = f_new
@@ -361,8 +368,8 @@ def _chord_newton(C, beta, lo, hi, x, cx, err, tol, max_steps):
                 return Solve(_HAND_OVER, steps, err)
             refactor = True
             continue
-        x[:] = xn
-        cx[:] = cxn
+        _copy(x, xn)
+        _copy(cx, cxn)
         if new <= tol:
             return Solve(_OK, steps, new)
         refactor = new > 0.1 * err
