@@ -14,7 +14,11 @@ bordered system::
     [ C_FF + lam diag(b_F / w_F^2)   -b_F / w_F ] [dw_F]   [ -g_F         ]
     [ 1'                              0         ] [dlam] = [ 1 - sum(w)   ]
 
-with one Cholesky factorisation of the free block (two solves). A step is clipped to the box and
+with two solves in the free block: from ``_JACOBI_FROM`` free assets first by conjugate gradients
+preconditioned with the diagonal (both right-hand sides in one pass over the matrix; no factor), else
+by conjugate gradients preconditioned with the factor of an earlier step whose free set contains this
+one, else by a new Cholesky factorisation (1,000 assets of the issue's data: one factorisation in 13
+steps, instead of nine; the diagonal fails first at the last steps' tight forcing tolerance). A step is clipped to the box and
 halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. It starts
 from the unbounded risk budgeting weights clipped to the box and moved by up to 20 coordinate sweeps
 with ``lam`` rescaled (:func:`_warm_sweeps`), which bring the active set near the right one: each
