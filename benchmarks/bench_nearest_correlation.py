@@ -12,7 +12,7 @@ Implementations, on the correlation matrix of :func:`tests.naive.t_factor_cov` p
   at ``threshold=1e-15``, at most ``n_fact=100`` iterations: it stops before convergence, see ``distance``).
 
 ``extra_info`` keeps the Frobenius distance to the input, the smallest eigenvalue and the largest
-diagonal error of each answer. BLAS is limited to one thread (the machine is shared).
+diagonal error of each answer. BLAS is limited to one thread (``benchmarks/conftest.py``; the machine is shared).
 """
 
 from __future__ import annotations
@@ -23,14 +23,6 @@ import pytest
 from kernels import nearest_correlation
 
 SIZES = [100, 500]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
 
 
 def _statsmodels(a):

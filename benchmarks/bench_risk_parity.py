@@ -18,7 +18,7 @@ Data: ``factor`` is the shared benchmark generator (:func:`benchmarks.conftest.f
 five factors with loadings of both signs, hard for coordinate descent); ``market`` has one market
 factor with positive betas and ten sectors (typical of equities, easy for coordinate descent).
 
-BLAS is limited to one thread for every implementation: on this shared 2-core machine a threaded
+BLAS is limited to one thread for every implementation (``benchmarks/conftest.py``): on this shared 2-core machine a threaded
 OpenBLAS under load is up to 100x slower and its timings mean nothing.
 
 Skipped, with the reason: Riskfolio-Lib and skfolio above 500 assets (an interior-point solve of a
@@ -45,15 +45,6 @@ N_OBS = 2520
 SIZES = [20, 100, 500, 1000, 2000]
 DATASETS = ["factor", "market"]
 SLOW_PEERS = {"riskfolio": 500, "skfolio": 500, "scipy_slsqp": 500}  # largest size run
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    import scipy.linalg  # noqa: F401  (loads SciPy's OpenBLAS, used by Numba's LAPACK calls, so it is limited too)
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
-        yield
 
 
 def market_returns(n_obs, n_assets, seed=0, n_sectors=10):

@@ -200,14 +200,23 @@ def _jacobian_diagonal(P, lam, omega_mixed, positive):
 
 
 def _psd_split(A):
-    """Eigen-decomposition of the symmetric ``A`` and what the dual's derivatives need of it."""
+    """Eigen-decomposition of the symmetric ``A`` and what the dual's derivatives need of it: the diagonal
+    of its PSD part ``A_+ = P_+ diag(lam_+) P_+'`` (``O(n r)``; ``A_+`` itself, ``O(n^2 r)``, only for the
+    answer: :func:`_psd_part`)."""
     lam, P = np.linalg.eigh(A)
     positive = lam > 0.0
     lp = lam[positive]
     ln = lam[~positive]
     omega_mixed = lp[:, None] / (lp[:, None] - ln[None, :])
-    X = (P[:, positive] * lp) @ P[:, positive].T
-    return lam, P, positive, omega_mixed, X
+    P1 = P[:, positive]
+    diag_plus = (P1 * P1) @ lp
+    return lam, P, positive, omega_mixed, diag_plus
+
+
+def _psd_part(lam, P, positive):
+    """``P_+ diag(lam_+) P_+'``: the PSD part of the matrix :func:`_psd_split` decomposed."""
+    P1 = P[:, positive]
+    return (P1 * lam[positive]) @ P1.T
 
 
 def _qi_sun_newton(G, target, tol, max_steps):
@@ -221,9 +230,9 @@ def _qi_sun_newton(G, target, tol, max_steps):
     """
     n = G.shape[0]
     y = target - np.diag(G)
-    lam, P, positive, omega, X = _psd_split(G + np.diag(y))
+    lam, P, positive, omega, dX = _psd_split(G + np.diag(y))
     theta = 0.5 * float(np.sum(lam[positive] ** 2)) - float(target @ y)
-    grad = np.diag(X) - target
+    grad = dX - target
     eps64 = np.finfo(float).eps
     slow = 0
     last_norm = np.inf
@@ -232,12 +241,13 @@ def _qi_sun_newton(G, target, tol, max_steps):
         # the tolerance, or what rounding in the eigen-decomposition leaves of diag(X)
         limit = np.sqrt(n) * max(tol, 4.0 * n * eps64 * max(1.0, float(np.abs(lam).max())))
         if norm <= limit:
-            return X, step, True
+            return _psd_part(lam, P, positive), step, True
         # Newton no longer halves the gradient: rounding in the eigen-decomposition decides
         slow = slow + 1 if norm > 0.5 * last_norm else 0
         last_norm = norm
         if slow >= 3:
-            return X, step, norm <= np.sqrt(n) * max(tol, 1e5 * n * eps64 * max(1.0, float(np.abs(lam).max())))
+            return _psd_part(lam, P, positive), step, norm <= np.sqrt(n) * max(
+                tol, 1e5 * n * eps64 * max(1.0, float(np.abs(lam).max())))
         eps = min(1e-6, 0.1 * norm)
         rtol = min(0.1, norm)
         precond = _jacobian_diagonal(P, lam, omega, positive) + eps
@@ -268,7 +278,7 @@ def _qi_sun_newton(G, target, tol, max_steps):
         t = 1.0
         for _ in range(40):
             y_new = y + t * d
-            lam_n, P_n, pos_n, omega_n, X_n = _psd_split(G + np.diag(y_new))
+            lam_n, P_n, pos_n, omega_n, dX_n = _psd_split(G + np.diag(y_new))
             theta_n = 0.5 * float(np.sum(lam_n[pos_n] ** 2)) - float(target @ y_new)
             if theta_n <= theta + 1e-4 * t * slope or t < 1e-10:
                 break
@@ -276,10 +286,10 @@ def _qi_sun_newton(G, target, tol, max_steps):
         if theta_n > theta and t < 1e-10:
             # no descent left: rounding decides (converged within a looser allowance for it)
             stalled = np.sqrt(n) * max(tol, 1e3 * n * eps64 * max(1.0, float(np.abs(lam).max())))
-            return X, step + 1, norm <= stalled
-        y, lam, P, positive, omega, X, theta = y_new, lam_n, P_n, pos_n, omega_n, X_n, theta_n
-        grad = np.diag(X) - target
-    return X, max_steps, False
+            return _psd_part(lam, P, positive), step + 1, norm <= stalled
+        y, lam, P, positive, omega, dX, theta = y_new, lam_n, P_n, pos_n, omega_n, dX_n, theta_n
+        grad = dX - target
+    return _psd_part(lam, P, positive), max_steps, False
 
 
 def _newton_nearest_correlation(R, tol, max_iter, eig_floor):

@@ -65,7 +65,8 @@ References
 
 Modules: :mod:`.api` (the public functions and their result), :mod:`.entry` (the compiled entry
 point: checks and solve in one call), :mod:`.bounds` (bounds: the unbounded start, then
-:mod:`.joint`'s Newton iteration on the weights and ``lam`` together, the search for ``lam`` as its fallback),
+:mod:`.joint`'s Newton iteration on the weights and ``lam`` together, its systems first by conjugate
+gradients preconditioned with the diagonal, the search for ``lam`` as its fallback),
 :mod:`.descent` (coordinate descent, Anderson acceleration), :mod:`.newton` (line-search and chord
 Newton, conjugate gradients, the single-precision factor), :mod:`.barrier` (the barrier function and
 its optimality error), :mod:`.linalg` (dot products, Cholesky, triangular solves) and :mod:`.status`

@@ -11,7 +11,7 @@ import numpy as np
 
 from .._jit import jit, vectorised
 from .barrier import _kkt_error
-from .linalg import _cholesky_in_place, _cholesky_solve, _dot_head, _exact_products, _upper_products
+from .linalg import _cholesky_in_place, _cholesky_solve, _copy, _dot_head, _exact_products, _upper_products
 from .newton import _chord_newton, _newton
 from .status import _HAND_OVER, _MAX_ITER, _OK, _UNBOUNDED, Solve
 
@@ -210,7 +210,7 @@ def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
             _sweep_rows(C, beta, x, cx)
         else:
             if accelerate:
-                x_in[:] = x
+                _copy(x_in, x)
             _sweep(C, beta, lo, hi, x, u, lower_dot, u_next)
             for i in range(n):
                 cx[i] = lower_dot[i] + C[i, i] * x[i] + u[i]
@@ -248,8 +248,8 @@ def _solve_barrier(C, beta, lo, hi, boxed, x, cx, tol, max_iter):
         if accelerate:
             head = (head + 1) % depth
             count = min(count + 1, depth)
-            Gx[head] = x
-            Gu[head] = u
+            _copy(Gx[head], x)
+            _copy(Gu[head], u)
             for i in range(n):
                 F[head, i] = x[i] - x_in[i]
             if count >= 2 and it < max_iter and not _anderson_mix(Gx, Gu, F, head, count, x, u):

@@ -53,7 +53,8 @@ def _risk_parity_entry(C, b, lo, hi, boxed, tol, max_iter, validate, check_pd, o
     if b.shape[0] == 0:
         budgets[:] = 1.0 / n
     else:
-        budgets[:] = b
+        for i in range(n):
+            budgets[i] = b[i]
     if not boxed:
         lo = hi = budgets  # not read
     solved = _risk_parity_kernel(C, budgets, lo, hi, boxed, tol, max_iter, out[0], out[2], bind)

@@ -14,7 +14,11 @@ bordered system::
     [ C_FF + lam diag(b_F / w_F^2)   -b_F / w_F ] [dw_F]   [ -g_F         ]
     [ 1'                              0         ] [dlam] = [ 1 - sum(w)   ]
 
-with one Cholesky factorisation of the free block (two solves). A step is clipped to the box and
+with two solves in the free block: from ``_JACOBI_FROM`` free assets first by conjugate gradients
+preconditioned with the diagonal (both right-hand sides in one pass over the matrix; no factor), else
+by conjugate gradients preconditioned with the factor of an earlier step whose free set contains this
+one, else by a new Cholesky factorisation (1,000 assets of the issue's data: one factorisation in 13
+steps, instead of nine; the diagonal fails first at the last steps' tight forcing tolerance). A step is clipped to the box and
 halved until the optimality error (the certificate's measure, and ``|sum(w) - 1|``) falls. It starts
 from the unbounded risk budgeting weights clipped to the box and moved by up to 20 coordinate sweeps
 with ``lam`` rescaled (:func:`_warm_sweeps`), which bring the active set near the right one: each
@@ -33,9 +37,15 @@ import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 from .._jit import jit, vectorised
 from .barrier import _kkt_error, _rounding_floor
 from .descent import _sweep
-from .linalg import _cholesky_solve_in_place, _exact_products, _upper_products
-from .newton import _newton_matrix
+from .linalg import _cholesky_solve_in_place, _copy, _exact_products, _upper_products
+from .newton import _jacobi_cg, _newton_matrix
 from .status import _MAX_ITER, _NOT_DESCENDING, _OK, _OK_ROUNDING
+
+
+#: From this many free assets a Newton system without a usable factor is first tried by conjugate gradients
+#: preconditioned with its diagonal (:func:`.newton._jacobi_cg`), at most this many passes over the matrix.
+_JACOBI_FROM = 150
+_JACOBI_MAX_CG = 30
 
 
 class JointSolve(NamedTuple):
@@ -225,6 +235,7 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
     dxa = np.empty(n)
     position = np.full(n, -1, dtype=np.int64)  # where each asset sits in the factor's free set (-1: not in it)
     have_factor = False
+    jacobi = True
     L = np.empty((0, 0))
     _exact_products(C, x, cx)
     # lam: the common share of the assets inside their bounds (all of them if none is)
@@ -275,6 +286,20 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
                 inside = False
         forcing = min(1e-2, 1e-2 * err)
         solved = inside and _pcg(H, L, pos, u, forcing, 12) and _pcg(H, L, pos, v, forcing, 12)
+        if not solved and jacobi and m >= _JACOBI_FROM:
+            # no factor for this free set yet: the diagonal preconditions well enough while the forcing
+            # tolerance is loose; the first failure hands the rest of the iteration to the factors
+            Y = np.empty((m, 2))
+            for a in range(m):
+                i = free[a]
+                Y[a, 0] = cx[i] - beta[i] / x[i]
+                Y[a, 1] = b[i] / x[i]
+            solved = _jacobi_cg(H, np.zeros(m), Y, forcing, _JACOBI_MAX_CG)
+            jacobi = solved
+            if solved:
+                for a in range(m):
+                    u[a] = Y[a, 0]
+                    v[a] = Y[a, 1]
         if not solved:
             ok, L = _try_cholesky(H)
             if not ok:
@@ -326,8 +351,8 @@ def _joint_newton(C, b, lo, hi, x, cx, tol, max_steps):
             if err <= _rounding_limit(C, x, cx):
                 return JointSolve(_OK_ROUNDING, step + 1, err, lam)
             return JointSolve(_NOT_DESCENDING, step + 1, err, lam)
-        x[:] = xn
-        cx[:] = cxn
+        _copy(x, xn)
+        _copy(cx, cxn)
         lam = lam_new
         merit = new_merit
         new_err = _joint_error(C, beta, lo, hi, x, cx)

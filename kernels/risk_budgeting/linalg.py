@@ -143,3 +143,11 @@ def _upper_products(C, x, u):
         row = C[i]
         for j in range(i):
             u[j] += row[j] * xi
+
+
+@jit
+def _copy(dst, src):
+    """``dst[:] = src`` for vectors of one length, as a loop: a slice assignment from an array would compile
+    Numba's shape-mismatch message (string formatting, about a tenth of risk parity's first-call compile)."""
+    for i in range(dst.shape[0]):
+        dst[i] = src[i]
