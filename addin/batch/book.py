@@ -52,7 +52,7 @@ class WriteBehind:
 
     def _write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         sym = np.where(symbol < 0, len(self.symbols) - 1, symbol)  # the last symbol is CASH
-        self.writer.write(self.names.take(pa.array(account)), self.symbols.take(pa.array(sym)), numbers)
+        self.writer.write_rows(account, sym, numbers, self.names, self.symbols)
 
     def write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         self.wait()

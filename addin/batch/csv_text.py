@@ -1,0 +1,178 @@
+"""The trades file's rows as CSV text, formatted by a compiled loop (the book's largest single cost was polars
+turning 18.7 M numbers into text: 1.1-1.3 CPU-s per 100,000 accounts).
+
+The numbers written are those the polars writer wrote, read back equal: a column rounded to ``D`` decimals
+holds ``k / 10**D`` (NumPy's ``round``: ``rint(x * 10**D) / 10**D``, ``k`` an exact integer), the double
+nearest the decimal ``k / 10**D``; writing that decimal (trailing zeros dropped, ``.0`` kept as Python
+writes a whole number) reads back as the same double. A column not rounded (``target``) gets the fewest
+decimals ``d <= 17`` whose ``rint(x * 10**d) / 10**d`` gives ``x`` back, the same test. A value that passes
+neither (beyond 9e18 in units of its last decimal, infinities) stops the loop: :func:`format_rows` reports
+the row, and the caller writes the rest of the chunk another way. NaN is an empty field (as polars writes a
+null). Names are quoted as polars quotes them (a delimiter, a quote, a line break; an empty name).
+
+Used only when the kernels are compiled; in the plain-Python mode the trades go through polars.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kernels._jit import PURE_PYTHON, jit
+
+#: Decimals searched for a column that was not rounded (``-1`` in ``decimals``).
+MAX_DECIMALS = 17
+#: Bytes a number may take: sign, 19 digits, point, 17 decimals.
+NUMBER_BYTES = 40
+#: Size of the text buffer handed to the file at a time.
+BUFFER_BYTES = 1 << 22
+#: |k| below this converts to int64 exactly (and its digits fit :data:`NUMBER_BYTES`).
+_K_LIMIT = 9.0e18
+
+AVAILABLE = not PURE_PYTHON
+
+
+@jit
+def _put_number(x, decimals, buf, at, powers):
+    """Write ``x`` at ``buf[at:]``; returns the new end, or -1 when ``x`` cannot be written exactly here."""
+    if x != x:  # NaN: an empty field
+        return at
+    if decimals >= 0:
+        d = decimals
+        p = powers[d]
+        k = np.rint(x * p)
+        if not (abs(k) < _K_LIMIT) or k / p != x:
+            return -1
+    else:
+        d = -1
+        k = 0.0
+        for e in range(MAX_DECIMALS + 1):
+            p = powers[e]
+            k = np.rint(x * p)
+            if not (abs(k) < _K_LIMIT):
+                return -1
+            if k / p == x:
+                d = e
+                break
+        if d < 0:
+            return -1
+    if k < 0.0:
+        buf[at] = 45  # "-" (k is not -0.0 here: -0.0 < 0 is false)
+        at += 1
+        u = np.uint64(-k)
+    else:
+        u = np.uint64(k)
+    ten = np.uint64(10)
+    zero = np.uint64(48)
+    while d > 0 and u % ten == 0:  # trailing zeros of the decimals
+        u //= ten
+        d -= 1
+    n = 1
+    t = u
+    while t >= ten:
+        t //= ten
+        n += 1
+    if n <= d:
+        n = d + 1  # a whole part of "0"
+    if d == 0:
+        end = at + n
+        for i in range(end - 1, at - 1, -1):
+            buf[i] = zero + u % ten
+            u //= ten
+        buf[end] = 46  # "x.0", as Python writes a whole number
+        buf[end + 1] = 48
+        return end + 2
+    end = at + n + 1
+    i = end - 1
+    for _ in range(d):
+        buf[i] = zero + u % ten
+        u //= ten
+        i -= 1
+    buf[i] = 46  # "."
+    i -= 1
+    while i >= at:
+        buf[i] = zero + u % ten
+        u //= ten
+        i -= 1
+    return end
+
+
+@jit
+def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, symbols, symbol_at, buf, powers):
+    """Rows ``row:stop`` as CSV lines into ``buf`` until it is nearly full.
+
+    Returns ``(next_row, n_bytes, failed)``: ``failed`` when row ``next_row`` holds a number that cannot be
+    written exactly (nothing of it was written).
+    """
+    n_cols = numbers.shape[0]
+    size = buf.shape[0]
+    at = 0
+    while row < stop:
+        a = account[row]
+        s = symbol[row]
+        a0, a1 = name_at[a], name_at[a + 1]
+        s0, s1 = symbol_at[s], symbol_at[s + 1]
+        if at + (a1 - a0) + (s1 - s0) + n_cols * (NUMBER_BYTES + 1) + 2 > size:
+            return row, at, False
+        start = at
+        for i in range(a0, a1):
+            buf[at] = names[i]
+            at += 1
+        buf[at] = 44
+        at += 1
+        for i in range(s0, s1):
+            buf[at] = symbols[i]
+            at += 1
+        for c in range(n_cols):
+            buf[at] = 44
+            at = _put_number(numbers[c, row], decimals[c], buf, at + 1, powers)
+            if at < 0:
+                return row, start, True
+        buf[at] = 10
+        at += 1
+        row += 1
+    return row, at, False
+
+
+POWERS = 10.0 ** np.arange(MAX_DECIMALS + 1)
+
+
+def encode_names(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """UTF-8 bytes of each name as a CSV field, quoted where polars quotes (``data``, ``offsets``)."""
+    names = names.cast(pa.string())
+    needs = pc.match_substring_regex(names, '[,"\\r\\n]|^$')
+    if len(names) and pc.any(needs).as_py():
+        quoted = ['"' + s.replace('"', '""') + '"' if q else s for s, q in zip(names.to_pylist(), needs.to_pylist())]
+        names = pa.array(quoted, pa.string())
+    if names.offset:
+        names = pa.concat_arrays([names])
+    offsets = np.frombuffer(names.buffers()[1], np.int32, len(names) + 1).astype(np.int64)
+    data_buffer = names.buffers()[2]
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    return data, offsets
+
+
+class RowText:
+    """Formats chunks of trades for one file: ``account``/``symbol`` name lists, ``columns`` in order,
+    ``decimals`` per column (-1: not rounded)."""
+
+    def __init__(self, names: pa.Array, symbols: pa.Array, decimals: list[int]) -> None:
+        self.names, self.name_at = encode_names(names)
+        self.symbols, self.symbol_at = encode_names(symbols)
+        self.decimals = np.asarray(decimals, np.int64)
+        self.buf = np.empty(BUFFER_BYTES, np.uint8)
+
+    def write(self, handle, account: np.ndarray, symbol: np.ndarray, numbers: np.ndarray) -> int:
+        """Write rows to ``handle`` (binary) until one cannot be written exactly; returns the rows written."""
+        stop = account.size
+        row = 0
+        account = np.ascontiguousarray(account, np.int64)
+        symbol = np.ascontiguousarray(symbol, np.int64)
+        while row < stop:
+            row, n, failed = _format_rows(row, stop, account, symbol, numbers, self.decimals, self.names,
+                                          self.name_at, self.symbols, self.symbol_at, self.buf, POWERS)
+            handle.write(memoryview(self.buf)[:n])
+            if failed:
+                break
+        return row
