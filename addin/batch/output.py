@@ -216,9 +216,10 @@ class TradesWriter(ChunkedFile):
         self._append(pa.table({"account": account, "symbol": symbol,
                                **{c: pa.array(numbers[c], pa.float64(), from_pandas=True) for c in COLUMNS[2:]}}))
 
-    def write_rows(self, account: np.ndarray, symbol: np.ndarray, numbers: dict, names: pa.Array,
+    def write_rows(self, account: np.ndarray, symbol: np.ndarray, numbers: dict | np.ndarray, names: pa.Array,
                    symbols: pa.Array) -> None:
-        """Rows given as codes into ``names`` and ``symbols`` (the names are looked up only when written).
+        """Rows given as codes into ``names`` and ``symbols`` (the names are looked up only when written);
+        ``numbers``: column -> values, or the columns ``COLUMNS[2:]`` as the rows of one array.
 
         CSV is formatted by the compiled loop of :mod:`addin.batch.csv_text` when the kernels are compiled
         (the same numbers as polars writes, read back equal); a row it cannot write exactly, and the rest of
@@ -235,8 +236,8 @@ class TradesWriter(ChunkedFile):
                     self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in _finish()
                 if self._handle.tell() == 0:
                     self._handle.write((",".join(COLUMNS) + "\n").encode())
-                done = self._text[2].write(self._handle, account, symbol,
-                                           np.stack([numbers[c] for c in COLUMNS[2:]]))
+                table = numbers if isinstance(numbers, np.ndarray) else np.stack([numbers[c] for c in COLUMNS[2:]])
+                done = self._text[2].write(self._handle, account, symbol, table)
             except OSError as exc:
                 self.abort()
                 raise BookInputError(f"could not write {self.target}: {exc.strerror or exc}.", EXIT_OUTPUT) from None
@@ -245,7 +246,7 @@ class TradesWriter(ChunkedFile):
                 return
         rest = slice(done, None)
         self.write(names.take(pa.array(account[rest])), symbols.take(pa.array(symbol[rest])),
-                   {c: numbers[c][rest] for c in COLUMNS[2:]})
+                   {c: numbers[i if isinstance(numbers, np.ndarray) else c][rest] for i, c in enumerate(COLUMNS[2:])})
 
     def close(self) -> bool:
         """Finish and rename into place; True when a previous file was replaced."""
