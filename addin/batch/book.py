@@ -48,15 +48,16 @@ class WriteBehind:
     :meth:`close` waits for the pending chunk (the caller may then abort the writer safely).
     """
 
-    def __init__(self, writer, names: pa.Array, symbols: pa.Array, overlap: bool | None = None) -> None:
-        self.writer, self.names, self.symbols = writer, names, symbols
+    def __init__(self, writer, names: pa.Array, symbols: pa.Array, overlap: bool | None = None,
+                 targets: np.ndarray | None = None) -> None:
+        self.writer, self.names, self.symbols, self.targets = writer, names, symbols, targets
         self.overlap = OVERLAP_WRITES if overlap is None else overlap
         self._pool = None
         self._pending = None
 
     def _write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         sym = np.where(symbol < 0, len(self.symbols) - 1, symbol)  # the last symbol is CASH
-        self.writer.write_rows(account, sym, numbers, self.names, self.symbols)
+        self.writer.write_rows(account, sym, numbers, self.names, self.symbols, self.targets)
 
     def write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         self.wait()
@@ -163,7 +164,7 @@ def rebalance_part(
     bought = sold = 0.0
     turnover, problems = [], []
     phases.lap("layout")
-    behind = WriteBehind(writer, names, symbols, overlap=overlap)
+    behind = WriteBehind(writer, names, symbols, overlap=overlap, targets=np.r_[ma.target, ma.cash_target, 0.0])
     book, book_models = book_arrays(holdings, ma, opt.whole) if ROWS_KERNEL else (None, None)
     with chunk_arrays():  # a chunk's tables are reused, not mapped anew (addin.batch.memory)
         try:

@@ -4,10 +4,12 @@ turning 18.7 M numbers into text: 1.1-1.3 CPU-s per 100,000 accounts).
 The numbers written are those the polars writer wrote, read back equal: a column rounded to ``D`` decimals
 holds ``k / 10**D`` (NumPy's ``round``: ``rint(x * 10**D) / 10**D``, ``k`` an exact integer), the double
 nearest the decimal ``k / 10**D``; writing that decimal (trailing zeros dropped, ``.0`` kept as Python
-writes a whole number) reads back as the same double. A column not rounded (``target``) gets the fewest
-decimals ``d <= 17`` whose ``rint(x * 10**d) / 10**d`` gives ``x`` back, the same test. A value that passes
-neither (beyond 9e18 in units of its last decimal, infinities) stops the loop: :func:`format_rows` reports
-the row, and the caller writes the rest of the chunk another way. NaN is an empty field (as polars writes a
+writes a whole number) reads back as the same double. A column not rounded whose values are known
+beforehand (``target``: the models' targets) gets the text polars writes for each value, made once; any other
+gets the fewest decimals ``d <= 17`` whose ``rint(x * 10**d) / 10**d`` gives ``x`` back, the same test (it
+may then take a 17th digit other than polars'). A value that passes none of these (beyond 9e18 in units of
+its last decimal, infinities, a value not among the known ones) stops the loop: :func:`_format_rows`
+reports the row, and the caller writes the rest of the chunk another way. NaN is an empty field (as polars writes a
 null). Names are quoted as polars quotes them (a delimiter, a quote, a line break; an empty name).
 
 Used only when the kernels are compiled; in the plain-Python mode the trades go through polars.
@@ -23,6 +25,8 @@ from kernels._jit import PURE_PYTHON, jit
 
 #: Decimals searched for a column that was not rounded (``-1`` in ``decimals``).
 MAX_DECIMALS = 17
+#: ``decimals`` of a column whose values are among the known ones (written as polars writes them).
+KNOWN = -2
 #: Bytes a number may take: sign, 19 digits, point, 17 decimals.
 NUMBER_BYTES = 40
 #: Size of the text buffer handed to the file at a time.
@@ -34,9 +38,17 @@ AVAILABLE = not PURE_PYTHON
 
 
 @jit
-def _put_number(x, decimals, buf, at, powers):
+def _put_number(x, decimals, buf, at, powers, known, known_text, known_at):
     """Write ``x`` at ``buf[at:]``; returns the new end, or -1 when ``x`` cannot be written exactly here."""
     if x != x:  # NaN: an empty field
+        return at
+    if decimals == KNOWN:
+        i = np.searchsorted(known, x)
+        if i >= known.size or known[i] != x:
+            return -1
+        for b in range(known_at[i], known_at[i + 1]):
+            buf[at] = known_text[b]
+            at += 1
         return at
     if decimals >= 0:
         d = decimals
@@ -99,8 +111,10 @@ def _put_number(x, decimals, buf, at, powers):
 
 
 @jit
-def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, symbols, symbol_at, buf, powers):
-    """Rows ``row:stop`` as CSV lines into ``buf`` until it is nearly full.
+def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, symbols, symbol_at, buf, powers,
+                 known, known_text, known_at):
+    """Rows ``row:stop`` as CSV lines into ``buf`` until it is nearly full (``known``: sorted values of the
+    columns whose ``decimals`` is :data:`KNOWN`, their text ``known_text[known_at[i]:known_at[i + 1]]``).
 
     Returns ``(next_row, n_bytes, failed)``: ``failed`` when row ``next_row`` holds a number that cannot be
     written exactly (nothing of it was written).
@@ -126,7 +140,7 @@ def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, 
             at += 1
         for c in range(n_cols):
             buf[at] = 44
-            at = _put_number(numbers[c, row], decimals[c], buf, at + 1, powers)
+            at = _put_number(numbers[c, row], decimals[c], buf, at + 1, powers, known, known_text, known_at)
             if at < 0:
                 return row, start, True
         buf[at] = 10
@@ -153,14 +167,31 @@ def encode_names(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets
 
 
-class RowText:
-    """Formats chunks of trades for one file: ``account``/``symbol`` name lists, ``columns`` in order,
-    ``decimals`` per column (-1: not rounded)."""
+def polars_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``values`` (finite) as polars writes it in a CSV file (``data``, ``offsets``)."""
+    import io
 
-    def __init__(self, names: pa.Array, symbols: pa.Array, decimals: list[int]) -> None:
+    import polars as pl
+
+    sink = io.BytesIO()
+    pl.DataFrame({"x": values}, schema={"x": pl.Float64}).write_csv(sink, include_header=False)
+    return encode_names(pa.array(sink.getvalue().decode().splitlines(), pa.string()))
+
+
+class RowText:
+    """Formats chunks of trades for one file: ``account``/``symbol`` name lists, ``decimals`` per number column
+    (-1: not rounded; :data:`KNOWN`: among ``known``, the values such columns can hold)."""
+
+    def __init__(self, names: pa.Array, symbols: pa.Array, decimals: list[int], known=None) -> None:
         self.names, self.name_at = encode_names(names)
         self.symbols, self.symbol_at = encode_names(symbols)
         self.decimals = np.asarray(decimals, np.int64)
+        known = np.zeros(0) if known is None else np.unique(np.asarray(known, float))
+        self.known = known[np.isfinite(known)] + 0.0
+        self.known_text, self.known_at = polars_text(self.known) if self.known.size else (np.zeros(0, np.uint8),
+                                                                                           np.zeros(1, np.int64))
+        if not self.known.size:
+            self.decimals[self.decimals == KNOWN] = -1
         self.buf = np.empty(BUFFER_BYTES, np.uint8)
 
     def write(self, handle, account: np.ndarray, symbol: np.ndarray, numbers: np.ndarray) -> int:
@@ -171,7 +202,8 @@ class RowText:
         symbol = np.ascontiguousarray(symbol, np.int64)
         while row < stop:
             row, n, failed = _format_rows(row, stop, account, symbol, numbers, self.decimals, self.names,
-                                          self.name_at, self.symbols, self.symbol_at, self.buf, POWERS)
+                                          self.name_at, self.symbols, self.symbol_at, self.buf, POWERS,
+                                          self.known, self.known_text, self.known_at)
             handle.write(memoryview(self.buf)[:n])
             if failed:
                 break

@@ -217,9 +217,10 @@ class TradesWriter(ChunkedFile):
                                **{c: pa.array(numbers[c], pa.float64(), from_pandas=True) for c in COLUMNS[2:]}}))
 
     def write_rows(self, account: np.ndarray, symbol: np.ndarray, numbers: dict | np.ndarray, names: pa.Array,
-                   symbols: pa.Array) -> None:
+                   symbols: pa.Array, targets: np.ndarray | None = None) -> None:
         """Rows given as codes into ``names`` and ``symbols`` (the names are looked up only when written);
-        ``numbers``: column -> values, or the columns ``COLUMNS[2:]`` as the rows of one array.
+        ``numbers``: column -> values, or the columns ``COLUMNS[2:]`` as the rows of one array; ``targets``:
+        the values the target column can hold (the models' targets, 0), written as polars writes them.
 
         CSV is formatted by the compiled loop of :mod:`addin.batch.csv_text` when the kernels are compiled
         (the same numbers as polars writes, read back equal); a row it cannot write exactly, and the rest of
@@ -227,10 +228,11 @@ class TradesWriter(ChunkedFile):
         """
         done = 0
         if not self.parquet and _text_rows():
-            from .csv_text import RowText
+            from .csv_text import KNOWN, RowText
 
             if self._text is None or self._text[0] is not names or self._text[1] is not symbols:
-                self._text = (names, symbols, RowText(names, symbols, [DECIMALS.get(c, -1) for c in COLUMNS[2:]]))
+                decimals = [DECIMALS.get(c, KNOWN if c == "target" else -1) for c in COLUMNS[2:]]
+                self._text = (names, symbols, RowText(names, symbols, decimals, targets))
             try:
                 if self._handle is None:
                     self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in _finish()
