@@ -21,7 +21,7 @@ from .problems import BookInputError, RowError
 from .progress import Phases, ProgressBar
 from .reading import Table, read_table
 from .schema import CASH_SYMBOL, HOLDINGS
-from .trades import Options, book_arrays, rebalance_chunk, rebalance_rows
+from .trades import COLUMNS, Options, book_arrays, rebalance_chunk, rebalance_rows
 
 #: Columns used without whole shares only to tell a row from an empty one (their values are not kept).
 UNPRICED = frozenset({"price", "lot_size"})
@@ -57,7 +57,13 @@ class WriteBehind:
 
     def _write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         sym = np.where(symbol < 0, len(self.symbols) - 1, symbol)  # the last symbol is CASH
-        self.writer.write_rows(account, sym, numbers, self.names, self.symbols, self.targets)
+        write_rows = getattr(self.writer, "write_rows", None)
+        if write_rows is not None:  # the names are looked up by the writer (TradesWriter)
+            write_rows(account, sym, numbers, self.names, self.symbols, self.targets)
+            return
+        if isinstance(numbers, np.ndarray):
+            numbers = dict(zip(COLUMNS[2:], numbers))
+        self.writer.write(self.names.take(pa.array(account)), self.symbols.take(pa.array(sym)), numbers)
 
     def write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         self.wait()

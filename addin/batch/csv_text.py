@@ -31,6 +31,8 @@ KNOWN = -2
 NUMBER_BYTES = 40
 #: Size of the text buffer handed to the file at a time.
 BUFFER_BYTES = 1 << 22
+#: Chunks of at least this many rows are formatted in two threads.
+SPLIT_ROWS = 20_000
 #: |k| below this converts to int64 exactly (and its digits fit :data:`NUMBER_BYTES`).
 _K_LIMIT = 9.0e18
 
@@ -193,18 +195,58 @@ class RowText:
         if not self.known.size:
             self.decimals[self.decimals == KNOWN] = -1
         self.buf = np.empty(BUFFER_BYTES, np.uint8)
+        self._pool = self._buf2 = None
 
     def write(self, handle, account: np.ndarray, symbol: np.ndarray, numbers: np.ndarray) -> int:
-        """Write rows to ``handle`` (binary) until one cannot be written exactly; returns the rows written."""
+        """Write rows to ``handle`` (binary) until one cannot be written exactly; returns the rows written.
+
+        From :data:`SPLIT_ROWS` rows, the second half is formatted in a second thread meanwhile (the loop
+        releases the GIL) and written after the first.
+        """
         stop = account.size
-        row = 0
         account = np.ascontiguousarray(account, np.int64)
         symbol = np.ascontiguousarray(symbol, np.int64)
+        if stop < SPLIT_ROWS:
+            return self._format(handle, account, symbol, numbers, 0, stop, self.buf)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="xlfolio-text")
+            self._buf2 = np.empty(BUFFER_BYTES, np.uint8)
+        mid = stop // 2
+        second = _Pieces()
+        pending = self._pool.submit(self._format, second, account, symbol, numbers, mid, stop, self._buf2)
+        try:
+            row = self._format(handle, account, symbol, numbers, 0, mid, self.buf)
+        finally:
+            reached = pending.result()
+        if row < mid:
+            return row
+        for piece in second.pieces:
+            handle.write(piece)
+        return reached
+
+    def _format(self, sink, account, symbol, numbers, row: int, stop: int, buf: np.ndarray) -> int:
         while row < stop:
             row, n, failed = _format_rows(row, stop, account, symbol, numbers, self.decimals, self.names,
-                                          self.name_at, self.symbols, self.symbol_at, self.buf, POWERS,
+                                          self.name_at, self.symbols, self.symbol_at, buf, POWERS,
                                           self.known, self.known_text, self.known_at)
-            handle.write(memoryview(self.buf)[:n])
+            sink.write(memoryview(buf)[:n])
             if failed:
                 break
         return row
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+
+class _Pieces:
+    """Bytes kept in order until they can be written (the second half of a chunk)."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def write(self, data) -> None:
+        self.pieces.append(bytes(data))

@@ -231,6 +231,7 @@ class TradesWriter(ChunkedFile):
             from .csv_text import KNOWN, RowText
 
             if self._text is None or self._text[0] is not names or self._text[1] is not symbols:
+                self._close_text()
                 decimals = [DECIMALS.get(c, KNOWN if c == "target" else -1) for c in COLUMNS[2:]]
                 self._text = (names, symbols, RowText(names, symbols, decimals, targets))
             try:
@@ -250,8 +251,18 @@ class TradesWriter(ChunkedFile):
         self.write(names.take(pa.array(account[rest])), symbols.take(pa.array(symbol[rest])),
                    {c: numbers[i if isinstance(numbers, np.ndarray) else c][rest] for i, c in enumerate(COLUMNS[2:])})
 
+    def _close_text(self) -> None:
+        if self._text is not None:
+            self._text[2].close()
+            self._text = None
+
+    def abort(self) -> None:
+        self._close_text()
+        super().abort()
+
     def close(self) -> bool:
         """Finish and rename into place; True when a previous file was replaced."""
+        self._close_text()
         self._finish(pa.table({c: pa.array([], pa.string() if c in ("account", "symbol") else pa.float64())
                                for c in COLUMNS}))
         return self.commit()
