@@ -33,83 +33,14 @@ NUMBER_BYTES = 40
 BUFFER_BYTES = 1 << 22
 #: Chunks of at least this many rows are formatted in two threads.
 SPLIT_ROWS = 20_000
+#: 10**i as int64, i = 0..18.
+_INT_POWERS = np.array([10**i for i in range(19)], np.int64)
+#: "00" to "99" as bytes: digits written two at a time.
+_PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).copy()
 #: |k| below this converts to int64 exactly (and its digits fit :data:`NUMBER_BYTES`).
 _K_LIMIT = 9.0e18
 
 AVAILABLE = not PURE_PYTHON
-
-
-@jit
-def _put_number(x, decimals, buf, at, powers, known, known_text, known_at):
-    """Write ``x`` at ``buf[at:]``; returns the new end, or -1 when ``x`` cannot be written exactly here."""
-    if x != x:  # NaN: an empty field
-        return at
-    if decimals == KNOWN:
-        i = np.searchsorted(known, x)
-        if i >= known.size or known[i] != x:
-            return -1
-        for b in range(known_at[i], known_at[i + 1]):
-            buf[at] = known_text[b]
-            at += 1
-        return at
-    if decimals >= 0:
-        d = decimals
-        p = powers[d]
-        k = np.rint(x * p)
-        if not (abs(k) < _K_LIMIT) or k / p != x:
-            return -1
-    else:
-        d = -1
-        k = 0.0
-        for e in range(MAX_DECIMALS + 1):
-            p = powers[e]
-            k = np.rint(x * p)
-            if not (abs(k) < _K_LIMIT):
-                return -1
-            if k / p == x:
-                d = e
-                break
-        if d < 0:
-            return -1
-    if k < 0.0:
-        buf[at] = 45  # "-" (k is not -0.0 here: -0.0 < 0 is false)
-        at += 1
-        u = np.uint64(-k)
-    else:
-        u = np.uint64(k)
-    ten = np.uint64(10)
-    zero = np.uint64(48)
-    while d > 0 and u % ten == 0:  # trailing zeros of the decimals
-        u //= ten
-        d -= 1
-    n = 1
-    t = u
-    while t >= ten:
-        t //= ten
-        n += 1
-    if n <= d:
-        n = d + 1  # a whole part of "0"
-    if d == 0:
-        end = at + n
-        for i in range(end - 1, at - 1, -1):
-            buf[i] = zero + u % ten
-            u //= ten
-        buf[end] = 46  # "x.0", as Python writes a whole number
-        buf[end + 1] = 48
-        return end + 2
-    end = at + n + 1
-    i = end - 1
-    for _ in range(d):
-        buf[i] = zero + u % ten
-        u //= ten
-        i -= 1
-    buf[i] = 46  # "."
-    i -= 1
-    while i >= at:
-        buf[i] = zero + u % ten
-        u //= ten
-        i -= 1
-    return end
 
 
 @jit
@@ -119,7 +50,8 @@ def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, 
     columns whose ``decimals`` is :data:`KNOWN`, their text ``known_text[known_at[i]:known_at[i + 1]]``).
 
     Returns ``(next_row, n_bytes, failed)``: ``failed`` when row ``next_row`` holds a number that cannot be
-    written exactly (nothing of it was written).
+    written exactly (nothing of it was written). One function, no calls taking arrays: each such call costs
+    reference counting of every array, more than the formatting itself.
     """
     n_cols = numbers.shape[0]
     size = buf.shape[0]
@@ -141,10 +73,85 @@ def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, 
             buf[at] = symbols[i]
             at += 1
         for c in range(n_cols):
-            buf[at] = 44
-            at = _put_number(numbers[c, row], decimals[c], buf, at + 1, powers, known, known_text, known_at)
-            if at < 0:
+            buf[at] = 44  # ","
+            at += 1
+            x = numbers[c, row]
+            if x != x:  # NaN: an empty field
+                continue
+            decimal = decimals[c]
+            if decimal == KNOWN and (x == 0.0 or 1e-3 <= abs(x) < 1e5):
+                # at most 10 decimals here make at most 15 significant digits: a decimal that gives x back
+                # is then its shortest text, the one polars writes (no exponent in this range)
+                for e in range(11):
+                    k = np.rint(x * powers[e])
+                    if k / powers[e] == x:
+                        decimal = e
+                        break
+            if decimal == KNOWN:
+                i = np.searchsorted(known, x)
+                if i >= known.size or known[i] != x:
+                    return row, start, True
+                for b in range(known_at[i], known_at[i + 1]):
+                    buf[at] = known_text[b]
+                    at += 1
+                continue
+            d = -1
+            k = 0.0
+            if decimal >= 0:
+                k = np.rint(x * powers[decimal])
+                if abs(k) < _K_LIMIT and k / powers[decimal] == x:
+                    d = decimal
+            else:  # the fewest decimals that give x back
+                for e in range(MAX_DECIMALS + 1):
+                    k = np.rint(x * powers[e])
+                    if not (abs(k) < _K_LIMIT):
+                        break
+                    if k / powers[e] == x:
+                        d = e
+                        break
+            if d < 0:
                 return row, start, True
+            if k < 0.0:
+                buf[at] = 45  # "-" (k is not -0.0 here: -0.0 < 0 is false)
+                at += 1
+                k = -k
+            u = np.int64(k)
+            scale = _INT_POWERS[d]
+            whole = u // scale
+            frac = u - whole * scale
+            n = 1  # digits of the whole part (compared, not divided)
+            while n < 19 and whole >= _INT_POWERS[n]:
+                n += 1
+            i = at + n  # the whole part, two digits at a time
+            while i - at >= 2:
+                q = whole // 100
+                r = 2 * (whole - 100 * q)
+                buf[i - 1] = _PAIRS[r + 1]
+                buf[i - 2] = _PAIRS[r]
+                whole = q
+                i -= 2
+            if i > at:
+                buf[at] = 48 + whole
+            at += n
+            buf[at] = 46  # "."
+            at += 1
+            if frac == 0:
+                buf[at] = 48  # "x.0", as Python writes a whole number
+                at += 1
+                continue
+            i = at + d  # the decimals, zero-padded to d digits
+            while i - at >= 2:
+                q = frac // 100
+                r = 2 * (frac - 100 * q)
+                buf[i - 1] = _PAIRS[r + 1]
+                buf[i - 2] = _PAIRS[r]
+                frac = q
+                i -= 2
+            if i > at:
+                buf[at] = 48 + frac
+            at += d
+            while buf[at - 1] == 48:  # trailing zeros (the decimals are not all 0: stops before the point)
+                at -= 1
         buf[at] = 10
         at += 1
         row += 1

@@ -78,7 +78,9 @@ def test_numbers_read_back_equal_and_as_polars_writes_them(rng):
     # with the target column's values known, its text is polars' (exponent form and 17th digits included)
     decimals = list(ROW_DECIMALS)
     decimals[1] = csv_text.KNOWN
-    numbers[1] = rng.choice([0.0, 0.0239, 1 / 3, 1e-7, 0.15736651367480453, 2 / 7, 1.0], n)
+    numbers[1] = rng.choice([0.0, 0.0239, 1 / 3, 1e-7, 0.15736651367480453, 2 / 7, 1.0, 99999.5, 1e5 / 3, 0.001,
+                             0.0009, 12.5e-4], n)
+    numbers[1, : n // 2] = np.round(rng.uniform(size=n // 2) * rng.choice([1, 1e-3, 1e4, 1e6], n // 2), 4)
     text, done = compiled_text(names, symbols, account, symbol, numbers, decimals, known=np.unique(numbers[1]))
     assert done == n
     theirs = polars_text(names, symbols, account, symbol, numbers).splitlines()
