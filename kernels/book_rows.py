@@ -21,7 +21,6 @@ from .book_rebalance import CHUNK
 from .errors import InputError
 from .rebalance import _rebalance_one, check_mode
 
-
 #: Decimals of the book's output columns (value, target, trade, shares, value_after, weight_after); -1: as
 #: computed. Money to 1/100 of a cent, weights to 10 decimals.
 ROW_DECIMALS = (4, -1, 4, 6, 4, 10)

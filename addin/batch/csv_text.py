@@ -76,7 +76,7 @@ def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, 
             buf[at] = 44  # ","
             at += 1
             x = numbers[c, row]
-            if x != x:  # NaN: an empty field
+            if np.isnan(x):  # an empty field
                 continue
             decimal = decimals[c]
             if decimal == KNOWN and (x == 0.0 or 1e-3 <= abs(x) < 1e5):

@@ -199,7 +199,8 @@ class ChunkedFile:
 def _text_rows() -> bool:
     if not TEXT_ROWS:
         return False
-    from .csv_text import AVAILABLE  # imports the kernels' settings: only once the kernels are loaded
+    # imports the kernels' settings (and Numba): only once the kernels are loaded
+    from .csv_text import AVAILABLE
 
     return AVAILABLE
 

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .book import ROWS_KERNEL, PartResult, fallback_symbols, read_holdings, rebalance_part
+from .book import (
+    ROWS_KERNEL,
+    PartResult,
+    fallback_symbols,
+    read_holdings,
+    rebalance_part,
+)
 from .checks import check_models
 from .memory import return_freed_memory
 from .output import TradesWriter, check_target, mark_stale, write_errors

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pytest
 
 from addin.batch import book, csv_text, output
-from addin.cli import main
 from addin.batch.trades import COLUMNS, DECIMALS
+from addin.cli import main
 from kernels.book_rows import ROW_DECIMALS
 
 pytestmark = pytest.mark.skipif(not csv_text.AVAILABLE, reason="the compiled text needs the compiled kernels")
@@ -47,7 +47,7 @@ def read_back(text: bytes) -> np.ndarray:
 
 
 def random_rows(rng, n=20_000):
-    money = lambda: np.round(rng.choice([1.0, 1e3, 1e6, 1e9]) * rng.standard_normal(n), 4)  # noqa: E731
+    money = lambda: np.round(rng.choice([1.0, 1e3, 1e6, 1e9]) * rng.standard_normal(n), 4)
     numbers = np.stack([
         np.abs(money()), rng.choice([0.0, 0.0239, 0.1, 1 / 3, 0.05, 1.0, 2 / 7, 1e-7], n), money(),
         np.where(rng.uniform(size=n) < 0.5, np.nan, np.round(rng.integers(-500, 500, n) * rng.choice([1, 0.01, 5], n), 6)),
@@ -171,7 +171,7 @@ def test_rows_kernel_writes_what_the_chunk_path_wrote(tmp_path, monkeypatch, cap
         d = DECIMALS.get(c)
         np.testing.assert_allclose(new[c].to_numpy(float), old[c].to_numpy(float), rtol=0,
                                    atol=1.01 * 10.0 ** -d if d else 0.0)
-    summary = lambda text: text.split(" trades, bought")[0]  # noqa: E731 - sums of the trades: other order
+    summary = lambda text: text.split(" trades, bought")[0]
     assert summary(out[True][1]) == summary(out[False][1])
 
 
