@@ -132,14 +132,27 @@ def book():
     return {"csv": holdings, "parquet": parquet, "models": models}
 
 
+#: The ways through the command, side by side: ``rows`` (the default: each chunk laid out, rebalanced and
+#: gathered by one compiled call, ``kernels.book_rows``, and CSV formatted by a compiled loop,
+#: ``addin.batch.csv_text``), ``chunks`` (session 3's NumPy layout and gathering around ``rebalance_batch``,
+#: CSV by polars), and each with the trades written in line (``XLFOLIO_BOOK_WRITE_BEHIND=0``: each phase
+#: charged its own work).
+PATHS = {
+    "rows": {},
+    "chunks": {"XLFOLIO_BOOK_ROWS_KERNEL": "0", "XLFOLIO_BOOK_TEXT_ROWS": "0"},
+    "rows-inline": {"XLFOLIO_BOOK_WRITE_BEHIND": "0"},
+    "chunks-inline": {"XLFOLIO_BOOK_ROWS_KERNEL": "0", "XLFOLIO_BOOK_TEXT_ROWS": "0", "XLFOLIO_BOOK_WRITE_BEHIND": "0"},
+}
+
+
 @pytest.mark.benchmark(group=f"book-{N_ACCOUNTS}x{N_HOLDINGS}-end-to-end")
-@pytest.mark.parametrize("write_behind", ["1", "0"])
+@pytest.mark.parametrize("path", list(PATHS))
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_end_to_end(benchmark, book, tmp_path, fmt, write_behind):
-    """``write_behind="0"``: trades written in line (``XLFOLIO_BOOK_WRITE_BEHIND``), each phase charged its own work."""
+def test_end_to_end(benchmark, book, tmp_path, fmt, path):
+    """The command on the book, by each of :data:`PATHS`."""
     out = tmp_path / f"trades.{fmt}"
     argv = (str(book[fmt]), "--targets", str(book["models"]), "--out", str(out))
-    env = {"XLFOLIO_BOOK_WRITE_BEHIND": write_behind}
+    env = PATHS[path]
     run_command(*argv, env_extra=env)  # warm-up: Numba cache, page cache, bytecode
     runs = []
 

@@ -21,7 +21,7 @@ from .problems import BookInputError, RowError
 from .progress import Phases, ProgressBar
 from .reading import Table, read_table
 from .schema import CASH_SYMBOL, HOLDINGS
-from .trades import Options, rebalance_chunk
+from .trades import COLUMNS, Options, book_arrays, rebalance_chunk, rebalance_rows
 
 #: Columns used without whole shares only to tell a row from an empty one (their values are not kept).
 UNPRICED = frozenset({"price", "lot_size"})
@@ -29,6 +29,10 @@ UNPRICED = frozenset({"price", "lot_size"})
 #: memory; the progress bar moves once per chunk).
 CHUNK_ACCOUNTS = 5_000
 
+
+#: Lay out, rebalance and gather each chunk in one compiled call (:func:`kernels.book_rows.rebalance_book_rows`);
+#: ``XLFOLIO_BOOK_ROWS_KERNEL=0`` takes the NumPy layout and gathering around :func:`kernels.rebalance_batch`.
+ROWS_KERNEL = os.environ.get("XLFOLIO_BOOK_ROWS_KERNEL", "1") != "0"
 
 #: Write chunk k in a thread while chunk k + 1 is laid out and rebalanced (polars, pyarrow and the compiled
 #: kernel release the GIL, so the two share the cores). The phases' wall times then show the waits only,
@@ -44,14 +48,21 @@ class WriteBehind:
     :meth:`close` waits for the pending chunk (the caller may then abort the writer safely).
     """
 
-    def __init__(self, writer, names: pa.Array, symbols: pa.Array, overlap: bool | None = None) -> None:
-        self.writer, self.names, self.symbols = writer, names, symbols
+    def __init__(self, writer, names: pa.Array, symbols: pa.Array, overlap: bool | None = None,
+                 targets: np.ndarray | None = None) -> None:
+        self.writer, self.names, self.symbols, self.targets = writer, names, symbols, targets
         self.overlap = OVERLAP_WRITES if overlap is None else overlap
         self._pool = None
         self._pending = None
 
     def _write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
         sym = np.where(symbol < 0, len(self.symbols) - 1, symbol)  # the last symbol is CASH
+        write_rows = getattr(self.writer, "write_rows", None)
+        if write_rows is not None:  # the names are looked up by the writer (TradesWriter)
+            write_rows(account, sym, numbers, self.names, self.symbols, self.targets)
+            return
+        if isinstance(numbers, np.ndarray):
+            numbers = dict(zip(COLUMNS[2:], numbers))
         self.writer.write(self.names.take(pa.array(account)), self.symbols.take(pa.array(sym)), numbers)
 
     def write(self, account: np.ndarray, symbol: np.ndarray, numbers: dict) -> None:
@@ -159,15 +170,20 @@ def rebalance_part(
     bought = sold = 0.0
     turnover, problems = [], []
     phases.lap("layout")
-    behind = WriteBehind(writer, names, symbols, overlap=overlap)
+    behind = WriteBehind(writer, names, symbols, overlap=overlap, targets=np.r_[ma.target, ma.cash_target, 0.0])
+    book, book_models = book_arrays(holdings, ma, opt.whole) if ROWS_KERNEL else (None, None)
     with chunk_arrays():  # a chunk's tables are reused, not mapped anew (addin.batch.memory)
         try:
             for lo in range(0, m, chunk_accounts):
                 hi = min(m, lo + chunk_accounts)
-                chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
-                phases.lap("layout")
-                out = rebalance_chunk(chunk, opt, holdings.names, file)
-                del chunk
+                out = None
+                if book is not None:  # laid out, rebalanced and gathered in one compiled call
+                    out = rebalance_rows(book, book_models, opt, lo, hi, holdings.names, file, len(symbols) - 1)
+                if out is None:
+                    chunk = build_chunk(holdings, ma, lo, hi, opt.whole)
+                    phases.lap("layout")
+                    out = rebalance_chunk(chunk, opt, holdings.names, file)
+                    del chunk
                 phases.lap("kernel")
                 behind.write(out.account, out.symbol, out.numbers)
                 phases.lap("write")

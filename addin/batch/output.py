@@ -23,9 +23,12 @@ import pyarrow as pa
 
 from .problems import EXIT_OUTPUT, BookInputError, RowError
 from .reading import is_parquet
-from .trades import COLUMNS
+from .trades import COLUMNS, DECIMALS
 
 STALE_SUFFIX = ".stale"
+#: CSV trades formatted by the compiled loop (:mod:`addin.batch.csv_text`) when the kernels are compiled;
+#: ``XLFOLIO_BOOK_TEXT_ROWS=0`` (and the plain-Python mode) writes them with polars (benchmarks/bench_book.py measures both).
+TEXT_ROWS = os.environ.get("XLFOLIO_BOOK_TEXT_ROWS", "1") != "0"
 #: File that marks a folder of trades written by this command (only such a folder is ever replaced).
 FOLDER_MARK = "_xlfolio_trades"
 
@@ -193,19 +196,74 @@ class ChunkedFile:
         discard(self.temp)
 
 
+def _text_rows() -> bool:
+    if not TEXT_ROWS:
+        return False
+    # imports the kernels' settings (and Numba): only once the kernels are loaded
+    from .csv_text import AVAILABLE
+
+    return AVAILABLE
+
+
 class TradesWriter(ChunkedFile):
     """The trades table, chunk by chunk; :meth:`close` renames it into place."""
 
     def __init__(self, target: Path, parquet: bool | None = None) -> None:
         # dictionaries for the names only: a third of the time of the defaults
         super().__init__(target, parquet, dictionary=["account", "symbol"])
+        self._text = None
 
     def write(self, account: pa.Array, symbol: pa.Array, numbers: dict) -> None:
         self._append(pa.table({"account": account, "symbol": symbol,
                                **{c: pa.array(numbers[c], pa.float64(), from_pandas=True) for c in COLUMNS[2:]}}))
 
+    def write_rows(self, account: np.ndarray, symbol: np.ndarray, numbers: dict | np.ndarray, names: pa.Array,
+                   symbols: pa.Array, targets: np.ndarray | None = None) -> None:
+        """Rows given as codes into ``names`` and ``symbols`` (the names are looked up only when written);
+        ``numbers``: column -> values, or the columns ``COLUMNS[2:]`` as the rows of one array; ``targets``:
+        the values the target column can hold (the models' targets, 0), written as polars writes them.
+
+        CSV is formatted by the compiled loop of :mod:`addin.batch.csv_text` when the kernels are compiled
+        (the same numbers as polars writes, read back equal); a row it cannot write exactly, and the rest of
+        its chunk, go through polars.
+        """
+        done = 0
+        if not self.parquet and _text_rows():
+            from .csv_text import KNOWN, RowText
+
+            if self._text is None or self._text[0] is not names or self._text[1] is not symbols:
+                self._close_text()
+                decimals = [DECIMALS.get(c, KNOWN if c == "target" else -1) for c in COLUMNS[2:]]
+                self._text = (names, symbols, RowText(names, symbols, decimals, targets))
+            try:
+                if self._handle is None:
+                    self._handle = open(self.temp, "wb")  # noqa: SIM115 - open across chunks, closed in _finish()
+                if self._handle.tell() == 0:
+                    self._handle.write((",".join(COLUMNS) + "\n").encode())
+                table = numbers if isinstance(numbers, np.ndarray) else np.stack([numbers[c] for c in COLUMNS[2:]])
+                done = self._text[2].write(self._handle, account, symbol, table)
+            except OSError as exc:
+                self.abort()
+                raise BookInputError(f"could not write {self.target}: {exc.strerror or exc}.", EXIT_OUTPUT) from None
+            self.rows += done
+            if done == account.size:
+                return
+        rest = slice(done, None)
+        self.write(names.take(pa.array(account[rest])), symbols.take(pa.array(symbol[rest])),
+                   {c: numbers[i if isinstance(numbers, np.ndarray) else c][rest] for i, c in enumerate(COLUMNS[2:])})
+
+    def _close_text(self) -> None:
+        if self._text is not None:
+            self._text[2].close()
+            self._text = None
+
+    def abort(self) -> None:
+        self._close_text()
+        super().abort()
+
     def close(self) -> bool:
         """Finish and rename into place; True when a previous file was replaced."""
+        self._close_text()
         self._finish(pa.table({c: pa.array([], pa.string() if c in ("account", "symbol") else pa.float64())
                                for c in COLUMNS}))
         return self.commit()

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .book import PartResult, fallback_symbols, read_holdings, rebalance_part
+from .book import (
+    ROWS_KERNEL,
+    PartResult,
+    fallback_symbols,
+    read_holdings,
+    rebalance_part,
+)
 from .checks import check_models
 from .memory import return_freed_memory
 from .output import TradesWriter, check_target, mark_stale, write_errors
@@ -100,11 +106,22 @@ class Prefetch:
 
 def options_of(args: argparse.Namespace) -> Options:
     opt = Options(args.band, args.relative_band, args.mode, args.min_trade, args.whole_shares, not args.no_sells)
-    from kernels import InputError, rebalance_batch
+    from kernels import InputError
 
-    try:  # the kernel's own checks of the options, on a one-account book
-        rebalance_batch(np.ones((1, 1)), [1.0], band=opt.band, relative_band=opt.relative_band, mode=opt.mode,
-                        min_trade=opt.min_trade)
+    try:  # the kernel's own checks of the options, on a one-account book (and the kernel loaded meanwhile)
+        if ROWS_KERNEL:
+            from kernels.book_rows import BookHoldings, BookModels, rebalance_book_rows
+
+            one, none = np.ones(1), np.zeros(0)
+            rebalance_book_rows(BookHoldings(np.array([0, 1]), np.zeros(1, np.int32), one, none, none,
+                                             np.zeros(1, bool), np.zeros(1, np.int64), np.zeros(1), np.zeros(1)),
+                                BookModels(np.array([0, 1]), np.zeros(1, np.int64), one, none, np.zeros(1)), 0, 1,
+                                band=opt.band, relative_band=opt.relative_band, mode=opt.mode, min_trade=opt.min_trade)
+        else:
+            from kernels import rebalance_batch
+
+            rebalance_batch(np.ones((1, 1)), [1.0], band=opt.band, relative_band=opt.relative_band, mode=opt.mode,
+                            min_trade=opt.min_trade)
     except InputError as exc:
         raise BookInputError(f"options: {exc}") from None
     return opt

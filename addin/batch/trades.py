@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .layout import CASH_CODE, Chunk
+from .checks import Holdings
+from .layout import CASH_CODE, Chunk, ModelArrays
 from .problems import RowError
 from .schema import CASH_SYMBOL
 
@@ -34,8 +35,8 @@ class ChunkTrades(NamedTuple):
     """Rows of the trades file for one chunk (NumPy columns) and what the summary counts."""
 
     account: np.ndarray  # int64 index into the holdings' account names
-    symbol: np.ndarray  # int64 index into symbols, len(symbols) for CASH
-    numbers: dict  # column -> float64 array
+    symbol: np.ndarray  # int64 index into symbols, -1 or len(symbols) for CASH
+    numbers: dict | np.ndarray  # column -> float64 array, or the columns COLUMNS[2:] as rows of one array
     n_ok: int
     n_traded: int
     bought: float
@@ -137,10 +138,53 @@ def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) ->
     )
 
 
+def book_arrays(h: Holdings, ma: ModelArrays, whole: bool):
+    """The book and its models as :func:`kernels.book_rows.rebalance_book_rows` takes them."""
+    from kernels.book_rows import BookHoldings, BookModels
+
+    empty = np.zeros(0)
+    book = BookHoldings(h.start.astype(np.int64, copy=False), h.sym, h.value, h.price if whole else empty,
+                        h.lot if whole else empty, h.locked, h.model.astype(np.int64, copy=False), h.cash, h.flow)
+    return book, BookModels(ma.ptr, ma.sym, ma.target, ma.price, ma.cash_target)
+
+
+def rebalance_rows(book, models, opt: Options, lo: int, hi: int, names: np.ndarray, file: str,
+                   cash_code: int) -> ChunkTrades | None:
+    """Trades for accounts ``lo:hi`` laid out, rebalanced and gathered in one compiled call; None when the
+    kernel refuses an input (should not happen after the checks: the caller then takes the chunk path,
+    which finds the account and keeps the others)."""
+    from kernels import REBALANCE_STATUS_MESSAGES, InputError
+    from kernels.book_rows import rebalance_book_rows
+
+    try:
+        out = rebalance_book_rows(book, models, lo, hi, band=opt.band, relative_band=opt.relative_band,
+                                  mode=opt.mode, min_trade=opt.min_trade, whole=opt.whole,
+                                  allow_sells=opt.allow_sells, cash_code=cash_code)
+    except InputError:
+        return None
+    problems = [RowError(file, 0, "cash_flow", "", f"account {names[lo + r]}: "
+                         f"{REBALANCE_STATUS_MESSAGES[int(out.status[r])].rstrip('.')}", names[lo + r])
+                for r in np.flatnonzero(out.status > 0)]
+    ok = out.status == 0
+    return ChunkTrades(
+        account=out.account,
+        symbol=out.symbol,
+        numbers=out.numbers,
+        n_ok=int(ok.sum()),
+        n_traded=int(out.n_traded.sum()),
+        bought=float(out.bought.sum()),
+        sold=float(out.sold.sum()),
+        triggered=int(out.triggered[ok].sum()),
+        turnover=out.turnover[ok],
+        problems=problems,
+    )
+
+
 def _empty(problems) -> ChunkTrades:
     z = np.zeros(0)
     return ChunkTrades(np.zeros(0, np.int64), np.zeros(0, np.int64), {c: z for c in COLUMNS[2:]}, 0, 0, 0.0, 0.0, 0,
                        z, problems)
 
 
-__all__ = ["CASH_CODE", "CASH_SYMBOL", "COLUMNS", "ChunkTrades", "Options", "rebalance_chunk"]
+__all__ = ["CASH_CODE", "CASH_SYMBOL", "COLUMNS", "ChunkTrades", "Options", "book_arrays", "rebalance_chunk",
+           "rebalance_rows"]

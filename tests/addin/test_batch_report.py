@@ -180,6 +180,7 @@ def test_ctrl_c_is_exit_130_and_leaves_no_partial_file(tmp_path, capsys, monkeyp
         raise KeyboardInterrupt
 
     monkeypatch.setattr(book, "rebalance_chunk", interrupted)
+    monkeypatch.setattr(book, "rebalance_rows", interrupted)
     h, m = files(tmp_path)
     out = tmp_path / "t.csv"
     out.write_text("old trades\n")
@@ -195,6 +196,7 @@ def test_an_unexpected_error_is_exit_4_with_one_line_and_no_partial_file(tmp_pat
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(book, "rebalance_chunk", broken)
+    monkeypatch.setattr(book, "rebalance_rows", broken)
     monkeypatch.delenv("XLFOLIO_DEBUG", raising=False)
     h, m = files(tmp_path)
     assert run(h, "--targets", m, "--out", tmp_path / "t.csv") == 4

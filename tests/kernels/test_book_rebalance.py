@@ -132,3 +132,162 @@ def test_bad_input_messages(kwargs, message):
     with pytest.raises(InputError) as info:
         rebalance_batch(**kwargs)
     assert str(info.value) == message
+
+
+# ------------------------------------------------------------------------- the book as rows (book_rows)
+
+
+def compressed_book(seed, n_accounts=200, n_symbols=16, n_models=4, cash_targets=False):
+    """A random book as compressed rows: accounts on models, some holding securities outside their model."""
+    from kernels.book_rows import BookHoldings, BookModels
+
+    rng = np.random.default_rng(seed)
+    prices = rng.choice([3.0, 17.5, 48.0, 99.0, 310.0], n_symbols) + rng.uniform(0, 1, n_symbols).round(2)
+    m_syms, m_targets = [], []
+    for _ in range(n_models):
+        syms = np.sort(rng.choice(n_symbols - 4, rng.integers(1, 8), replace=False))
+        t = rng.dirichlet(np.ones(syms.size))
+        m_syms.append(syms)
+        m_targets.append(t)
+    cash_target = np.where(rng.uniform(size=n_models) < 0.5, 0.05, 0.0) if cash_targets else np.zeros(n_models)
+    m_targets = [t * (1 - c) for t, c in zip(m_targets, cash_target)]
+    model = rng.integers(0, n_models, n_accounts)
+    start, h_sym, h_val, h_lot, h_lock = [0], [], [], [], []
+    for a in range(n_accounts):
+        own = m_syms[model[a]]
+        held = set(rng.choice(own, rng.integers(0, own.size + 1), replace=False).tolist())
+        if rng.uniform() < 0.3:
+            held.add(int(rng.integers(n_symbols - 4, n_symbols)))
+        for s in sorted(held):
+            h_sym.append(s)
+            h_val.append(float(rng.integers(0, 300)) * prices[s])
+            h_lot.append(float(rng.choice([1.0, 1.0, 5.0])))
+            h_lock.append(bool(rng.uniform() < 0.05))
+        start.append(len(h_sym))
+    cash = rng.integers(0, 4, n_accounts) * 1000.0
+    flow = rng.choice([0.0, 0.0, 2500.0, -1500.0], n_accounts)
+    h_sym = np.array(h_sym, np.int32)
+    holdings = BookHoldings(np.array(start, np.int64), h_sym, np.array(h_val), prices[h_sym], np.array(h_lot),
+                            np.array(h_lock, bool), model.astype(np.int64), cash, flow)
+    ptr = np.r_[0, np.cumsum([s.size for s in m_syms])].astype(np.int64)
+    flat = np.concatenate(m_syms).astype(np.int64)
+    models = BookModels(ptr, flat, np.concatenate(m_targets), prices[flat], cash_target)
+    return holdings, models
+
+
+def account_oracle(h, mo, a, options):
+    """Account ``a`` by :func:`rebalance_trades` on its own columns (model and held, sorted) and a cash column."""
+    k = h.model[a]
+    held = {int(s): i for i, s in enumerate(h.symbol[h.start[a]:h.start[a + 1]], h.start[a])}
+    model = {int(s): i for i, s in enumerate(mo.symbol[mo.start[k]:mo.start[k + 1]], mo.start[k])}
+    syms = sorted(set(held) | set(model))
+    v = [h.value[held[s]] if s in held else 0.0 for s in syms]
+    t = [mo.target[model[s]] if s in model else 0.0 for s in syms]
+    locked = [bool(h.locked[held[s]]) if s in held else False for s in syms]
+    tc = mo.cash_target[k]
+    flow_in = h.cash[a] + h.cash_flow[a]
+    reserve = max(min(flow_in, tc * (sum(v) + flow_in)), 0.0) if tc > 0 else 0.0
+    kw = {key: options[key] for key in ("band", "relative_band", "mode", "min_trade", "allow_sells") if key in options}
+    if options.get("whole"):
+        kw["prices"] = [h.price[held[s]] if s in held else mo.price[model[s]] for s in syms] + [1.0]
+        kw["lot_size"] = [h.lot_size[held[s]] if s in held else 1.0 for s in syms] + [0.01]
+    c0 = flow_in - reserve
+    cash, flow = (max(c0, 0.0), min(c0, 0.0)) if tc > 0 else (h.cash[a], h.cash_flow[a])
+    r = rebalance_trades(v + [reserve], t + [tc], cash=cash, cash_flow=flow, locked=locked + [False], **kw)
+    return syms, v, t, r, flow_in, tc
+
+
+ROW_OPTIONS = [dict(), dict(band=0.03, relative_band=0.25, mode="to_band", min_trade=250.0),
+               dict(whole=True, band=0.02), dict(whole=True, allow_sells=False, min_trade=100.0)]
+
+
+@pytest.mark.parametrize("cash_targets", [False, True])
+@pytest.mark.parametrize("options", ROW_OPTIONS, ids=lambda o: ",".join(o) or "plain")
+def test_book_rows_equal_the_single_account_function(options, cash_targets):
+    from kernels.book_rows import ROW_DECIMALS, rebalance_book_rows
+
+    h, mo = compressed_book(len(str(options)) + cash_targets, cash_targets=cash_targets)
+    n = h.model.size
+    cash_code = 99
+    out = rebalance_book_rows(h, mo, 0, n, cash_code=cash_code, **options)
+    assert np.mean(out.status == 0) > 0.7
+    rows = 0
+    for a in range(n):
+        try:
+            syms, v, t, r, flow_in, tc = account_oracle(h, mo, a, options)
+        except (InfeasibleError, InputError) as exc:  # the single function raises what the book reports
+            assert out.status[a] != 0
+            if isinstance(exc, InfeasibleError):
+                assert str(exc) == rb.STATUS_MESSAGES[out.status[a]]
+            assert not (out.account == a).any()
+            continue
+        assert out.status[a] == 0
+        mine = out.account == a
+        assert np.flatnonzero(mine).tolist() == list(range(rows, rows + len(syms) + 1))  # in order, together
+        rows += len(syms) + 1
+        assert out.symbol[mine].tolist() == syms + [cash_code]
+        w = len(syms)
+        end = r.values.sum() + r.cash
+        want = np.array([
+            v + [flow_in], t + [tc], list(r.trades[:w]) + [-r.trades[:w].sum()],
+            list(r.shares[:w]) + [np.nan], list(r.values[:w]) + [r.values[w] + r.cash],
+            list(r.weights[:w]) + [(r.values[w] + r.cash) / end if end > 0 else 0.0]])
+        for c, d in enumerate(ROW_DECIMALS):
+            expected = np.round(want[c], d) + 0.0 if d >= 0 else want[c]
+            np.testing.assert_array_equal(out.numbers[c, mine], expected)
+        assert out.turnover[a] == r.turnover and out.triggered[a] == r.bands_triggered
+        traded = r.trades[:w]
+        assert out.n_traded[a] == np.count_nonzero(traded)
+        assert out.bought[a] == pytest.approx(traded[traded > 0].sum(), abs=1e-9)
+        assert out.sold[a] == pytest.approx(-traded[traded < 0].sum(), abs=1e-9)
+    assert rows == out.account.size
+
+
+def test_book_rows_compiled_equals_python():
+    from kernels.book_rows import _book_rows, rebalance_book_rows
+
+    if _book_rows.py_func is _book_rows:
+        pytest.skip("plain-Python mode: the kernel is its own .py_func")
+    h, mo = compressed_book(5, n_accounts=40, cash_targets=True)
+    a = rebalance_book_rows(h, mo, 3, 37, whole=True, band=0.02)
+    import kernels.book_rows as br
+
+    saved = br._book_rows
+    br._book_rows = _book_rows.py_func
+    try:
+        b = rebalance_book_rows(h, mo, 3, 37, whole=True, band=0.02)
+    finally:
+        br._book_rows = saved
+    for field in a._fields:
+        np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+
+
+def test_book_rows_of_a_chunk_are_those_of_the_book():
+    from kernels.book_rows import rebalance_book_rows
+
+    h, mo = compressed_book(9, n_accounts=60)
+    whole = rebalance_book_rows(h, mo, 0, 60)
+    part = rebalance_book_rows(h, mo, 20, 45)
+    mine = (whole.account >= 20) & (whole.account < 45)
+    np.testing.assert_array_equal(part.account, whole.account[mine])
+    np.testing.assert_array_equal(part.numbers, whole.numbers[:, mine])
+    np.testing.assert_array_equal(part.status, whole.status[20:45])
+
+
+def test_book_rows_refuse_what_the_kernel_cannot_trade():
+    from kernels.book_rows import rebalance_book_rows
+
+    h, mo = compressed_book(3, n_accounts=10)
+    a = next(a for a in range(4, 10) if h.start[a + 1] > h.start[a])  # an account holding something
+    bad = h._replace(value=np.where(np.arange(h.value.size) == h.start[a], -1.0, h.value))
+    with pytest.raises(InputError, match=rf"^holdings: account {a + 1} has a negative, blank or non-finite value"):
+        rebalance_book_rows(bad, mo, 0, 10)
+    rebalance_book_rows(bad, mo, a + 1, 10)  # another chunk does not see it
+    k = h.model[2]
+    priceless = mo._replace(price=np.full(mo.price.size, np.nan))
+    with pytest.raises(InputError, match=r"^prices: account \d+ targets a security it does not hold"):
+        rebalance_book_rows(h, priceless, 0, 10, whole=True)
+    rebalance_book_rows(h, priceless, 0, 10)  # prices are not used without whole shares
+    assert k >= 0
+    with pytest.raises(InputError, match=r"^cash: account 1 has negative"):
+        rebalance_book_rows(h._replace(cash=-np.ones(10)), mo, 0, 10)
