@@ -132,18 +132,6 @@ def _rows_pay(n_assets, f_assets, n_bounded):
     return f_assets * n_assets < GATHER_COST * n_bounded * min(8 * f_assets, n_assets)
 
 
-@jit
-def _scan_gradient(use_rows, g, C, E, n_assets, free, f, x, sol, j, cfree):
-    """:func:`~.active_set._reduced_gradient` of the bounded ``j``, from ``g = cfree + C_(:,F) sol_F`` when
-    ``use_rows`` (summed in the same order: the same number), else gathered."""
-    if not use_rows:
-        return _reduced_gradient(C, E, n_assets, free, f, x, sol, j, cfree)
-    out = g[j] if j < n_assets else 0.0
-    for r in range(E.shape[0]):
-        out += E[r, j] * sol[r]
-    return out
-
-
 @vectorised(_next_event_numpy)
 @jit
 def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
@@ -199,17 +187,40 @@ def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cb
     else:
         ga = cbound
         gb = zeros_n
+    # the reduced gradients written out here, not called: a call per bounded variable costs the reference
+    # counts of its array arguments, more than the sums themselves (issue 21)
     for j in range(m):
         if is_free[j] or hi[j] - lo[j] <= 0.0:
             continue
-        q = _scan_gradient(use_rows, gb, C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
+        q = 0.0
+        if j < n_assets:
+            q = gb[j]
+            if not use_rows:
+                row = C[j]
+                for p in range(f):
+                    i = free[p]
+                    if i < n_assets:
+                        q += row[i] * beta[k + p]
+        for r in range(k):
+            q += E[r, j] * beta[r]
+        q -= mu[j]
         at_lower = x[j] <= lo[j]
         if at_lower:
             if q <= qtol:
                 continue
         elif q >= -qtol:
             continue
-        pg = _scan_gradient(use_rows, ga, C, E, n_assets, free, f, x, alpha, j, cbound)
+        pg = 0.0
+        if j < n_assets:
+            pg = ga[j]
+            if not use_rows:
+                row = C[j]
+                for p in range(f):
+                    i = free[p]
+                    if i < n_assets:
+                        pg += row[i] * alpha[k + p]
+        for r in range(k):
+            pg += E[r, j] * alpha[r]
         lj = -pg / q
         if j == last_out and lj >= near:
             continue
