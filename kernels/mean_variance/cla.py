@@ -132,6 +132,53 @@ def _rows_pay(n_assets, f_assets, n_bounded):
     return f_assets * n_assets < GATHER_COST * n_bounded * min(8 * f_assets, n_assets)
 
 
+@jit
+def _add_free_rows(C, n_assets, free, f, k, alpha, beta, ga, gb):
+    """``ga += C_(:,F) alpha_F`` and ``gb += C_(:,F) beta_F`` over the free assets, four rows of ``C`` at a time.
+
+    Each entry is still summed row by row in the order of the free set (the same numbers as one row at a
+    time), but ``ga`` and ``gb`` are loaded and stored once per four rows instead of once per row.
+    """
+    rows = np.empty(f, dtype=np.int64)
+    a = np.empty(f)
+    bb = np.empty(f)
+    n_rows = 0
+    for p in range(f):
+        if free[p] < n_assets:
+            rows[n_rows] = free[p]
+            a[n_rows] = alpha[k + p]
+            bb[n_rows] = beta[k + p]
+            n_rows += 1
+    p = 0
+    while p + 4 <= n_rows:
+        r0, r1, r2, r3 = C[rows[p]], C[rows[p + 1]], C[rows[p + 2]], C[rows[p + 3]]
+        a0, a1, a2, a3 = a[p], a[p + 1], a[p + 2], a[p + 3]
+        b0, b1, b2, b3 = bb[p], bb[p + 1], bb[p + 2], bb[p + 3]
+        for r in range(n_assets):
+            c0, c1, c2, c3 = r0[r], r1[r], r2[r], r3[r]
+            t = ga[r]
+            t += a0 * c0
+            t += a1 * c1
+            t += a2 * c2
+            t += a3 * c3
+            ga[r] = t
+            u = gb[r]
+            u += b0 * c0
+            u += b1 * c1
+            u += b2 * c2
+            u += b3 * c3
+            gb[r] = u
+        p += 4
+    while p < n_rows:
+        row = C[rows[p]]
+        ap = a[p]
+        bp = bb[p]
+        for r in range(n_assets):
+            ga[r] += ap * row[r]
+            gb[r] += bp * row[r]
+        p += 1
+
+
 @vectorised(_next_event_numpy)
 @jit
 def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
@@ -175,15 +222,7 @@ def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cb
         # the free rows of C read once, in order (f_assets * n_assets), instead of a gather per bounded row
         ga = cbound.copy()  # summed in the order of _reduced_gradient: the same numbers to the last bit
         gb = np.zeros(n_assets)
-        for p in range(f):
-            i = free[p]
-            if i < n_assets:
-                a = alpha[k + p]
-                bb = beta[k + p]
-                row = C[i]
-                for r in range(n_assets):
-                    ga[r] += a * row[r]
-                    gb[r] += bb * row[r]
+        _add_free_rows(C, n_assets, free, f, k, alpha, beta, ga, gb)
     else:
         ga = cbound
         gb = zeros_n

@@ -164,9 +164,16 @@ def _kkt_add(C, E, n_assets, free, f, pos, M, j):
     v = np.empty(s)
     for r in range(k):
         v[r] = E[r, j]
-    for p in range(f):
-        v[k + p] = _cval(C, n_assets, free[p], j)
-    d = _cval(C, n_assets, j, j)
+    d = 0.0
+    if j < n_assets:
+        crow = C[j]  # written out, not a _cval call per entry (each call costs reference counts on C)
+        for p in range(f):
+            i = free[p]
+            v[k + p] = crow[i] if i < n_assets else 0.0
+        d = crow[j]
+    else:
+        for p in range(f):
+            v[k + p] = 0.0
     u = np.empty(s)
     _sub_matvec(M, s, v, u, False)
     schur = d
