@@ -38,7 +38,6 @@ from .active_set import (
     _face_qp,
     _fix_at_bound,
     _reduced_gradient,
-    _release,
 )
 from .cla_scan import (  # noqa: F401  (the scans' names are read here by the tests)
     GATHER_COST,
@@ -51,7 +50,7 @@ from .cla_scan import (  # noqa: F401  (the scans' names are read here by the te
     _rows_pay,
     _slot_columns,
 )
-from .kkt import _kkt_init, _kkt_solve
+from .kkt import _kkt_add_lazy, _kkt_flush, _kkt_init, _kkt_solve
 from .simplex import _bounded_simplex
 from .status import Status
 
@@ -312,11 +311,16 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     nb = _slot_columns(C, n_assets, is_free, slot, order, Cs)
     n_changes = 0
     since_solve = REFINE_EVERY
+    pa = np.empty(size)  # M[:ps, :ps] + outer(pa, pu) is the KKT inverse (kkt._kkt_add_lazy); ps 0: M itself
+    pu = np.empty(size)
+    ps = 0
     for _ in range(max_iter):
         if n_changes >= 64:
             _bounded_product(C, n_assets, is_free, x, cbound)
             n_changes = 0
         if since_solve >= REFINE_EVERY:
+            _kkt_flush(M, pa, pu, ps)
+            ps = 0
             _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
             _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             rhs_b[:k] = 0.0
@@ -329,6 +333,7 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
                                                   beta, cbound, lam, last_in, last_out, qtol)
         if event < 0:
             if since_solve > 0:
+                _kkt_flush(M, pa, pu, ps)
                 _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
                 _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             for p in range(f):
@@ -341,6 +346,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
         if is_free[event]:
             value = hi[event] if event_up else lo[event]
             p_event = pos[event]
+            _kkt_flush(M, pa, pu, ps)
+            ps = 0
             if abs(M[k + p_event, k + p_event]) > 0.0:
                 _follow_fix(M, k, f, p_event, value, alpha, beta)
             else:
@@ -353,10 +360,15 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
                 nb += 1
             last_out, last_in = event, -1
         else:
-            if not _release(C, E, n_assets, free, f, pos, is_free, M, cbound, x, event):
+            # active_set._release with the KKT update left pending (applied in the next one's pass)
+            ps = _kkt_add_lazy(C, E, n_assets, free, f, pos, M, event, pa, pu, ps)
+            if ps < 0:
                 # a true duplicate never gets here (its reduced gradient stays 0): C is singular
                 # along a direction that changes the return, which this path cannot follow
                 return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
+            is_free[event] = True
+            if event < n_assets:
+                cbound -= C[event] * x[event]  # C is symmetric: row j is column j
             rho = -cbound[event] if event < n_assets else 0.0
             _follow_release(C, E, n_assets, free, f, M, event, x[event], rho, mu[event], alpha, beta)
             f += 1

@@ -172,6 +172,25 @@ def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
     _sub_matvec(M, s, work, out, True)
 
 
+@jit
+def _border_vector(C, E, n_assets, free, f, j, v):
+    """``v = [E_j; C_(F,j)]``, the new column of the KKT matrix when ``j`` joins the free set; returns ``C_jj``."""
+    k = E.shape[0]
+    for r in range(k):
+        v[r] = E[r, j]
+    d = 0.0
+    if j < n_assets:
+        crow = C[j]  # written out, not a _cval call per entry (each call costs reference counts on C)
+        for p in range(f):
+            i = free[p]
+            v[k + p] = crow[i] if i < n_assets else 0.0
+        d = crow[j]
+    else:
+        for p in range(f):
+            v[k + p] = 0.0
+    return d
+
+
 def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
     """:func:`_kkt_add` with NumPy."""
     k = E.shape[0]
@@ -207,18 +226,7 @@ def _kkt_add(C, E, n_assets, free, f, pos, M, j):
     k = E.shape[0]
     s = k + f
     v = np.empty(s)
-    for r in range(k):
-        v[r] = E[r, j]
-    d = 0.0
-    if j < n_assets:
-        crow = C[j]  # written out, not a _cval call per entry (each call costs reference counts on C)
-        for p in range(f):
-            i = free[p]
-            v[k + p] = crow[i] if i < n_assets else 0.0
-        d = crow[j]
-    else:
-        for p in range(f):
-            v[k + p] = 0.0
+    d = _border_vector(C, E, n_assets, free, f, j, v)
     u = np.empty(s)
     _sub_matvec(M, s, v, u, False)
     schur = d
@@ -294,3 +302,151 @@ def _kkt_remove(E, free, f, pos, M, p):
             for c in range(last):
                 M[a, c] -= ma * M[last, c]
     return True
+
+
+# ----------------------------------------------------------------------------- a rank-one update left pending
+# The bordering of :func:`_kkt_add` reads the s x s block twice (``u = M v``, then ``M += u u' / schur``), and the
+# next change reads it again. :func:`_kkt_add_lazy` leaves its rank-one update pending (``M[:ps, :ps]`` plus
+# ``pa pu'`` is the inverse) and applies it in the pass of the next ``M v``: two passes over the block per
+# variable that joins instead of three, the same numbers to the last bit (each entry gets ``pa[a] * pu[c]`` added
+# once, as before). Whatever else reads the block calls :func:`_kkt_flush` first.
+
+
+def _kkt_flush_numpy(M, pa, pu, ps):
+    """:func:`_kkt_flush` with NumPy."""
+    if ps > 0:
+        M[:ps, :ps] += np.outer(pa[:ps], pu[:ps])
+
+
+@vectorised(_kkt_flush_numpy)
+@jit
+def _kkt_flush(M, pa, pu, ps):
+    """Apply the pending update: ``M[:ps, :ps] += outer(pa, pu)`` (``ps`` 0: nothing pending)."""
+    for a in range(ps):
+        row = M[a]
+        ua = pa[a]
+        for c in range(ps):
+            row[c] += ua * pu[c]
+
+
+@jit
+def _flush_row(M, pa, pu, ps, a):
+    row = M[a]
+    ua = pa[a]
+    for c in range(ps):
+        row[c] += ua * pu[c]
+
+
+@jit
+def _pending_matvec(M, s, v, out, pa, pu, ps):
+    """``out[:s] = M[:s, :s] @ v[:s]`` as :func:`_sub_matvec` sums it, the pending update applied to each row of
+    ``M`` in the same pass (``ps <= s``)."""
+    for a in range(s):
+        out[a] = 0.0
+    c = 0
+    while c + 4 <= s:
+        m0, m1, m2, m3 = M[c], M[c + 1], M[c + 2], M[c + 3]
+        v0, v1, v2, v3 = v[c], v[c + 1], v[c + 2], v[c + 3]
+        start = 0
+        if c + 4 <= ps:
+            p0, p1, p2, p3 = pa[c], pa[c + 1], pa[c + 2], pa[c + 3]
+            for a in range(ps):
+                pua = pu[a]
+                x0 = m0[a] + p0 * pua
+                x1 = m1[a] + p1 * pua
+                x2 = m2[a] + p2 * pua
+                x3 = m3[a] + p3 * pua
+                m0[a] = x0
+                m1[a] = x1
+                m2[a] = x2
+                m3[a] = x3
+                t = out[a]
+                t += v0 * x0
+                t += v1 * x1
+                t += v2 * x2
+                t += v3 * x3
+                out[a] = t
+            start = ps
+        else:
+            for i in range(c, min(c + 4, ps)):
+                _flush_row(M, pa, pu, ps, i)
+        for a in range(start, s):
+            t = out[a]
+            t += v0 * m0[a]
+            t += v1 * m1[a]
+            t += v2 * m2[a]
+            t += v3 * m3[a]
+            out[a] = t
+        c += 4
+    while c < s:
+        if c < ps:
+            _flush_row(M, pa, pu, ps, c)
+        vc = v[c]
+        if vc != 0.0:
+            row = M[c]
+            for a in range(s):
+                out[a] += vc * row[a]
+        c += 1
+
+
+def _kkt_add_lazy_numpy(C, E, n_assets, free, f, pos, M, j, pa, pu, ps):
+    """:func:`_kkt_add_lazy` with NumPy."""
+    _kkt_flush_numpy(M, pa, pu, ps)
+    k = E.shape[0]
+    s = k + f
+    v = np.zeros(s)
+    v[:k] = E[:, j]
+    d = 0.0
+    if j < n_assets:
+        F = free[:f]
+        assets = F < n_assets
+        v[k:][assets] = C[F[assets], j]
+        d = C[j, j]
+    u = M[:s, :s] @ v
+    schur = d - float(v @ u)
+    scale = abs(d) + float(np.abs(v * u).sum())
+    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return -1
+    inv = 1.0 / schur
+    pa[:s] = u * inv
+    pu[:s] = u
+    M[:s, s] = -pa[:s]
+    M[s, :s] = -pa[:s]
+    M[s, s] = inv
+    free[f] = j
+    pos[j] = f
+    return s
+
+
+@vectorised(_kkt_add_lazy_numpy)
+@jit
+def _kkt_add_lazy(C, E, n_assets, free, f, pos, M, j, pa, pu, ps):
+    """:func:`_kkt_add` with the previous update pending in ``pa, pu, ps`` (applied here) and its own left pending.
+
+    Returns the new ``ps`` (the old block size ``k + f``), or -1 when ``j`` is dependent on the free set (then the
+    free set is unchanged and nothing is pending).
+    """
+    k = E.shape[0]
+    s = k + f
+    v = np.empty(s)
+    d = _border_vector(C, E, n_assets, free, f, j, v)
+    u = np.empty(s)
+    _pending_matvec(M, s, v, u, pa, pu, ps)
+    schur = d
+    scale = abs(d)
+    for i in range(s):
+        schur -= v[i] * u[i]
+        scale += abs(v[i] * u[i])
+    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return -1
+    inv = 1.0 / schur
+    for a in range(s):
+        ua = u[a] * inv
+        pa[a] = ua
+        pu[a] = u[a]
+        M[a, s] = -ua
+        M[s, a] = -ua
+    M[s, s] = inv
+    free[f] = j
+    pos[j] = f
+    return s
