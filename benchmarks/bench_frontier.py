@@ -48,7 +48,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from pypfopt.exceptions import OptimizationError
-from threadpoolctl import threadpool_limits
 
 from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
@@ -64,14 +63,6 @@ PEER_ROUNDS = {20: 5, 100: 3, 500: 1}
 _CACHE: dict = {}
 #: Calls (or frontier points) a peer failed to solve, reported in ``extra_info["failed"]``.
 _FAILED: dict = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    import scipy.linalg  # noqa: F401  loaded first: threadpool_limits only reaches the BLAS already loaded
-
-    with threadpool_limits(1):
-        yield
 
 
 def _data(name: str):
