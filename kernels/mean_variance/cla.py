@@ -50,7 +50,7 @@ from .cla_scan import (  # noqa: F401  (the scans' names are read here by the te
     _rows_pay,
     _slot_columns,
 )
-from .kkt import _kkt_add_lazy, _kkt_flush, _kkt_init, _kkt_solve
+from .kkt import _kkt_add_lazy, _kkt_flush, _kkt_init, _kkt_solve, _kkt_solve_pair
 from .simplex import _bounded_simplex
 from .status import Status
 
@@ -268,6 +268,7 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     alpha = np.empty(size)
     beta = np.empty(size)
     work = np.empty(size)
+    work2 = np.empty(2 * size)
     mu_scale = 0.0
     for j in range(m):
         mu_scale = max(mu_scale, abs(mu[j]))
@@ -322,11 +323,10 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
             _kkt_flush(M, pa, pu, ps)
             ps = 0
             _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
-            _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             rhs_b[:k] = 0.0
             for p in range(f):
                 rhs_b[k + p] = mu[free[p]]
-            _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, True)
+            _kkt_solve_pair(C, E, n_assets, free, f, M, rhs_a, rhs_b, alpha, beta, work2)
             since_solve = 0
 
         best, event, event_up = _next_event_slots(C, Cs, slot, nb, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha,

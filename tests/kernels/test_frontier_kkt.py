@@ -80,3 +80,29 @@ def test_a_dependent_variable_is_refused_with_nothing_pending():
         assert ps == 2
         assert add(C, E, 5, free, 2, pos, M, 4, pa, pu, ps) == -1
         assert pos[4] == -1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_paired_solve_is_two_solves(seed):
+    """The critical line's refinement solves both right-hand sides in one pass over ``M``: the same numbers as
+    two refined :func:`kkt._kkt_solve` calls (to the last bit as loops; NumPy's sums without Numba)."""
+    rng = np.random.default_rng(seed)
+    n = 13
+    C = random_cov(rng, n)
+    E = np.ones((1, n))
+    M, free = _grow(kkt._kkt_add.py_func, C, E, rng.permutation(n), lazy=False)
+    M = np.ascontiguousarray(M)
+    size = 1 + n
+    rhs_a, rhs_b = rng.normal(size=size), rng.normal(size=size)
+    rhs_b[0] = 0.0  # as the critical line's beta: no budget term
+    ref_a, ref_b, work = np.empty(size), np.empty(size), np.empty(size)
+    kkt._kkt_solve.py_func(C, E, n, free, n, M, rhs_a, ref_a, work, True)
+    kkt._kkt_solve.py_func(C, E, n, free, n, M, rhs_b, ref_b, work, True)
+    for version in (kkt._kkt_solve_pair.py_func, kkt._kkt_solve_pair):
+        out_a, out_b = np.empty(size), np.empty(size)
+        version(C, E, n, free, n, M, rhs_a, rhs_b, out_a, out_b, np.empty(2 * size))
+        if version is kkt._kkt_solve_pair_numpy:
+            np.testing.assert_allclose(out_a, ref_a, rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM)
+            np.testing.assert_allclose(out_b, ref_b, rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM)
+        else:
+            assert np.array_equal(out_a, ref_a) and np.array_equal(out_b, ref_b)
