@@ -39,6 +39,7 @@ from .active_set import (
     _fix_at_bound,
     _reduced_gradient,
 )
+from .cla_kkt import _kkt_add_lazy, _kkt_flush, _kkt_solve_pair
 from .cla_scan import (  # noqa: F401  (the scans' names are read here by the tests)
     GATHER_COST,
     LAMBDA_RTOL,
@@ -50,7 +51,7 @@ from .cla_scan import (  # noqa: F401  (the scans' names are read here by the te
     _rows_pay,
     _slot_columns,
 )
-from .kkt import _kkt_add_lazy, _kkt_flush, _kkt_init, _kkt_solve, _kkt_solve_pair
+from .kkt import _kkt_init, _kkt_solve
 from .simplex import _bounded_simplex
 from .status import Status
 

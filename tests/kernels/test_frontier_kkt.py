@@ -1,4 +1,4 @@
-"""The KKT inverse with its rank-one update left pending (issue 21: ``kkt._kkt_add_lazy``, ``_kkt_flush``).
+"""The KKT inverse with its rank-one update left pending (issue 21: ``cla_kkt._kkt_add_lazy``, ``_kkt_flush``).
 
 Variables join the free set one after another, as on the critical line: the lazy bordering (each update applied in
 the pass of the next one's ``M v``) gives the eager :func:`kkt._kkt_add`'s inverse to the last bit, compiled and as
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from kernels._jit import PURE_PYTHON
-from kernels.mean_variance import kkt
+from kernels.mean_variance import cla_kkt, kkt
 from tests.conftest import random_cov
 from tests.tolerances import RTOL_CLOSED_FORM
 
@@ -38,7 +38,7 @@ def _grow(add, C, E, order, lazy):
             assert add(C, E, n, free, f, pos, M, int(j))
         f += 1
     if lazy:
-        (kkt._kkt_flush.py_func if add is kkt._kkt_add_lazy.py_func else kkt._kkt_flush)(M, pa, pu, ps)
+        (cla_kkt._kkt_flush.py_func if add is cla_kkt._kkt_add_lazy.py_func else cla_kkt._kkt_flush)(M, pa, pu, ps)
     return M[: k + f, : k + f], free[:f]
 
 
@@ -54,10 +54,10 @@ def test_lazy_bordering_is_the_eager_one(seed, n):
     K[0, 1:] = K[1:, 0] = 1.0
     K[1:, 1:] = C[np.ix_(free, free)]
     np.testing.assert_allclose(eager @ K, np.eye(1 + n), atol=1e-8)
-    for add in (kkt._kkt_add_lazy.py_func, kkt._kkt_add_lazy):
+    for add in (cla_kkt._kkt_add_lazy.py_func, cla_kkt._kkt_add_lazy):
         got, got_free = _grow(add, C, E, order, lazy=True)
         assert np.array_equal(got_free, free)
-        if add is kkt._kkt_add_lazy and PURE_PYTHON:  # the NumPy path: NumPy's sums
+        if add is cla_kkt._kkt_add_lazy and PURE_PYTHON:  # the NumPy path: NumPy's sums
             np.testing.assert_allclose(got, eager, rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM * np.abs(eager).max())
         else:
             assert np.array_equal(got, eager)
@@ -70,7 +70,7 @@ def test_a_dependent_variable_is_refused_with_nothing_pending():
     C[4, :4] = C[:4, 4] = C[0, :4]
     C[4, 4] = C[0, 0]  # asset 4 is asset 0 listed twice
     E = np.ones((1, 5))
-    for add in (kkt._kkt_add_lazy.py_func, kkt._kkt_add_lazy):
+    for add in (cla_kkt._kkt_add_lazy.py_func, cla_kkt._kkt_add_lazy):
         M = np.zeros((6, 6))
         free, pos = np.empty(5, dtype=np.int64), np.full(5, -1, dtype=np.int64)
         free[0], pos[0] = 0, 0
@@ -98,10 +98,10 @@ def test_the_paired_solve_is_two_solves(seed):
     ref_a, ref_b, work = np.empty(size), np.empty(size), np.empty(size)
     kkt._kkt_solve.py_func(C, E, n, free, n, M, rhs_a, ref_a, work, True)
     kkt._kkt_solve.py_func(C, E, n, free, n, M, rhs_b, ref_b, work, True)
-    for version in (kkt._kkt_solve_pair.py_func, kkt._kkt_solve_pair):
+    for version in (cla_kkt._kkt_solve_pair.py_func, cla_kkt._kkt_solve_pair):
         out_a, out_b = np.empty(size), np.empty(size)
         version(C, E, n, free, n, M, rhs_a, rhs_b, out_a, out_b, np.empty(2 * size))
-        if version is kkt._kkt_solve_pair_numpy:
+        if version is cla_kkt._kkt_solve_pair_numpy:
             np.testing.assert_allclose(out_a, ref_a, rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM)
             np.testing.assert_allclose(out_b, ref_b, rtol=RTOL_CLOSED_FORM, atol=RTOL_CLOSED_FORM)
         else:
