@@ -26,10 +26,11 @@ Memory traffic (``test_frontier_memory_traffic``, issue 21): the full frontier o
 (``tests.naive.scale_problem``: every asset enters, ~500 turning points) beside the time the bytes its updates
 must touch would take at the machine's copy bandwidth, measured with NumPy copies: of a 1 GiB array (main
 memory) and of a 4 MiB one repeated (the caches, where the 2 MB KKT inverse and the 2 MB covariance live).
-Per turning point with ``f`` free assets (KKT size ``s = f + 1``): the bordering or downdate of the KKT
-inverse reads ``s^2`` doubles for ``M v`` and reads and writes ``s^2`` for the rank-one change; the event scan
-reads ``min(f n, (n - f) min(8 f, n))`` doubles of ``C`` (the free rows whole, or a gather per bounded row,
-whichever touches fewer cache lines); the refinement every 16 changes adds ``(4 s^2 + 2 f^2) / 16``.
+Per turning point with ``f`` free assets (KKT size ``s = f + 1``): the bordering of the KKT inverse reads and
+writes ``s^2`` doubles in one pass (``M v`` with the previous change's rank-one update applied on the way; a
+downdate flushes it and then reads and writes ``s^2``, the same count); the event scan reads ``f (n - f)`` doubles
+of ``C`` (the free rows over the bounded assets' columns of a column-permuted copy) and swaps two columns of it
+(``2 n``); the refinement every 16 changes adds ``(6 s^2 + 2 f^2) / 16`` (the flush and two refined solves).
 
 Plain-Python mode (``test_plain_python_mode``): what an advisor waits for without Numba (Pyodide,
 xlwings Lite) at 20 assets, each call beside the same call compiled; the plain-Python calls run in a
@@ -48,7 +49,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from pypfopt.exceptions import OptimizationError
-from threadpoolctl import threadpool_limits
 
 from benchmarks.conftest import benchmark_mode, factor_returns, run_in_fresh_process
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
@@ -64,14 +64,6 @@ PEER_ROUNDS = {20: 5, 100: 3, 500: 1}
 _CACHE: dict = {}
 #: Calls (or frontier points) a peer failed to solve, reported in ``extra_info["failed"]``.
 _FAILED: dict = {}
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _one_blas_thread():
-    import scipy.linalg  # noqa: F401  loaded first: threadpool_limits only reaches the BLAS already loaded
-
-    with threadpool_limits(1):
-        yield
 
 
 def _data(name: str):
@@ -312,7 +304,7 @@ def _bytes_per_path(weights: np.ndarray) -> float:
         mid = 0.5 * (a + b)
         f = int(np.count_nonzero((mid > 1e-12) & (mid < 1.0 - 1e-12)))
         s = f + 1
-        total += 3 * s * s + min(f * n, (n - f) * min(8 * f, n)) + (4 * s * s + 2 * f * f) / 16
+        total += 2 * s * s + f * (n - f) + 2 * n + (6 * s * s + 2 * f * f) / 16
     return 8.0 * total
 
 

@@ -19,9 +19,10 @@ the events (a free variable reaches a bound, a bounded one becomes free) are the
 
 :func:`_critical_line` returns a :class:`CriticalLinePath`; turning points run from the top
 (``lam`` largest) to ``lam = 0`` (minimum variance), consecutive duplicates included. Its step
-(:func:`_next_event`, the scan for the next event) and :func:`_sharpe_at` have NumPy paths that
-take their place without Numba (:func:`kernels._jit.vectorised`), as do the scans of
-:mod:`.active_set`, :mod:`.kkt` and :mod:`.simplex` it calls.
+(:func:`~.cla_scan._next_event_slots`, the scan for the next event, in :mod:`.cla_scan`) and
+:func:`_sharpe_at` have NumPy paths that take their place without Numba
+(:func:`kernels._jit.vectorised`), as do the scans of :mod:`.active_set`, :mod:`.kkt` and
+:mod:`.simplex` it calls.
 """
 
 from __future__ import annotations
@@ -37,22 +38,28 @@ from .active_set import (
     _face_qp,
     _fix_at_bound,
     _reduced_gradient,
-    _reduced_gradients_numpy,
-    _release,
+)
+from .cla_kkt import _kkt_add_lazy, _kkt_flush, _kkt_solve_pair
+from .cla_scan import (  # noqa: F401  (the scans' names are read here by the tests)
+    GATHER_COST,
+    LAMBDA_RTOL,
+    _move_column,
+    _next_event,
+    _next_event_numpy,
+    _next_event_slots,
+    _next_event_slots_numpy,
+    _rows_pay,
+    _slot_columns,
 )
 from .kkt import _kkt_init, _kkt_solve
 from .simplex import _bounded_simplex
 from .status import Status
 
-#: Events closer than this (relative) to the current ``lam`` count as simultaneous.
-LAMBDA_RTOL = 1e-9
 #: The line ``x = alpha + lam beta`` is solved afresh (two KKT solves with iterative refinement)
 #: every this many free-set changes (and at the end); in between it follows each change by an
 #: O(size) update from the column of the KKT inverse that the change touches (:func:`_follow_fix`,
 #: :func:`_follow_release`). The oracle tests bound the drift (relative 1e-10 or better).
 REFINE_EVERY = 16
-#: How many streamed cache lines one gathered (random) line is worth in the event scan (:func:`_rows_pay`).
-GATHER_COST = 2.0
 
 
 class CriticalLinePath(NamedTuple):
@@ -84,139 +91,6 @@ def _record(store, lambdas, count, x, lam):
     store[count] = x
     lambdas[count] = lam
     return store, lambdas, count + 1
-
-
-def _next_event_numpy(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
-                      last_out, qtol):
-    """:func:`_next_event` with NumPy."""
-    k = E.shape[0]
-    near = lam * (1.0 - LAMBDA_RTOL)
-    F = free[:f]
-    a = alpha[k:k + f]
-    bb = beta[k:k + f]
-    moving = np.abs(bb) > 1e-14 * (np.abs(a) + 1.0)
-    up_f = ~(bb > 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lj_f = np.where(up_f, hi[F] - a, lo[F] - a) / bb
-    moving &= ~((F == last_in) & (lj_f >= near))
-    cand = np.flatnonzero(~is_free & (hi - lo > 0.0))
-    q = _reduced_gradients_numpy(C, E, n_assets, free, f, beta, None, cand) - mu[cand]
-    leaving = np.where(x[cand] <= lo[cand], q > qtol, q < -qtol)
-    cand, q = cand[leaving], q[leaving]
-    pg = _reduced_gradients_numpy(C, E, n_assets, free, f, alpha, cbound, cand)
-    lj_b = -pg / q
-    keep_b = ~((cand == last_out) & (lj_b >= near))
-    lj = np.minimum(np.concatenate([lj_f[moving], lj_b[keep_b]]), lam)
-    lj[np.isnan(lj)] = -np.inf  # never chosen, as in the loops (nan > best is false)
-    if lj.size == 0:
-        return 0.0, -1, False
-    i = int(np.argmax(lj))
-    if not lj[i] > 0.0:
-        return 0.0, -1, False
-    n_free = int(np.count_nonzero(moving))
-    if i < n_free:
-        return float(lj[i]), int(F[moving][i]), bool(up_f[moving][i])
-    return float(lj[i]), int(cand[keep_b][i - n_free]), False
-
-
-@jit
-def _rows_pay(n_assets, f_assets, n_bounded):
-    """Whether the event scan reads the free assets' rows of ``C`` whole rather than gathering ``C[j, F]``.
-
-    In cache lines of 8 doubles: the rows cost ``f_assets * n_assets / 8``; the gather costs
-    ``n_bounded * min(f_assets, n_assets / 8)`` lines, each a random access worth about
-    :data:`GATHER_COST` streamed ones.
-    """
-    if f_assets == 0:
-        return False
-    return f_assets * n_assets < GATHER_COST * n_bounded * min(8 * f_assets, n_assets)
-
-
-@jit
-def _scan_gradient(use_rows, g, C, E, n_assets, free, f, x, sol, j, cfree):
-    """:func:`~.active_set._reduced_gradient` of the bounded ``j``, from ``g = cfree + C_(:,F) sol_F`` when
-    ``use_rows`` (summed in the same order: the same number), else gathered."""
-    if not use_rows:
-        return _reduced_gradient(C, E, n_assets, free, f, x, sol, j, cfree)
-    out = g[j] if j < n_assets else 0.0
-    for r in range(E.shape[0]):
-        out += E[r, j] * sol[r]
-    return out
-
-
-@vectorised(_next_event_numpy)
-@jit
-def _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound, zeros_n, lam, last_in,
-                      last_out, qtol):
-    """The next event below ``lam`` on the line ``x = alpha + lam' beta``: ``(lam_event, variable, up)``.
-
-    A free variable reaches a bound (``up``: its upper one), or a bounded one's reduced gradient
-    changes sign (it becomes free). The largest ``lam_event`` in (0, lam] wins, the first of
-    equals; variable -1 when there is none (the path reaches ``lam = 0``). The variable that has
-    just entered (left) is not taken back at the same ``lam``.
-    """
-    k, m = E.shape
-    best = 0.0
-    event = -1
-    event_up = False
-    near = lam * (1.0 - LAMBDA_RTOL)
-    for p in range(f):
-        j = free[p]
-        a = alpha[k + p]
-        bb = beta[k + p]
-        if abs(bb) <= 1e-14 * (abs(a) + 1.0):
-            continue
-        if bb > 0.0:
-            lj = (lo[j] - a) / bb
-            up = False
-        else:
-            lj = (hi[j] - a) / bb
-            up = True
-        if j == last_in and lj >= near:
-            continue
-        lj = min(lj, lam)
-        if lj > best:
-            best, event, event_up = lj, j, up
-    n_bounded = m - f
-    f_assets = 0
-    for p in range(f):
-        if free[p] < n_assets:
-            f_assets += 1
-    use_rows = _rows_pay(n_assets, f_assets, n_bounded)
-    if use_rows:
-        # the free rows of C read once, in order (f_assets * n_assets), instead of a gather per bounded row
-        ga = cbound.copy()  # summed in the order of _reduced_gradient: the same numbers to the last bit
-        gb = np.zeros(n_assets)
-        for p in range(f):
-            i = free[p]
-            if i < n_assets:
-                a = alpha[k + p]
-                bb = beta[k + p]
-                row = C[i]
-                for r in range(n_assets):
-                    ga[r] += a * row[r]
-                    gb[r] += bb * row[r]
-    else:
-        ga = cbound
-        gb = zeros_n
-    for j in range(m):
-        if is_free[j] or hi[j] - lo[j] <= 0.0:
-            continue
-        q = _scan_gradient(use_rows, gb, C, E, n_assets, free, f, x, beta, j, zeros_n) - mu[j]
-        at_lower = x[j] <= lo[j]
-        if at_lower:
-            if q <= qtol:
-                continue
-        elif q >= -qtol:
-            continue
-        pg = _scan_gradient(use_rows, ga, C, E, n_assets, free, f, x, alpha, j, cbound)
-        lj = -pg / q
-        if j == last_out and lj >= near:
-            continue
-        lj = min(lj, lam)
-        if lj > best:
-            best, event, event_up = lj, j, False
-    return best, event, event_up
 
 
 def _sharpe_at_numpy(C, mu, n_assets, free, f, x, cbound, rf):
@@ -395,6 +269,7 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     alpha = np.empty(size)
     beta = np.empty(size)
     work = np.empty(size)
+    work2 = np.empty(2 * size)
     mu_scale = 0.0
     for j in range(m):
         mu_scale = max(mu_scale, abs(mu[j]))
@@ -432,26 +307,34 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
     lam = np.inf
     last_in = -1
     last_out = -1
-    zeros_n = np.zeros(n_assets)
+    slot = np.empty(n_assets, dtype=np.int64)
+    order = np.empty(n_assets, dtype=np.int64)
+    Cs = np.empty((n_assets, n_assets))  # C with the bounded assets' columns first, for the event scan
+    nb = _slot_columns(C, n_assets, is_free, slot, order, Cs)
     n_changes = 0
     since_solve = REFINE_EVERY
+    pa = np.empty(size)  # M[:ps, :ps] + outer(pa, pu) is the KKT inverse (kkt._kkt_add_lazy); ps 0: M itself
+    pu = np.empty(size)
+    ps = 0
     for _ in range(max_iter):
         if n_changes >= 64:
             _bounded_product(C, n_assets, is_free, x, cbound)
             n_changes = 0
         if since_solve >= REFINE_EVERY:
+            _kkt_flush(M, pa, pu, ps)
+            ps = 0
             _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
-            _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             rhs_b[:k] = 0.0
             for p in range(f):
                 rhs_b[k + p] = mu[free[p]]
-            _kkt_solve(C, E, n_assets, free, f, M, rhs_b, beta, work, True)
+            _kkt_solve_pair(C, E, n_assets, free, f, M, rhs_a, rhs_b, alpha, beta, work2)
             since_solve = 0
 
-        best, event, event_up = _next_event(C, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha, beta, cbound,
-                                            zeros_n, lam, last_in, last_out, qtol)
+        best, event, event_up = _next_event_slots(C, Cs, slot, nb, mu, E, n_assets, free, f, is_free, x, lo, hi, alpha,
+                                                  beta, cbound, lam, last_in, last_out, qtol)
         if event < 0:
             if since_solve > 0:
+                _kkt_flush(M, pa, pu, ps)
                 _constant_rhs(C, E, b, n_assets, free, f, is_free, x, cbound, rhs_a)
                 _kkt_solve(C, E, n_assets, free, f, M, rhs_a, alpha, work, True)
             for p in range(f):
@@ -464,6 +347,8 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
         if is_free[event]:
             value = hi[event] if event_up else lo[event]
             p_event = pos[event]
+            _kkt_flush(M, pa, pu, ps)
+            ps = 0
             if abs(M[k + p_event, k + p_event]) > 0.0:
                 _follow_fix(M, k, f, p_event, value, alpha, beta)
             else:
@@ -471,15 +356,26 @@ def _critical_line(C, mu, E, b, lo, hi, n_assets, max_iter, stop_rf):
             if not _fix_at_bound(C, E, n_assets, free, f, pos, is_free, M, cbound, x, p_event, value):
                 return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
             f -= 1
+            if event < n_assets:
+                _move_column(Cs, slot, order, event, nb)
+                nb += 1
             last_out, last_in = event, -1
         else:
-            if not _release(C, E, n_assets, free, f, pos, is_free, M, cbound, x, event):
+            # active_set._release with the KKT update left pending (applied in the next one's pass)
+            ps = _kkt_add_lazy(C, E, n_assets, free, f, pos, M, event, pa, pu, ps)
+            if ps < 0:
                 # a true duplicate never gets here (its reduced gradient stays 0): C is singular
                 # along a direction that changes the return, which this path cannot follow
                 return CriticalLinePath(Status.SINGULAR, store[:count], lambdas[:count])
+            is_free[event] = True
+            if event < n_assets:
+                cbound -= C[event] * x[event]  # C is symmetric: row j is column j
             rho = -cbound[event] if event < n_assets else 0.0
             _follow_release(C, E, n_assets, free, f, M, event, x[event], rho, mu[event], alpha, beta)
             f += 1
+            if event < n_assets:
+                _move_column(Cs, slot, order, event, nb - 1)
+                nb -= 1
             last_in, last_out = event, -1
         n_changes += 1
         since_solve += 1

@@ -48,24 +48,55 @@ def _kkt_init(C, E, n_assets, basis, M):
 
 @jit
 def _kkt_matvec(C, E, n_assets, free, f, v, out):
-    """``out = K v`` for the KKT matrix of the free set (size ``k + f``)."""
+    """``out = K v`` for the KKT matrix of the free set (size ``k + f``).
+
+    The ``C_FF`` part is summed a column at a time (``C`` is symmetric: row ``j_q`` gathered at the
+    free assets), four columns per pass: each entry gets the terms of its row in the same order as a
+    dot product would, without the serial chain of one.
+    """
     k = E.shape[0]
     for r in range(k):
         acc = 0.0
         for p in range(f):
             acc += E[r, free[p]] * v[k + p]
         out[r] = acc
+    held = np.empty(f, dtype=np.int64)  # positions of the free assets
+    idx = np.empty(f, dtype=np.int64)  # and their indices
+    n_held = 0
     for p in range(f):
         j = free[p]
         acc = 0.0
         for r in range(k):
             acc += E[r, j] * v[r]
-        if j < n_assets:
-            for q in range(f):
-                jq = free[q]
-                if jq < n_assets:
-                    acc += C[j, jq] * v[k + q]
         out[k + p] = acc
+        if j < n_assets:
+            held[n_held] = p
+            idx[n_held] = j
+            n_held += 1
+    acc_f = np.empty(n_held)
+    for h in range(n_held):
+        acc_f[h] = out[k + held[h]]
+    q = 0
+    while q + 4 <= n_held:
+        r0, r1, r2, r3 = C[idx[q]], C[idx[q + 1]], C[idx[q + 2]], C[idx[q + 3]]
+        v0, v1, v2, v3 = v[k + held[q]], v[k + held[q + 1]], v[k + held[q + 2]], v[k + held[q + 3]]
+        for h in range(n_held):
+            j = idx[h]
+            t = acc_f[h]
+            t += r0[j] * v0
+            t += r1[j] * v1
+            t += r2[j] * v2
+            t += r3[j] * v3
+            acc_f[h] = t
+        q += 4
+    while q < n_held:
+        row = C[idx[q]]
+        vq = v[k + held[q]]
+        for h in range(n_held):
+            acc_f[h] += row[idx[h]] * vq
+        q += 1
+    for h in range(n_held):
+        out[k + held[h]] = acc_f[h]
 
 
 @jit
@@ -73,18 +104,32 @@ def _sub_matvec(M, s, v, out, accumulate):
     """``out[:s] (+)= M[:s, :s] @ v[:s]`` for a symmetric ``M`` (explicit loops: the block is not contiguous).
 
     Summed as ``sum_c v[c] M[c, :s]``: each term a contiguous row, a loop the compiler vectorises
-    (a dot product per row would be a serial reduction without fastmath), so the cost is the memory
-    traffic of reading the s x s block once.
+    (a dot product per row would be a serial reduction without fastmath), four rows per pass over
+    ``out`` (each entry still summed in the order of ``c``), so the cost is the memory traffic of
+    reading the s x s block once.
     """
     if not accumulate:
         for a in range(s):
             out[a] = 0.0
-    for c in range(s):
+    c = 0
+    while c + 4 <= s:
+        m0, m1, m2, m3 = M[c], M[c + 1], M[c + 2], M[c + 3]
+        v0, v1, v2, v3 = v[c], v[c + 1], v[c + 2], v[c + 3]
+        for a in range(s):
+            t = out[a]
+            t += v0 * m0[a]
+            t += v1 * m1[a]
+            t += v2 * m2[a]
+            t += v3 * m3[a]
+            out[a] = t
+        c += 4
+    while c < s:
         vc = v[c]
         if vc != 0.0:
             row = M[c]
             for a in range(s):
                 out[a] += vc * row[a]
+        c += 1
 
 
 def _kkt_matvec_numpy(C, E, n_assets, free, f, v, out):
@@ -127,6 +172,25 @@ def _kkt_solve(C, E, n_assets, free, f, M, rhs, out, work, refine=True):
     _sub_matvec(M, s, work, out, True)
 
 
+@jit
+def _border_vector(C, E, n_assets, free, f, j, v):
+    """``v = [E_j; C_(F,j)]``, the new column of the KKT matrix when ``j`` joins the free set; returns ``C_jj``."""
+    k = E.shape[0]
+    for r in range(k):
+        v[r] = E[r, j]
+    d = 0.0
+    if j < n_assets:
+        crow = C[j]  # written out, not a _cval call per entry (each call costs reference counts on C)
+        for p in range(f):
+            i = free[p]
+            v[k + p] = crow[i] if i < n_assets else 0.0
+        d = crow[j]
+    else:
+        for p in range(f):
+            v[k + p] = 0.0
+    return d
+
+
 def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
     """:func:`_kkt_add` with NumPy."""
     k = E.shape[0]
@@ -162,11 +226,7 @@ def _kkt_add(C, E, n_assets, free, f, pos, M, j):
     k = E.shape[0]
     s = k + f
     v = np.empty(s)
-    for r in range(k):
-        v[r] = E[r, j]
-    for p in range(f):
-        v[k + p] = _cval(C, n_assets, free[p], j)
-    d = _cval(C, n_assets, j, j)
+    d = _border_vector(C, E, n_assets, free, f, j, v)
     u = np.empty(s)
     _sub_matvec(M, s, v, u, False)
     schur = d

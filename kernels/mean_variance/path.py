@@ -31,6 +31,10 @@ class _Path(NamedTuple):
     returns: NDArray[np.float64]  # (n_turning,) non-decreasing
     variances: NDArray[np.float64]  # (n_turning,)
     lambdas: NDArray[np.float64]  # (n_turning,) risk tolerance of each turning point, increasing
+    # (n_turning,) the largest lam at which each turning point is optimal: a corner stays put over an interval of
+    # lam while its free variables are pinned (as many free as equality rows), and the segment above it starts at
+    # the top of that interval, not at ``lambdas``
+    lambdas_high: NDArray[np.float64]
 
 
 def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str, stop_rf: float = np.nan) -> _Path:
@@ -67,20 +71,23 @@ def _solve_path(mu: NDArray[np.float64], prob: _Problem, caller: str, stop_rf: f
     if W.shape[0] > 1:
         diff = np.max(np.abs(np.diff(W, axis=0)), axis=1)
         keep[:-1] = diff > CORNER_ATOL * max(1.0, float(np.max(np.abs(W))))
+    # a run of equal corners (lam decreasing) keeps its last point; its first gives the top of its lam interval
+    lam_high = np.ascontiguousarray(lam[np.r_[True, keep[:-1]]][::-1])
     W = np.ascontiguousarray(W[keep][::-1])
     lam = np.ascontiguousarray(lam[keep][::-1])
     returns = W @ mu
     variances = np.maximum(np.sum((W @ prob.cov) * W, axis=1), 0.0)
     # exact in theory; roundoff can leave returns a hair out of order on flat stretches
     returns = np.maximum.accumulate(returns)
-    return _Path(W, returns, variances, lam)
+    return _Path(W, returns, variances, lam, lam_high)
 
 
 def _on_segment(path: _Path, i, t):
-    """Weights and lambdas at step ``t`` in [0, 1] from turning point ``i - 1`` to ``i`` (arrays)."""
+    """Weights and lambdas at step ``t`` in [0, 1] from turning point ``i - 1`` to ``i`` (arrays): lam runs
+    from the top of the lower corner's interval to the bottom of the upper corner's."""
     w0 = path.weights[i - 1]
     w = w0 + t[:, None] * (path.weights[i] - w0)
-    l0, l1 = path.lambdas[i - 1], path.lambdas[i]
+    l0, l1 = path.lambdas_high[i - 1], path.lambdas[i]
     with np.errstate(invalid="ignore"):  # inf - inf at the top of the path, resolved below
         lam = l0 + t * (l1 - l0)
     lam = np.where(np.isfinite(l1), lam, np.where(t == 0.0, l0, np.inf))
@@ -160,7 +167,7 @@ def _max_sharpe_on_path(path, cov, rf):
         v = V[i] + 2.0 * t * c + t * t * D
         ret = r[i] + t * dr
         if v > 0 and ret > rf and (ret - rf) / np.sqrt(v) > best_s:
-            l0, l1 = path.lambdas[i], path.lambdas[i + 1]
+            l0, l1 = path.lambdas_high[i], path.lambdas[i + 1]
             best_s = (ret - rf) / np.sqrt(v)
             best_w = W[i] + t * dw
             best_lam = float(l0 + t * (l1 - l0)) if np.isfinite(l1) else np.inf
