@@ -76,6 +76,7 @@ class _BoxKKT:
         self.shift, self.scale = float(shift), float(scale)
         self.n_cols = 0
         self.column = np.full(n, -1, dtype=np.int64)
+        self.free_solves = 0  # null-space factorisations so far (they weigh the next choice of form)
         if L is None:
             return
         trsv = scipy.linalg.blas.dtrsv
@@ -121,7 +122,7 @@ class _BoxKKT:
             return None
         vB = np.where(state[B] < 0, lower[B], upper[B])
         new = B[self.column[B] < 0]
-        if self.L is not None and not free_form and not _prefer_free_set(n, nb, new.size):
+        if self.L is not None and not free_form and not _prefer_free_set(n, nb, new.size, self.free_solves):
             if new.size:
                 self._add_columns(new)
             pos = self.column[B]
@@ -143,6 +144,7 @@ class _BoxKKT:
             X[:, 1] += nu1 * self.z + self.z1
             X = scipy.linalg.blas.dtrsm(1.0, self.L, X, lower=1, trans_a=1)
             return X[:, 0], X[:, 1], nu0, nu1, B, sol[:nb, 0], sol[:nb, 1]
+        self.free_solves += 1
         QFB = Q[np.ix_(F, B)]
         QFF = Q[np.ix_(F, F)]
         if self.scale != 1.0:
