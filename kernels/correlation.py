@@ -275,12 +275,16 @@ def _qi_sun_newton(G, target, tol, max_steps):
         slope = float(grad @ d)
         if not slope < 0.0:
             d, slope = -grad, -norm * norm
+        # what rounding leaves of theta: below it Armijo's test is noise, and a shrinking gradient decides
+        theta_noise = 8.0 * n * eps64 * max(1.0, abs(theta), float(np.sum(lam[positive] ** 2)))
         t = 1.0
         for _ in range(40):
             y_new = y + t * d
             lam_n, P_n, pos_n, omega_n, dX_n = _psd_split(G + np.diag(y_new))
             theta_n = 0.5 * float(np.sum(lam_n[pos_n] ** 2)) - float(target @ y_new)
             if theta_n <= theta + 1e-4 * t * slope or t < 1e-10:
+                break
+            if theta_n <= theta + theta_noise and float(np.linalg.norm(dX_n - target)) < norm:
                 break
             t *= 0.5
         if theta_n > theta and t < 1e-10:
