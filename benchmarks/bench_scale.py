@@ -1,4 +1,4 @@
-"""Mean-variance portfolios at institutional size (issue 21): xlfolio beside cvxpy + Clarabel, 100 to 2,000 assets.
+"""Mean-variance portfolios at institutional size (issue 21): xlfolio beside cvxpy + Clarabel, 20 to 2,000 assets.
 
 Run: ``pytest benchmarks/bench_scale.py --benchmark-only --benchmark-columns=median,iqr,rounds``
 (about 5 minutes; ``XLFOLIO_BENCH_5000=1`` adds 5,000 assets, xlfolio only: cvxpy + Clarabel's rows there
@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 from kernels import efficient_frontier, efficient_portfolio, max_sharpe, min_variance
 from tests.naive import scale_problem
 
-SIZES = [100, 500, 1000, 2000] + ([5000] if os.environ.get("XLFOLIO_BENCH_5000") else [])
+SIZES = [20, 100, 500, 1000, 2000] + ([5000] if os.environ.get("XLFOLIO_BENCH_5000") else [])
 CASES = ["min_variance", "min_variance_box", "max_sharpe", "max_sharpe_capped", "target_return", "target_risk"]
 #: Sizes at which cvxpy + Clarabel is not run unless asked (minutes per call, GBs of memory)
 PEER_SKIP_FROM = 5000 if not os.environ.get("XLFOLIO_BENCH_CLARABEL_5000") else 10**9
