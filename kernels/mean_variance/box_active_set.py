@@ -47,6 +47,7 @@ from .._jit import PURE_PYTHON, jit
 from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
 from .box_range import _update_state
 from .box_small import NO_CONVERGENCE, NO_FREE, SOLVED, _min_variance_small
+from .condition import _rcond
 from .status import Status
 
 #: Largest condition number of ``C`` (LAPACK 1-norm estimate) for the fast path; beyond it the
@@ -156,10 +157,8 @@ def _certified_factor(C, chol=None, conditioned=False):
             return None
     elif conditioned:
         return chol
-    # the 1-norm by LAPACK: C symmetric, so C.T is C in Fortran order (no copy, no temporary)
-    one_norm = scipy.linalg.lapack.dlange("1", C.T)
-    rcond, info = scipy.linalg.lapack.dpocon(chol, one_norm, uplo="L")
-    if info != 0 or not rcond * MAX_CONDITION >= 1.0:
+    rcond, ok = _rcond(C, chol)
+    if not ok or not rcond * MAX_CONDITION >= 1.0:
         return None
     return chol
 

@@ -59,37 +59,40 @@ def _update_state(state, B, mult_B, w, lower, upper):
 
 
 @jit
-def _forward(L, x, start):
-    """``x = L^-1 x`` in place (``L`` lower triangular), ``x`` zero above ``start``; columns of ``L`` read."""
-    n = L.shape[0]
+def _forward(U, x, start):
+    """``x = L^-1 x`` in place with ``U = L'`` (upper triangular, rows read), ``x`` zero above ``start``."""
+    n = U.shape[0]
     for k in range(start, n):
-        xk = x[k] / L[k, k]
+        xk = x[k] / U[k, k]
         x[k] = xk
         if xk != 0.0:
+            row = U[k]
             for i in range(k + 1, n):
-                x[i] -= L[i, k] * xk
+                x[i] -= row[i] * xk
 
 
 @jit
-def _backward(L, x):
-    """``x = L^-T x`` in place (``L`` lower triangular); columns of ``L`` read."""
-    n = L.shape[0]
+def _backward(U, x):
+    """``x = L^-T x = U^-1 x`` in place with ``U = L'`` (upper triangular, rows read)."""
+    n = U.shape[0]
     for i in range(n - 1, -1, -1):
+        row = U[i]
         t = x[i]
         for k in range(i + 1, n):
-            t -= L[k, i] * x[k]
-        x[i] = t / L[i, i]
+            t -= row[k] * x[k]
+        x[i] = t / row[i]
 
 
 @jit
-def _range_workspace(L, mu):
-    """The range-space workspace of the factor ``L`` (n, n), or an empty one when ``L`` is 0 x 0.
+def _range_workspace(U, mu):
+    """The range-space workspace of ``U = L'`` (n, n, C order: the transpose of LAPACK's Fortran-order factor,
+    no copy), or an empty one when ``U`` is 0 x 0.
 
-    ``(L, Yt, G, vec, col)``: ``Yt[c]`` the ``c``-th column ``L^-1 e_i`` computed, ``G`` their Gram matrix,
+    ``(U, Yt, G, vec, col)``: ``Yt[c]`` the ``c``-th column ``L^-1 e_i`` computed, ``G`` their Gram matrix,
     ``vec`` rows ``z = L^-1 1``, ``z1 = L^-1 mu``, ``Y'z``, ``Y'z1`` (by column), ``col[i]`` the column of
     asset ``i`` (-1: none yet) and ``col[n]`` the number of columns.
     """
-    n = L.shape[0]
+    n = U.shape[0]
     Yt = np.empty((n, n))
     G = np.empty((n, n))
     vec = np.zeros((4, n))
@@ -99,16 +102,16 @@ def _range_workspace(L, mu):
         vec[0, i] = 1.0
         vec[1, i] = mu[i]
     col[n] = 0
-    _forward(L, vec[0], 0)
-    _forward(L, vec[1], 0)
-    return L, Yt, G, vec, col
+    _forward(U, vec[0], 0)
+    _forward(U, vec[1], 0)
+    return U, Yt, G, vec, col
 
 
 @jit
-def _new_columns(L, Yt, G, vec, col, B):
+def _new_columns(U, Yt, G, vec, col, B):
     """The columns ``L^-1 e_i`` of the assets of ``B`` that have none yet, with their Gram entries and
     their products with ``z``, ``z1``; the number of columns computed."""
-    n = L.shape[0]
+    n = U.shape[0]
     used = col[n]
     added = 0
     for a in range(B.shape[0]):
@@ -118,7 +121,7 @@ def _new_columns(L, Yt, G, vec, col, B):
         y = Yt[used]
         y[:] = 0.0
         y[i] = 1.0
-        _forward(L, y, i)
+        _forward(U, y, i)
         for d in range(used + 1):
             yd = Yt[d]
             t = 0.0
@@ -141,15 +144,15 @@ def _new_columns(L, Yt, G, vec, col, B):
 
 
 @jit
-def _range_solve_factored(L, Yt, G, vec, col, B, w0, w1, m0, m1, M, R):
+def _range_solve_factored(U, Yt, G, vec, col, B, w0, w1, m0, m1, M, R):
     """The set's solution through the factor (module doc); ``w0`` holds the bounds on ``B`` on entry.
 
     Fills ``w0, w1`` (n,) and the multipliers ``m0, m1`` (n,; 0 on free assets); ``R`` (2, n + 1) receives
     the small system's solutions (``nu0 = R[0, nb]``, ``nu1 = R[1, nb]``). False if that system is singular.
     """
-    n = L.shape[0]
+    n = U.shape[0]
     nb = B.shape[0]
-    _new_columns(L, Yt, G, vec, col, B)
+    _new_columns(U, Yt, G, vec, col, B)
     s = 0.0
     s1 = 0.0
     for k in range(n):
@@ -191,8 +194,8 @@ def _range_solve_factored(L, Yt, G, vec, col, B, w0, w1, m0, m1, M, R):
         for k in range(i, n):
             w0[k] += r0 * y[k]
             w1[k] += r1 * y[k]
-    _backward(L, w0)
-    _backward(L, w1)
+    _backward(U, w0)
+    _backward(U, w1)
     for b in range(nb):
         i = B[b]
         w0[i] = vB[b]
@@ -203,13 +206,13 @@ def _range_solve_factored(L, Yt, G, vec, col, B, w0, w1, m0, m1, M, R):
 
 
 @jit
-def _prefer_range(L, col, B, n_free):
+def _prefer_range(U, col, B, n_free):
     """Whether the set is solved in the range space (:func:`_range_solve_factored`: new columns, the
     ``|B| + 1`` system, two triangular solves) rather than by factorising the free block, by flops;
-    never without a factor (``L`` 0 x 0)."""
+    never without a factor (``U`` 0 x 0)."""
     nb = B.shape[0]
     n = nb + n_free
-    if L.shape[0] != n:
+    if U.shape[0] != n:
         return False
     n_new = 0
     for a in range(nb):

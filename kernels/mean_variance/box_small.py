@@ -49,13 +49,13 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
     multipliers ``m0 + lam m1`` (n,; 0 on free assets); returns ``(outcome, nu0, nu1)`` with the budget
     multiplier ``nu0 + lam nu1``. ``outcome`` is :data:`SOLVED` only when the last update changed nothing.
 
-    ``rs`` is the range-space workspace of :func:`.box_range._range_workspace` (``(L, Yt, G, vec, col)``, from
-    :func:`_workspace`): with a factor ``L`` of ``Q`` (``scale = 1``, ``shift = 0``), a set is solved through
-    it when that costs fewer flops than factorising the free block (:func:`.box_range._prefer_range`; its
-    columns are kept in ``rs`` for later sets and calls); with a 0 x 0 ``L`` the free block is factorised.
+    ``rs`` is the range-space workspace of :func:`.box_range._range_workspace` (``(U, Yt, G, vec, col)``, from
+    :func:`_workspace`): with ``U = L'`` of a factor of ``Q`` (``scale = 1``, ``shift = 0``), a set is solved
+    through it when that costs fewer flops than factorising the free block (:func:`.box_range._prefer_range`;
+    its columns are kept in ``rs`` for later sets and calls); with a 0 x 0 ``U`` the free block is factorised.
     """
     n = Q.shape[0]
-    L, Yt, G, vec, col = rs
+    U, Yt, G, vec, col = rs
     M = np.empty((n + 1, n + 1))
     R = np.empty((2, n + 1))
     F = np.empty(n, dtype=np.int64)
@@ -87,8 +87,8 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
             else:
                 w0[i] = 0.0
             w1[i] = 0.0
-        if _prefer_range(L, col, B[:nb], nf):
-            if not _range_solve_factored(L, Yt, G, vec, col, B[:nb], w0, w1, m0, m1, M, R):
+        if _prefer_range(U, col, B[:nb], nf):
+            if not _range_solve_factored(U, Yt, G, vec, col, B[:nb], w0, w1, m0, m1, M, R):
                 return SINGULAR, nu0, nu1
             nu0 = R[0, nb]
             nu1 = R[1, nb]
@@ -326,14 +326,14 @@ def _path_point_small(Q, rs, mu, lower, upper, kind, target, lam0, state, max_se
     return GIVE_UP, lam, 0.0, 0.0
 
 
-#: The factor of no matrix (Fortran order, as LAPACK's factors: one compiled specialisation serves both).
-_NO_FACTOR = np.empty((0, 0), order="F")
+#: The factor of no matrix (C order, as the transposes of LAPACK's factors: one compiled specialisation).
+_NO_FACTOR = np.empty((0, 0))
 
 
 def _workspace(L, mu):
     """The range-space workspace of the lower Cholesky factor ``L`` of ``Q`` (None: none, the free block is
-    factorised in every set) for :func:`_box_solve_small`."""
-    return _range_workspace(_NO_FACTOR if L is None else np.asfortranarray(L), mu)
+    factorised in every set) for :func:`_box_solve_small`; it holds ``L'`` (C order, no copy of LAPACK's factor)."""
+    return _range_workspace(_NO_FACTOR if L is None else np.ascontiguousarray(L.T), mu)
 
 
 def _solve_small(Q, L, mu, scale, shift, lam, lower, upper, state, max_iter):

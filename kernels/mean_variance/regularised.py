@@ -34,9 +34,11 @@ def _regularised(prob: _Problem, gamma: float) -> _Problem:
     shift proves ``Q``'s condition number within :data:`.box_active_set.MAX_CONDITION`; ``prob`` itself
     when ``gamma == 0``.
 
-    ``cov`` passed the PSD rule, so ``Q``'s smallest eigenvalue is at least ``f = gamma - PSD_RTOL max C_ii``
-    and its 1-norm condition number at most ``||Q||_1 sqrt(n) / f``: within half of ``MAX_CONDITION`` (room for
-    rounding), LAPACK's estimate (a lower bound of the same number) would pass the gate too, and is not run.
+    ``cov`` passed the PSD rule (eigenvalues >= ``-t``, ``t = PSD_RTOL d``, ``d = max C_ii``), so ``Q``'s smallest
+    eigenvalue is at least ``f = gamma - t``, every ``|C_ij| <= d + t`` (its 2 x 2 minors), ``||Q||_1 <= n (d + t)
+    + gamma`` and the 1-norm condition number at most ``||Q||_1 sqrt(n) / f``: within half of ``MAX_CONDITION``
+    (room for rounding), LAPACK's estimate (a lower bound of the same number) would pass the gate too, and is
+    not run.
     """
     if gamma == 0.0:
         return prob
@@ -45,8 +47,9 @@ def _regularised(prob: _Problem, gamma: float) -> _Problem:
     Q.flat[:: n + 1] += gamma
     # Q.T: the same symmetric matrix in Fortran order (LAPACK copies without transposing)
     L, info = scipy.linalg.lapack.dpotrf(Q.T, lower=1, clean=1)
-    floor = gamma - PSD_RTOL * float(np.max(np.diag(prob.cov)))
-    one_norm = float(scipy.linalg.lapack.dlange("1", Q.T))
+    d = float(np.max(np.diag(prob.cov)))
+    floor = gamma - PSD_RTOL * d
+    one_norm = n * (d + PSD_RTOL * d) + gamma
     conditioned = info == 0 and floor > 0.0 and one_norm * np.sqrt(n) <= 0.5 * MAX_CONDITION * floor
     return prob._replace(cov=Q, chol=L if info == 0 else None, conditioned=bool(conditioned))
 
