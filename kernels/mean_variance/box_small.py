@@ -24,7 +24,12 @@ import numpy as np
 
 from .._jit import PURE_PYTHON, jit
 from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
-from .box_range import _prefer_range, _range_solve_factored, _range_workspace, _update_state
+from .box_range import (
+    _prefer_range,
+    _range_solve_factored,
+    _range_workspace,
+    _update_state,
+)
 
 #: Largest number of assets for the compiled loops (the free block is factorised anew each iteration).
 SMALL_N = 200

@@ -12,7 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from .box_small import GIVE_UP, NO_FREE, POINT, SINGULAR, SOLVED, _box_solve_small, _workspace
+from .box_small import (
+    GIVE_UP,
+    NO_FREE,
+    POINT,
+    SINGULAR,
+    SOLVED,
+    _box_solve_small,
+    _workspace,
+)
 
 
 @jit

@@ -21,8 +21,19 @@ from kernels.mean_variance.box_active_set import MAX_CONDITION, _equality_active
 from kernels.mean_variance.constraints import _problem
 from kernels.mean_variance.portfolios import BOX_ACTIVE_SET, CRITICAL_LINE
 from kernels.mean_variance.regularised import _regularised
-from tests.naive import cvxpy_options, kkt_violation_box, random_box_problem, random_problem
-from tests.tolerances import ATOL_EXACT, ATOL_ORACLE_WEIGHTS, RTOL_CLOSED_FORM, RTOL_KKT, RTOL_SOLVE_PATHS
+from tests.naive import (
+    cvxpy_options,
+    kkt_violation_box,
+    random_box_problem,
+    random_problem,
+)
+from tests.tolerances import (
+    ATOL_EXACT,
+    ATOL_ORACLE_WEIGHTS,
+    RTOL_CLOSED_FORM,
+    RTOL_KKT,
+    RTOL_SOLVE_PATHS,
+)
 
 
 def _factor(C):
