@@ -22,7 +22,9 @@ already computed and gets ``H_BB = Y'Y`` from ``Y = L^-1 E_B`` (a triangular sol
 reaches a bound), or, when few assets are free, factorises ``C_FF`` instead.
 
 The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H a``):
-:func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``.
+:func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``. Below
+:data:`FACTORED_FROM` assets the minimum variance (``a = 1``) takes the compiled loop of the box path instead
+(:func:`.box_small._min_variance_small`), which solves every set through ``L`` and forms no inverse.
 
 The kernels never raise: they return a :class:`BoxSolution` with a :class:`~.status.Status`, and
 :func:`_min_variance_box` returns ``None`` whenever it cannot certify the optimum (singular or
@@ -289,7 +291,8 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
 
 
 #: From this many assets the KKT systems are solved through the Cholesky factor with BLAS
-#: (:func:`_factored_active_set`); below it one compiled loop on ``C^-1`` has less overhead.
+#: (:func:`_factored_active_set`); below it one compiled loop has less overhead (the minimum variance's
+#: through the factor, the tangency portfolio's on ``C^-1``).
 #: Without Numba that loop would be plain Python: every size takes the factored solver.
 FACTORED_FROM = 1 if PURE_PYTHON else 150
 
