@@ -22,7 +22,9 @@ already computed and gets ``H_BB = Y'Y`` from ``Y = L^-1 E_B`` (a triangular sol
 reaches a bound), or, when few assets are free, factorises ``C_FF`` instead.
 
 The same kernel solves any single equality ``a' w = 1`` (``h = H a``, ``s = a' H a``):
-:func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``.
+:func:`_max_sharpe_box` uses it for the long-only tangency portfolio, ``a = mu - risk_free``. Below
+:data:`FACTORED_FROM` assets the minimum variance (``a = 1``) takes the compiled loop of the box path instead
+(:func:`.box_small._min_variance_small`), which solves every set through ``L`` and forms no inverse.
 
 The kernels never raise: they return a :class:`BoxSolution` with a :class:`~.status.Status`, and
 :func:`_min_variance_box` returns ``None`` whenever it cannot certify the optimum (singular or
@@ -45,6 +47,9 @@ import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
 from .._jit import PURE_PYTHON, jit
 from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
+from .box_range import _update_state
+from .box_small import NO_CONVERGENCE, NO_FREE, SOLVED, _min_variance_small
+from .condition import _rcond
 from .status import Status
 
 #: Largest condition number of ``C`` (LAPACK 1-norm estimate) for the fast path; beyond it the
@@ -141,20 +146,21 @@ def _equality_active_set(H, coef, lower, upper, max_iter, w, state):
     return BoxSolution(Status.MAX_ITER, max_iter, gamma, w, state)
 
 
-def _certified_factor(C, chol=None):
+def _certified_factor(C, chol=None, conditioned=False):
     """Lower Cholesky factor of ``C`` (Fortran order), or ``None`` if ``C`` is not positive definite
     or its condition number exceeds :data:`MAX_CONDITION` (LAPACK 1-norm estimate).
 
-    ``chol`` is the factor already computed by validation, if any.
+    ``chol`` is the factor already computed by validation, if any; ``conditioned``: the condition number
+    is already proven within the limit (an L2 shift, :func:`.regularised._regularised`), not estimated again.
     """
     if chol is None:
         chol, info = scipy.linalg.lapack.dpotrf(C.T, lower=1, clean=1)
         if info != 0:
             return None
-    # the 1-norm by LAPACK: C symmetric, so C.T is C in Fortran order (no copy, no temporary)
-    one_norm = scipy.linalg.lapack.dlange("1", C.T)
-    rcond, info = scipy.linalg.lapack.dpocon(chol, one_norm, uplo="L")
-    if info != 0 or not rcond * MAX_CONDITION >= 1.0:
+    elif conditioned:
+        return chol
+    rcond, ok = _rcond(C, chol)
+    if not ok or not rcond * MAX_CONDITION >= 1.0:
         return None
     return chol
 
@@ -193,43 +199,6 @@ def _unit_solves(L, idx, out, block=128):
             out[r0:r1, :started] -= L[r0:r1, first:r0] @ out[first:r0, :started]
         top = max(r0, first)
         out[top:r1, :active] = scipy.linalg.blas.dtrsm(1.0, L[top:r1, top:r1], out[top:r1, :active], lower=1)
-
-
-@jit
-def _update_state(state, B, mult_B, w, lower, upper):
-    """One primal-dual active-set update in place, shared by both solvers.
-
-    A free asset outside its bounds moves to the bound it crossed; an asset at a bound is freed
-    when its multiplier has the wrong sign (at a lower bound it must be > 0, at an upper < 0);
-    an asset with ``lower == upper`` stays pinned.
-
-    ``B`` lists the assets at a bound and ``mult_B`` their multipliers. Returns whether the set
-    changed; when it did not, ``w`` is set exactly to the bounds it holds.
-    """
-    n = w.shape[0]
-    mult = np.zeros(n)
-    for a in range(B.shape[0]):
-        mult[B[a]] = mult_B[a]
-    changed = False
-    for i in range(n):
-        if lower[i] == upper[i]:
-            new = -1
-        elif state[i] == 0:
-            new = -1 if w[i] < lower[i] else (1 if w[i] > upper[i] else 0)
-        elif state[i] < 0:
-            new = -1 if mult[i] > 0.0 else 0
-        else:
-            new = 1 if mult[i] < 0.0 else 0
-        if new != state[i]:
-            changed = True
-            state[i] = new
-    if not changed:
-        for i in range(n):
-            if state[i] < 0:
-                w[i] = lower[i]
-            elif state[i] > 0:
-                w[i] = upper[i]
-    return changed
 
 
 def _grown(Y, G, used, capacity):
@@ -303,34 +272,35 @@ def _factored_active_set(C, L, coef, lower, upper, max_iter):
             w = trsv(L, gamma * z + Y[:, :n_cols] @ by_column, lower=1, trans=1)
         else:
             free_solves += 1
-            CFB = C[np.ix_(F, B)]
+            # products with the whole C (BLAS) rather than copies of its blocks: C_FB v_B = (C v)_F, v zero on F
+            w = np.zeros(n)
+            w[B] = vB
             rhs = np.empty((nf, 2), order="F")
             rhs[:, 0] = coef[F]
-            rhs[:, 1] = -(CFB @ vB)
+            rhs[:, 1] = -(C @ w)[F]
             _, X, info = scipy.linalg.lapack.dposv(C[np.ix_(F, F)], rhs, lower=1)
             if info != 0:
                 return BoxSolution(Status.SINGULAR, it, gamma, w, state)
             cF = coef[F]
             gamma = float((1.0 - coef[B] @ vB - cF @ X[:, 1]) / (cF @ X[:, 0]))
-            w = np.empty(n)
             w[F] = X[:, 1] + gamma * X[:, 0]
-            w[B] = vB
-            mult_B = C[B] @ w - gamma * coef[B]
+            mult_B = (C @ w)[B] - gamma * coef[B]
         if not _update_state(state, B, mult_B, w, lower, upper):
             return BoxSolution(Status.OK, it, gamma, w, state)
     return BoxSolution(Status.MAX_ITER, max_iter, gamma, w, state)
 
 
 #: From this many assets the KKT systems are solved through the Cholesky factor with BLAS
-#: (:func:`_factored_active_set`); below it one compiled loop on ``C^-1`` has less overhead.
+#: (:func:`_factored_active_set`); below it one compiled loop has less overhead (the minimum variance's
+#: through the factor, the tangency portfolio's on ``C^-1``).
 #: Without Numba that loop would be plain Python: every size takes the factored solver.
 FACTORED_FROM = 1 if PURE_PYTHON else 150
 
 
-def _equality_box(C, coef, lower, upper, max_iter, chol):
+def _equality_box(C, coef, lower, upper, max_iter, chol, conditioned=False):
     """The :class:`BoxSolution` of min 1/2 w'Cw, coef'w = 1, lower <= w <= upper, or None if ``C``
     is not certified well conditioned; :data:`FACTORED_FROM` picks the method."""
-    L = _certified_factor(C, chol)
+    L = _certified_factor(C, chol, conditioned)
     if L is None:
         return None
     lo = np.ascontiguousarray(lower, dtype=np.float64)
@@ -338,6 +308,11 @@ def _equality_box(C, coef, lower, upper, max_iter, chol):
     n = C.shape[0]
     if n >= FACTORED_FROM:
         return _factored_active_set(C, L, coef, lo, hi, max_iter)
+    if np.all(coef == 1.0):  # the minimum variance: the compiled loop through L, no inverse formed
+        outcome, gamma, w, state = _min_variance_small(C, L, lo, hi, max_iter)
+        status = {SOLVED: Status.OK, NO_FREE: Status.ALL_AT_BOUNDS, NO_CONVERGENCE: Status.MAX_ITER}.get(
+            outcome, Status.SINGULAR)
+        return BoxSolution(status, 0, gamma, w, state)  # (iterations not counted)
     # C^-1 by two triangular solves per column (dpotrs): OpenBLAS's multithreaded dpotri took 0.1 s at
     # 20 assets when its threads contended for the cores
     Hinv, info = scipy.linalg.lapack.dpotrs(L, np.eye(n), lower=1)
@@ -348,14 +323,15 @@ def _equality_box(C, coef, lower, upper, max_iter, chol):
     return _equality_active_set(np.ascontiguousarray(Hinv), coef, lo, hi, max_iter, w, state)
 
 
-def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None):
+def _min_variance_box(C, lower, upper, max_iter: int = 50, chol=None, conditioned=False):
     """Certified minimum-variance weights under box bounds and the budget, or ``None`` to fall back.
 
     ``C`` is a validated symmetric covariance, ``lower``/``upper`` validated bounds with
-    ``sum(lower) <= 1 <= sum(upper)``; ``chol`` its lower Cholesky factor if already computed.
+    ``sum(lower) <= 1 <= sum(upper)``; ``chol`` its lower Cholesky factor if already computed
+    (``conditioned``: see :func:`_certified_factor`).
     """
     coef = np.ones(C.shape[0])
-    solved = _equality_box(C, coef, lower, upper, max_iter, chol)
+    solved = _equality_box(C, coef, lower, upper, max_iter, chol, conditioned)
     if solved is None or solved.status != Status.OK:
         return None
     if _min_variance_certified(C, lower, upper, solved.gamma, solved.weights, solved.state):
@@ -407,7 +383,7 @@ def _min_variance_certified(C, lower, upper, gamma, w, state):
                 or np.any(g[(state > 0) & movable] > KKT_RTOL * scale))
 
 
-def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None):
+def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None, conditioned=False):
     """Certified long-only tangency portfolio without caps, or ``None`` to fall back.
 
     For ``0 <= w`` (no effective upper bound) and ``a = mu - risk_free`` with some ``a_i > 0``,
@@ -426,7 +402,7 @@ def _max_sharpe_box(C, mu, risk_free, max_iter: int = 50, chol=None):
     if not np.any(a > 0.0):
         return None
     lower, upper = np.zeros(n), np.full(n, np.inf)
-    solved = _equality_box(C, a, lower, upper, max_iter, chol)
+    solved = _equality_box(C, a, lower, upper, max_iter, chol, conditioned)
     if solved is None or solved.status != Status.OK or not solved.gamma > 0.0:
         return None
     kappa, y, state = solved.gamma, solved.weights, solved.state

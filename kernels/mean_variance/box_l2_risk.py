@@ -28,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import scipy  # scipy.linalg and scipy.optimize load on first use (`import kernels` stays fast)
 
-from .box_active_set import _update_state
 from .box_path import MAX_ITER, _BoxKKT, _certified_at, _solve_at
+from .box_range import _update_state
 from .box_small import ENABLED as SMALL_ENABLED
 from .box_small import SMALL_N
 from .box_small_l2 import _l2_point_small, _optimal_set, _variance_root_small

@@ -145,14 +145,15 @@ class _BoxKKT:
             X = scipy.linalg.blas.dtrsm(1.0, self.L, X, lower=1, trans_a=1)
             return X[:, 0], X[:, 1], nu0, nu1, B, sol[:nb, 0], sol[:nb, 1]
         self.free_solves += 1
-        QFB = Q[np.ix_(F, B)]
+        # products with the whole Q (BLAS) rather than copies of its blocks: Q_FB v_B = (Q v)_F with v zero on F
+        W = np.zeros((n, 2), order="F")
+        W[B, 0] = vB
         QFF = Q[np.ix_(F, F)]
         if self.scale != 1.0:
-            QFB *= self.scale
             QFF *= self.scale
         QFF[np.diag_indices(nf)] += self.shift
         rhs = np.empty((nf, 3), order="F")
-        rhs[:, 0] = -(QFB @ vB)
+        rhs[:, 0] = -self.scale * (Q @ W[:, 0])[F]
         rhs[:, 1] = 1.0
         rhs[:, 2] = mu[F]
         _, X, info = scipy.linalg.lapack.dposv(QFF, rhs, lower=1)
@@ -161,14 +162,12 @@ class _BoxKKT:
             return None
         nu0 = (1.0 - float(vB.sum()) - float(X[:, 0].sum())) / sc
         nu1 = -float(X[:, 2].sum()) / sc
-        w0, w1 = np.empty(n), np.zeros(n)
-        w0[F] = X[:, 0] + nu0 * X[:, 1]
-        w0[B] = vB
-        w1[F] = X[:, 2] + nu1 * X[:, 1]
-        QBF = QFB.T
-        m0 = QBF @ w0[F] + self.scale * (Q[np.ix_(B, B)] @ vB) + self.shift * vB - nu0
-        m1 = QBF @ w1[F] - mu[B] - nu1
-        return w0, w1, nu0, nu1, B, m0, m1
+        W[F, 0] = X[:, 0] + nu0 * X[:, 1]
+        W[F, 1] = X[:, 2] + nu1 * X[:, 1]
+        QW = (Q @ W)[B]  # the bound rows of Q w0 and Q w1 (w1 is zero on B)
+        m0 = self.scale * QW[:, 0] + self.shift * vB - nu0
+        m1 = self.scale * QW[:, 1] - mu[B] - nu1
+        return W[:, 0].copy(), W[:, 1].copy(), nu0, nu1, B, m0, m1
 
 
 def _solve_at(kkt: _BoxKKT, lam, lower, upper, state, max_iter=MAX_ITER):
@@ -325,18 +324,18 @@ def _certified_at(kkt, sol, lam, state, lower, upper):
     return None
 
 
-def _start(Q, mu, lower, upper, chol):
+def _start(Q, mu, lower, upper, chol, conditioned=False):
     """The KKT solver of ``Q`` and the initial active set, or ``(None, None)`` if ``Q`` is not certified."""
-    L = _certified_factor(Q, chol)
+    L = _certified_factor(Q, chol, conditioned)
     if L is None:
         return None, None
     state = np.where(lower == upper, -1, 0).astype(np.int64)
     return _BoxKKT(Q, L, np.ascontiguousarray(mu, dtype=np.float64)), state
 
 
-def _utility_box(Q, mu, lam, lower, upper, chol=None):
+def _utility_box(Q, mu, lam, lower, upper, chol=None, conditioned=False):
     """Certified ``argmin 1/2 w'Qw - lam mu'w`` over the budget and the box, or ``None`` to fall back."""
-    kkt, state = _start(Q, mu, lower, upper, chol)
+    kkt, state = _start(Q, mu, lower, upper, chol, conditioned)
     if kkt is None:
         return None
     sol = _solve_at(kkt, lam, lower, upper, state)
@@ -346,7 +345,7 @@ def _utility_box(Q, mu, lam, lower, upper, chol=None):
     return None if found is None else found[0]
 
 
-def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
+def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0, conditioned=False):
     """The point of the box path where ``k(lam)`` turns negative: ``(weights, lam)``, or ``None``.
 
     ``kind`` is ``"return"`` (``k = target - mu'w``), ``"variance"`` (``k = target - w'Qw``) or
@@ -356,7 +355,7 @@ def _path_point(Q, mu, lower, upper, kind, target, chol=None, lam0=0.0):
     the least attainable), or when ``k`` stays positive up to the top of the path (target out of
     reach): the caller's exact path then answers or raises its message.
     """
-    kkt, state = _start(Q, mu, lower, upper, chol)
+    kkt, state = _start(Q, mu, lower, upper, chol, conditioned)
     if kkt is None:
         return None
     value = (float(target), kkt.mu)

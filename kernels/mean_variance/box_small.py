@@ -14,22 +14,25 @@ the caller runs the Python loops of :mod:`.box_path` from the start, so answers 
 what they meant. They run only compiled, up to :data:`SMALL_N` assets: in the plain-Python mode
 (:data:`kernels._jit.PURE_PYTHON`) the NumPy/LAPACK loops of :mod:`.box_path` are faster than these
 loops as Python, and above :data:`SMALL_N` the factored (range-space) forms there do less work.
+With a factor of ``Q`` a set with few assets at a bound is solved in the range space through it
+(:mod:`.box_range`: nothing is factorised or inverted beyond validation's factor).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy  # scipy.linalg loads on first use (`import kernels` stays fast)
 
 from .._jit import PURE_PYTHON, jit
 from ..risk_budgeting.linalg import _cholesky_in_place, _cholesky_solve_in_place
-from .box_active_set import _update_state
+from .box_range import (
+    _prefer_range,
+    _range_solve_factored,
+    _range_workspace,
+    _update_state,
+)
 
 #: Largest number of assets for the compiled loops (the free block is factorised anew each iteration).
 SMALL_N = 200
-#: From this many assets the kernels also take ``Q^-1`` (one LAPACK call) and solve sets with few assets at a
-#: bound in the range space; below it the free block is always factorised (cheaper than the call).
-INVERSE_FROM = 40
 #: Whether the compiled loops are used at all (not in the plain-Python mode, see the module doc).
 ENABLED = not PURE_PYTHON
 
@@ -43,7 +46,7 @@ KINDS = {"return": 0, "variance": 1, "sharpe": 2}
 
 
 @jit
-def _box_solve_small(Q, H, mu, scale, shift, lam, lower, upper, state, max_iter, w0, w1, m0, m1):
+def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter, w0, w1, m0, m1):
     """Primal-dual active set of ``min 1/2 w'(scale Q + shift I)w - lam mu'w`` over the budget and the box.
 
     From ``state`` (n,) int64 (0 free, -1 at the lower bound, +1 at the upper; updated in place) until
@@ -51,23 +54,13 @@ def _box_solve_small(Q, H, mu, scale, shift, lam, lower, upper, state, max_iter,
     multipliers ``m0 + lam m1`` (n,; 0 on free assets); returns ``(outcome, nu0, nu1)`` with the budget
     multiplier ``nu0 + lam nu1``. ``outcome`` is :data:`SOLVED` only when the last update changed nothing.
 
-    ``H`` is ``Q^-1`` (both triangles; ``scale = 1``, ``shift = 0``) or a 0 x 0 array. With it, a set with
-    fewer assets at a bound than free is solved in the range space (:func:`_range_solve`), else the free
-    block is factorised.
+    ``rs`` is the range-space workspace of :func:`.box_range._range_workspace` (``(U, Yt, G, vec, col)``, from
+    :func:`_workspace`): with ``U = L'`` of a factor of ``Q`` (``scale = 1``, ``shift = 0``), a set is solved
+    through it when that costs fewer flops than factorising the free block (:func:`.box_range._prefer_range`;
+    its columns are kept in ``rs`` for later sets and calls); with a 0 x 0 ``U`` the free block is factorised.
     """
     n = Q.shape[0]
-    use_H = H.shape[0] == n
-    h = np.zeros(n)
-    hm = np.zeros(n)
-    if use_H:
-        for i in range(n):
-            a = 0.0
-            c = 0.0
-            for j in range(n):
-                a += H[i, j]
-                c += H[i, j] * mu[j]
-            h[i] = a
-            hm[i] = c
+    U, Yt, G, vec, col = rs
     M = np.empty((n + 1, n + 1))
     R = np.empty((2, n + 1))
     F = np.empty(n, dtype=np.int64)
@@ -99,8 +92,8 @@ def _box_solve_small(Q, H, mu, scale, shift, lam, lower, upper, state, max_iter,
             else:
                 w0[i] = 0.0
             w1[i] = 0.0
-        if use_H and nb <= nf:
-            if not _range_solve(H, h, hm, B[:nb], w0, w1, m0, m1, M, R):
+        if _prefer_range(U, col, B[:nb], nf):
+            if not _range_solve_factored(U, Yt, G, vec, col, B[:nb], w0, w1, m0, m1, M, R):
                 return SINGULAR, nu0, nu1
             nu0 = R[0, nb]
             nu1 = R[1, nb]
@@ -166,63 +159,6 @@ def _box_solve_small(Q, H, mu, scale, shift, lam, lower, upper, state, max_iter,
         if not _update_state(state, B[:nb], mB[:nb], w, lower, upper):
             return SOLVED, nu0, nu1
     return NO_CONVERGENCE, nu0, nu1
-
-
-@jit
-def _range_solve(H, h, hm, B, w0, w1, m0, m1, M, R):
-    """The set's solution through ``H = Q^-1``, ``h = H 1``, ``hm = H mu`` (``w0`` holds the bounds on ``B``).
-
-    ``w = H (lam mu + nu 1 + E_B m)`` with ``w_B = v_B`` and ``1'w = 1``: the system
-    ``[[H_BB, h_B], [h_B', 1'h]] [m; nu] = [v_B; 1]`` (lam part ``[-hm_B; -1'hm]``) of ``|B| + 1`` rows.
-    ``R`` (2, n + 1) receives both solutions (``nu0 = R[0, nb]``, ``nu1 = R[1, nb]``); False if singular.
-    """
-    n = H.shape[0]
-    nb = B.shape[0]
-    s = 0.0
-    t = 0.0
-    for i in range(n):
-        s += h[i]
-        t += hm[i]
-    vB = np.empty(nb)
-    for a in range(nb):
-        ia = B[a]
-        vB[a] = w0[ia]
-        for c in range(a + 1):
-            M[a, c] = H[ia, B[c]]
-        M[nb, a] = h[ia]
-        R[0, a] = w0[ia]
-        R[1, a] = -hm[ia]
-    M[nb, nb] = s
-    R[0, nb] = 1.0
-    R[1, nb] = -t
-    K = M[: nb + 1, : nb + 1]
-    if not _cholesky_in_place(K):
-        return False
-    inv_diag = np.empty(nb + 1)
-    for a in range(nb + 1):
-        inv_diag[a] = 1.0 / K[a, a]
-    _cholesky_solve_in_place(K, inv_diag, R[0, : nb + 1])
-    _cholesky_solve_in_place(K, inv_diag, R[1, : nb + 1])
-    nu0 = R[0, nb]
-    nu1 = R[1, nb]
-    for i in range(n):
-        m0[i] = 0.0
-        m1[i] = 0.0
-        row = H[i]
-        a0 = nu0 * h[i]
-        a1 = hm[i] + nu1 * h[i]
-        for b in range(nb):
-            a0 += row[B[b]] * R[0, b]
-            a1 += row[B[b]] * R[1, b]
-        w0[i] = a0
-        w1[i] = a1
-    for b in range(nb):
-        i = B[b]
-        w0[i] = vB[b]
-        w1[i] = 0.0
-        m0[i] = R[0, b]
-        m1[i] = R[1, b]
-    return True
 
 
 @jit
@@ -328,7 +264,7 @@ def _next_lam_small(k0, k1, k2, lo_br, hi_br):
 
 
 @jit
-def _path_point_small(Q, H, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter, w0, w1, m0, m1):
+def _path_point_small(Q, rs, mu, lower, upper, kind, target, lam0, state, max_segments, max_iter, w0, w1, m0, m1):
     """The search of :func:`.box_path._path_point` (``scale = 1``, no shift) in one compiled call.
 
     ``kind``: 0 return (``k = target - mu'w``), 1 variance (``k = target - w'Qw``), 2 Sharpe
@@ -341,7 +277,7 @@ def _path_point_small(Q, H, mu, lower, upper, kind, target, lam0, state, max_seg
     lam = lam0
     n = Q.shape[0]
     for _ in range(max_segments):
-        outcome, nu0, nu1 = _box_solve_small(Q, H, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1, m0, m1)
+        outcome, nu0, nu1 = _box_solve_small(Q, rs, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1, m0, m1)
         if outcome != SOLVED:
             return GIVE_UP, lam, nu0, nu1
         n_free = 0
@@ -395,26 +331,24 @@ def _path_point_small(Q, H, mu, lower, upper, kind, target, lam0, state, max_seg
     return GIVE_UP, lam, 0.0, 0.0
 
 
-def _inverse(L, n):
-    """``Q^-1`` from its lower Cholesky factor ``L`` (LAPACK), or a 0 x 0 array below :data:`INVERSE_FROM`
-    assets or without a factor (the kernels then factorise free blocks only)."""
-    if L is None or n < INVERSE_FROM:
-        return np.empty((0, 0))
-    Hl, info = scipy.linalg.lapack.dpotri(L, lower=1)
-    if info != 0:
-        return np.empty((0, 0))
-    H = np.tril(Hl)
-    return H + np.tril(H, -1).T
+#: The factor of no matrix (C order, as the transposes of LAPACK's factors: one compiled specialisation).
+_NO_FACTOR = np.empty((0, 0))
+
+
+def _workspace(L, mu):
+    """The range-space workspace of the lower Cholesky factor ``L`` of ``Q`` (None: none, the free block is
+    factorised in every set) for :func:`_box_solve_small`; it holds ``L'`` (C order, no copy of LAPACK's factor)."""
+    return _range_workspace(_NO_FACTOR if L is None else np.ascontiguousarray(L.T), mu)
 
 
 def _solve_small(Q, L, mu, scale, shift, lam, lower, upper, state, max_iter):
     """:func:`_box_solve_small` as a solution tuple of :meth:`.box_path._BoxKKT.solve` (``state`` updated),
     or ``None`` with ``state`` unchanged when the kernel stops short. ``L``: the factor of ``Q`` or None."""
     n = state.size
-    H = _inverse(L if scale == 1.0 and shift == 0.0 else None, n)
+    rs = _workspace(L if scale == 1.0 and shift == 0.0 else None, mu)
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, nu1 = _box_solve_small(Q, H, mu, float(scale), float(shift), float(lam), lower, upper, trial,
+    outcome, nu0, nu1 = _box_solve_small(Q, rs, mu, float(scale), float(shift), float(lam), lower, upper, trial,
                                          max_iter, w0, w1, m0, m1)
     if outcome != SOLVED:
         return None
@@ -427,12 +361,23 @@ def _point_small(Q, L, mu, lower, upper, kind, target, lam0, state, max_segments
     """:func:`_path_point_small` from a copy of ``state``: ``(end, lam, sol, state)`` to certify, or ``None``.
     ``L``: the lower Cholesky factor of ``Q``."""
     n = state.size
-    H = _inverse(L, n)
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, lam, nu0, nu1 = _path_point_small(Q, H, mu, lower, upper, KINDS[kind], float(target), float(lam0), trial,
-                                               max_segments, max_iter, w0, w1, m0, m1)
+    outcome, lam, nu0, nu1 = _path_point_small(Q, _workspace(L, mu), mu, lower, upper, KINDS[kind], float(target),
+                                               float(lam0), trial, max_segments, max_iter, w0, w1, m0, m1)
     if outcome == GIVE_UP:
         return None
     B = np.flatnonzero(trial)
     return outcome == END_POINT, lam, (w0, w1, nu0, nu1, B, m0[B], m1[B]), trial
+
+
+def _min_variance_small(C, L, lower, upper, max_iter):
+    """The box minimum variance (``lam = 0``) by :func:`_box_solve_small` through the factor ``L`` of ``C``:
+    ``(outcome, nu, weights, state)``, ``nu`` the budget multiplier (:data:`SOLVED` when the set settled)."""
+    n = C.shape[0]
+    zeros = np.zeros(n)
+    state = np.where(lower == upper, -1, 0).astype(np.int64)
+    w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    outcome, nu0, _ = _box_solve_small(C, _workspace(L, zeros), zeros, 1.0, 0.0, 0.0, lower, upper, state, max_iter,
+                                       w0, w1, m0, m1)
+    return outcome, nu0, w0, state

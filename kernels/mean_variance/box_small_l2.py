@@ -12,7 +12,15 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from .box_small import GIVE_UP, NO_FREE, POINT, SINGULAR, SOLVED, _box_solve_small
+from .box_small import (
+    GIVE_UP,
+    NO_FREE,
+    POINT,
+    SINGULAR,
+    SOLVED,
+    _box_solve_small,
+    _workspace,
+)
 
 
 @jit
@@ -108,8 +116,8 @@ def _optimal_set(Q, mu, shift, lam, lower, upper, state):
     n = state.size
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, nu1 = _box_solve_small(Q, np.empty((0, 0)), mu, 1.0, float(shift), float(lam), lower, upper, trial,
-                                         1, w0, w1, m0, m1)
+    outcome, nu0, nu1 = _box_solve_small(Q, _workspace(None, mu), mu, 1.0, float(shift), float(lam), lower, upper,
+                                         trial, 1, w0, w1, m0, m1)
     if outcome == NO_FREE or outcome == SINGULAR:
         return False, None
     if outcome != SOLVED:
@@ -172,16 +180,16 @@ def _set_root_small(C, mu, state, lower, upper, gamma, variance, grid):
 
 
 @jit
-def _l2_risk_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max_sets, max_iter, w0, w1, m0, m1):
+def _l2_risk_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max_sets, max_iter, w0, w1, m0, m1, rs):
     """The loop of :func:`.box_l2_risk._l2_risk_point` compiled: ``(outcome, root, nu0, nu1)``, :data:`POINT`
-    with ``w0, w1, state`` the set optimal at ``root`` (to certify), else :data:`GIVE_UP`."""
+    with ``w0, w1, state`` the set optimal at ``root`` (to certify), else :data:`GIVE_UP`. ``rs``: an empty
+    range-space workspace (the matrix changes with ``lam``: the free blocks are factorised)."""
     n = C.shape[0]
-    H = np.empty((0, 0))
     lo_br = 0.0
     hi_br = np.inf
     lam = lam0
     for _ in range(max_sets):
-        outcome, nu0, nu1 = _box_solve_small(C, H, mu, 1.0, 2.0 * gamma * lam, lam, lower, upper, state, max_iter,
+        outcome, nu0, nu1 = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * lam, lam, lower, upper, state, max_iter,
                                              w0, w1, m0, m1)
         if outcome != SOLVED:
             return GIVE_UP, lam, nu0, nu1
@@ -198,7 +206,7 @@ def _l2_risk_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max_
         root = _set_root_small(C, mu, state, lower, upper, gamma, variance, grid)
         if np.isfinite(root):
             trial = state.copy()
-            outcome, nu0, nu1 = _box_solve_small(C, H, mu, 1.0, 2.0 * gamma * root, root, lower, upper, trial, 1,
+            outcome, nu0, nu1 = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * root, root, lower, upper, trial, 1,
                                                  w0, w1, m0, m1)
             if outcome == NO_FREE or outcome == SINGULAR:
                 return GIVE_UP, root, nu0, nu1
@@ -219,7 +227,7 @@ def _l2_point_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     outcome, root, nu0, nu1 = _l2_risk_small(C, mu, lower, upper, float(gamma), float(variance), float(lam0), trial,
-                                             grid, max_sets, max_iter, w0, w1, m0, m1)
+                                             grid, max_sets, max_iter, w0, w1, m0, m1, _workspace(None, mu))
     if outcome != POINT:
         return None
     B = np.flatnonzero(trial)

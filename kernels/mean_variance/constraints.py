@@ -147,6 +147,8 @@ class _Problem(NamedTuple):
     upper: NDArray[np.float64]
     rows: LinearConstraints | None
     chol: NDArray[np.float64] | None = None  # lower Cholesky factor of cov from its PSD check; None: singular
+    # cov's condition number proven within box_active_set.MAX_CONDITION (an L2 shift: regularised._regularised)
+    conditioned: bool = False
 
 
 def _stacked(parts: list[LinearConstraints]) -> LinearConstraints | None:

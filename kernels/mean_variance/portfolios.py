@@ -234,7 +234,7 @@ def min_variance(
     # None when it cannot certify
     method = CRITICAL_LINE
     if reg.rows is None and reg.chol is not None:
-        w = _min_variance_box(reg.cov, reg.lower, reg.upper, chol=reg.chol)
+        w = _min_variance_box(reg.cov, reg.lower, reg.upper, chol=reg.chol, conditioned=reg.conditioned)
         if w is not None:
             return _result(w, mu, prob.cov, 0.0, method=BOX_ACTIVE_SET)
         method = NOT_CERTIFIED_FALLBACK
@@ -313,9 +313,9 @@ def max_sharpe(
     method = CRITICAL_LINE
     if _box_only(reg) and np.any(mu > rf):
         if np.all(reg.lower == 0.0) and np.all(reg.upper >= 1.0):
-            fast = _max_sharpe_box(reg.cov, mu, rf, chol=reg.chol)  # long-only, no caps: certified, or None
+            fast = _max_sharpe_box(reg.cov, mu, rf, chol=reg.chol, conditioned=reg.conditioned)  # long-only, no caps
         else:
-            fast = _path_point(reg.cov, mu, reg.lower, reg.upper, "sharpe", rf, chol=reg.chol)  # caps
+            fast = _path_point(reg.cov, mu, reg.lower, reg.upper, "sharpe", rf, chol=reg.chol, conditioned=reg.conditioned)
         if fast is not None:
             return _result(fast[0], mu, prob.cov, fast[1], rf, method=BOX_ACTIVE_SET)
         method = NOT_CERTIFIED_FALLBACK
@@ -418,7 +418,7 @@ def efficient_portfolio(
         delta = as_scalar(risk_aversion, "risk_aversion", low=0.0, low_inclusive=False)
         reg = _regularised(prob, 2.0 * g / delta)
         if _box_only(reg):
-            w = _utility_box(reg.cov, mu, 1.0 / delta, reg.lower, reg.upper, chol=reg.chol)
+            w = _utility_box(reg.cov, mu, 1.0 / delta, reg.lower, reg.upper, chol=reg.chol, conditioned=reg.conditioned)
             if w is not None:
                 return _result(w, mu, prob.cov, 1.0 / delta, method=BOX_ACTIVE_SET)
             method = NOT_CERTIFIED_FALLBACK
@@ -431,7 +431,7 @@ def efficient_portfolio(
         reg = _regularised(prob, g)
         if _box_only(reg):
             found = _path_point(reg.cov, mu, reg.lower, reg.upper, kind, goal if kind == "return" else goal * goal,
-                                chol=reg.chol)
+                                chol=reg.chol, conditioned=reg.conditioned)
             if found is not None:
                 return _result(found[0], mu, prob.cov, found[1], method=BOX_ACTIVE_SET)
             method = NOT_CERTIFIED_FALLBACK

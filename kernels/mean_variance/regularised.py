@@ -17,9 +17,11 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy  # scipy.optimize loads on first use (`import kernels` stays fast)
+import scipy  # scipy.linalg and scipy.optimize load on first use (`import kernels` stays fast)
 
+from .._validate import PSD_RTOL
 from ..errors import InfeasibleError
+from .box_active_set import MAX_CONDITION
 from .constraints import _Problem
 from .path import _Path, _solve_path
 
@@ -28,11 +30,28 @@ VOL_RTOL = 1e-10
 
 
 def _regularised(prob: _Problem, gamma: float) -> _Problem:
-    """``prob`` with ``cov + gamma I`` (and its Cholesky factor); ``prob`` itself when ``gamma == 0``."""
+    """``prob`` with ``Q = cov + gamma I``, its Cholesky factor (None if LAPACK finds none) and whether the
+    shift proves ``Q``'s condition number within :data:`.box_active_set.MAX_CONDITION`; ``prob`` itself
+    when ``gamma == 0``.
+
+    ``cov`` passed the PSD rule (eigenvalues >= ``-t``, ``t = PSD_RTOL d``, ``d = max C_ii``), so ``Q``'s smallest
+    eigenvalue is at least ``f = gamma - t``, every ``|C_ij| <= d + t`` (its 2 x 2 minors), ``||Q||_1 <= n (d + t)
+    + gamma`` and the 1-norm condition number at most ``||Q||_1 sqrt(n) / f``: within half of ``MAX_CONDITION``
+    (room for rounding), LAPACK's estimate (a lower bound of the same number) would pass the gate too, and is
+    not run.
+    """
     if gamma == 0.0:
         return prob
-    Q = prob.cov + gamma * np.eye(prob.cov.shape[0])
-    return prob._replace(cov=Q, chol=np.linalg.cholesky(Q))
+    n = prob.cov.shape[0]
+    Q = prob.cov.copy()
+    Q.flat[:: n + 1] += gamma
+    # Q.T: the same symmetric matrix in Fortran order (LAPACK copies without transposing)
+    L, info = scipy.linalg.lapack.dpotrf(Q.T, lower=1, clean=1)
+    d = float(np.max(np.diag(prob.cov)))
+    floor = gamma - PSD_RTOL * d
+    one_norm = n * (d + PSD_RTOL * d) + gamma
+    conditioned = info == 0 and floor > 0.0 and one_norm * np.sqrt(n) <= 0.5 * MAX_CONDITION * floor
+    return prob._replace(cov=Q, chol=L if info == 0 else None, conditioned=bool(conditioned))
 
 
 def _box_only(prob: _Problem) -> bool:
