@@ -12,7 +12,13 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit, vectorised
-from .kkt import PIVOT_RTOL, _border_vector, _kkt_matvec, _kkt_solve_numpy
+from .kkt import (
+    PIVOT_RTOL,
+    _border_vector,
+    _bordering_numpy,
+    _kkt_matvec,
+    _kkt_solve_numpy,
+)
 
 # ----------------------------------------------------------------------------- a rank-one update left pending
 # The bordering of :func:`~.kkt._kkt_add` reads the s x s block twice (``u = M v``, then ``M += u u' / schur``), and the
@@ -102,22 +108,11 @@ def _pending_matvec(M, s, v, out, pa, pu, ps):
 def _kkt_add_lazy_numpy(C, E, n_assets, free, f, pos, M, j, pa, pu, ps):
     """:func:`_kkt_add_lazy` with NumPy."""
     _kkt_flush_numpy(M, pa, pu, ps)
-    k = E.shape[0]
-    s = k + f
-    v = np.zeros(s)
-    v[:k] = E[:, j]
-    d = 0.0
-    if j < n_assets:
-        F = free[:f]
-        assets = F < n_assets
-        v[k:][assets] = C[F[assets], j]
-        d = C[j, j]
-    u = M[:s, :s] @ v
-    schur = d - float(v @ u)
-    scale = abs(d) + float(np.abs(v * u).sum())
-    if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+    bordering = _bordering_numpy(C, E, n_assets, free, f, M, j)
+    if bordering is None:
         return -1
-    inv = 1.0 / schur
+    u, inv = bordering
+    s = u.size
     pa[:s] = u * inv
     pu[:s] = u
     M[:s, s] = -pa[:s]

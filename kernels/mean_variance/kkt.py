@@ -191,8 +191,9 @@ def _border_vector(C, E, n_assets, free, f, j, v):
     return d
 
 
-def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
-    """:func:`_kkt_add` with NumPy."""
+def _bordering_numpy(C, E, n_assets, free, f, M, j):
+    """``(u, 1 / schur)`` for bordering the inverse ``M`` (``s x s``) with variable ``j`` (NumPy), None when the
+    Schur complement is below :data:`PIVOT_RTOL` (``u = M v``, ``v`` the new column's border)."""
     k = E.shape[0]
     s = k + f
     v = np.zeros(s)
@@ -207,8 +208,17 @@ def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
     schur = d - float(v @ u)
     scale = abs(d) + float(np.abs(v * u).sum())
     if abs(schur) <= PIVOT_RTOL * max(scale, 1e-300):
+        return None
+    return u, 1.0 / schur
+
+
+def _kkt_add_numpy(C, E, n_assets, free, f, pos, M, j):
+    """:func:`_kkt_add` with NumPy."""
+    bordering = _bordering_numpy(C, E, n_assets, free, f, M, j)
+    if bordering is None:
         return False
-    inv = 1.0 / schur
+    u, inv = bordering
+    s = u.size
     ua = u * inv
     M[:s, :s] += np.outer(ua, u)
     M[:s, s] = -ua
