@@ -58,7 +58,8 @@ class Counts(NamedTuple):
 
 
 def _blank_codes(values: np.ndarray) -> np.ndarray:
-    return np.fromiter((v == "" for v in values), bool, values.size)
+    """Which of a text column's distinct ``values`` (str) are blank (they are trimmed)."""
+    return np.asarray(values == "", bool)
 
 
 def _number_problem(col: str, num: Numbers, *, required: bool, low: float | None, strict_low: bool = False,
