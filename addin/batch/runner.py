@@ -106,7 +106,7 @@ class Prefetch:
 
 def options_of(args: argparse.Namespace) -> Options:
     opt = Options(args.band, args.relative_band, args.mode, args.min_trade, args.whole_shares, not args.no_sells)
-    from kernels import InputError
+    from kernels.errors import InputError
 
     try:  # the kernel's own checks of the options, on a one-account book (and the kernel loaded meanwhile)
         if ROWS_KERNEL:
@@ -118,7 +118,7 @@ def options_of(args: argparse.Namespace) -> Options:
                                 BookModels(np.array([0, 1]), np.zeros(1, np.int64), one, none, np.zeros(1)), 0, 1,
                                 band=opt.band, relative_band=opt.relative_band, mode=opt.mode, min_trade=opt.min_trade)
         else:
-            from kernels import rebalance_batch
+            from kernels.book_rebalance import rebalance_batch
 
             rebalance_batch(np.ones((1, 1)), [1.0], band=opt.band, relative_band=opt.relative_band, mode=opt.mode,
                             min_trade=opt.min_trade)

@@ -110,3 +110,21 @@ def test_the_command_in_its_own_process_does_not_import_pandas_and_pyarrow_still
     in_process = tmp_path / "in_process.csv"
     assert run(h, "--targets", m, "--out", in_process) == 0
     assert out.read_bytes() == in_process.read_bytes()
+
+
+BOOK_PATH = ("book", "checks", "csv_text", "layout", "lines", "memory", "numbers", "output", "partitions", "problems",
+             "progress", "reading", "runner", "schema", "textformat", "trades")
+
+
+@pytest.mark.parametrize("module", BOOK_PATH)
+def test_the_book_path_imports_kernel_modules_not_the_kernels_package(module):
+    """``from kernels import X`` would import every kernel module (or, with the lazy package, hide which one the
+    book needs): the book's modules name the kernel module they use."""
+    import ast
+
+    tree = ast.parse((ROOT / "addin" / "batch" / f"{module}.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.module != "kernels", f"{module}.py line {node.lineno}: from kernels import ..."
+        elif isinstance(node, ast.Import):
+            assert "kernels" not in [a.name for a in node.names], f"{module}.py line {node.lineno}: import kernels"
