@@ -158,8 +158,29 @@ class _NoPandas:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``xlfolio rebalance``; returns the exit code (see :data:`addin.batch.problems.EXIT_CODES`)."""
+    own = getattr(args, "own_process", False) and args.engine == "local"
+    try:
+        return _run(args, own)
+    finally:
+        if own:
+            before_exit()
+
+
+def before_exit() -> None:
+    """The command's own process ends next: its objects are moved out of the cyclic collector's reach
+    (``gc.freeze``), so that the interpreter's exit does not walk Numba's, LLVM's and Arrow's object graphs
+    (0.25 of the 0.3 CPU-s the exit took). Every file is written, closed and renamed, and every thread joined,
+    by then; the exit still runs ``atexit``, flushes the output and frees memory as usual. Only for a process
+    that is the command's own: one that goes on would keep its cycles.
+    """
+    import gc
+
+    gc.freeze()
+
+
+def _run(args: argparse.Namespace, own: bool) -> int:
     return_freed_memory()
-    if getattr(args, "own_process", False) and args.engine == "local":
+    if own:
         skip_pandas_probe()
     phases = Phases()
     report = Report()
