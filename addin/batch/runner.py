@@ -169,9 +169,10 @@ def run(args: argparse.Namespace) -> int:
 def before_exit() -> None:
     """The command's own process ends next: its objects are moved out of the cyclic collector's reach
     (``gc.freeze``), so that the interpreter's exit does not walk Numba's, LLVM's and Arrow's object graphs
-    (0.25 of the 0.3 CPU-s the exit took). Every file is written, closed and renamed, and every thread joined,
-    by then; the exit still runs ``atexit``, flushes the output and frees memory as usual. Only for a process
-    that is the command's own: one that goes on would keep its cycles.
+    (0.25 of the 0.3 CPU-s the exit took). By then the trades and the report are written, closed and renamed
+    (or, after a failure, the temporary file is removed and an older result marked stale) and the writing
+    threads are joined; the exit still runs ``atexit``, flushes the output and frees memory as usual. Only for
+    a process that is the command's own: one that goes on would keep its cycles.
     """
     import gc
 
