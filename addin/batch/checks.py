@@ -58,7 +58,8 @@ class Counts(NamedTuple):
 
 
 def _blank_codes(values: np.ndarray) -> np.ndarray:
-    return np.fromiter((v == "" for v in values), bool, values.size)
+    """Which of a text column's distinct ``values`` (str) are blank (they are trimmed)."""
+    return np.asarray(values == "", bool)
 
 
 def _number_problem(col: str, num: Numbers, *, required: bool, low: float | None, strict_low: bool = False,
@@ -90,7 +91,7 @@ def _number_problem(col: str, num: Numbers, *, required: bool, low: float | None
 def check_models(table: Table, whole: bool) -> tuple[Models, list[RowError]]:
     """The usable models of a models table and the problems found."""
     # the kernels on first use, not at import: the command imports them while it reads (runner.Prefetch)
-    from kernels import TARGET_SUM_ATOL
+    from kernels.rebalance import TARGET_SUM_ATOL
 
     model, symbol = table.text["model"], table.text["symbol"]
     target = table.numbers["target"]

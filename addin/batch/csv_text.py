@@ -5,7 +5,9 @@ The numbers written are those the polars writer wrote, read back equal: a column
 holds ``k / 10**D`` (NumPy's ``round``: ``rint(x * 10**D) / 10**D``, ``k`` an exact integer), the double
 nearest the decimal ``k / 10**D``; writing that decimal (trailing zeros dropped, ``.0`` kept as Python
 writes a whole number) reads back as the same double. A column not rounded whose values are known
-beforehand (``target``: the models' targets) gets the text polars writes for each value, made once; any other
+beforehand (``target``: the models' targets) gets the text polars writes for each value: written by the loop
+for a value from 1e-5 to 1e5 with at most 10 decimals (polars writes those without exponent, in their shortest
+digits), else polars' own text, made once (:func:`own_text`: polars is imported only then); any other
 gets the fewest decimals ``d <= 17`` whose ``rint(x * 10**d) / 10**d`` gives ``x`` back, the same test (it
 may then take a 17th digit other than polars'). A value that passes none of these (beyond 9e18 in units of
 its last decimal, infinities, a value not among the known ones) stops the loop: :func:`_format_rows`
@@ -39,6 +41,10 @@ _INT_POWERS = np.array([10**i for i in range(19)], np.int64)
 _PAIRS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).copy()
 #: |k| below this converts to int64 exactly (and its digits fit :data:`NUMBER_BYTES`).
 _K_LIMIT = 9.0e18
+#: A value of a :data:`KNOWN` column in ``[_OWN_LOW, _OWN_HIGH)`` (or 0) with at most ``_OWN_DECIMALS`` decimals is
+#: written by the loop itself: polars writes such numbers without exponent, in their shortest digits (``0.00001``;
+#: below 1e-5 it writes ``9.9e-6``). Only the other known values need polars' text (:func:`own_text`).
+_OWN_LOW, _OWN_HIGH, _OWN_DECIMALS = 1e-5, 1e5, 10
 
 AVAILABLE = not PURE_PYTHON
 
@@ -79,10 +85,10 @@ def _format_rows(row, stop, account, symbol, numbers, decimals, names, name_at, 
             if np.isnan(x):  # an empty field
                 continue
             decimal = decimals[c]
-            if decimal == KNOWN and (x == 0.0 or 1e-3 <= abs(x) < 1e5):
+            if decimal == KNOWN and (x == 0.0 or _OWN_LOW <= abs(x) < _OWN_HIGH):
                 # at most 10 decimals here make at most 15 significant digits: a decimal that gives x back
                 # is then its shortest text, the one polars writes (no exponent in this range)
-                for e in range(11):
+                for e in range(_OWN_DECIMALS + 1):
                     k = np.rint(x * powers[e])
                     if k / powers[e] == x:
                         decimal = e
@@ -176,6 +182,14 @@ def encode_names(names: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return data, offsets
 
 
+def own_text(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` the loop writes itself in a :data:`KNOWN` column (the same test, by whole arrays)."""
+    size = np.abs(values)
+    powers = POWERS[: _OWN_DECIMALS + 1]
+    exact = (np.rint(values[:, None] * powers) / powers == values[:, None]).any(axis=1)
+    return (values == 0.0) | ((size >= _OWN_LOW) & (size < _OWN_HIGH) & exact)
+
+
 def polars_text(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each of ``values`` (finite) as polars writes it in a CSV file (``data``, ``offsets``)."""
     import io
@@ -196,11 +210,12 @@ class RowText:
         self.symbols, self.symbol_at = encode_names(symbols)
         self.decimals = np.asarray(decimals, np.int64)
         known = np.zeros(0) if known is None else np.unique(np.asarray(known, float))
-        self.known = known[np.isfinite(known)] + 0.0
+        known = known[np.isfinite(known)] + 0.0
+        if not known.size:
+            self.decimals[self.decimals == KNOWN] = -1
+        self.known = known[~own_text(known)]  # polars (and its import) only for the values the loop cannot write
         self.known_text, self.known_at = polars_text(self.known) if self.known.size else (np.zeros(0, np.uint8),
                                                                                            np.zeros(1, np.int64))
-        if not self.known.size:
-            self.decimals[self.decimals == KNOWN] = -1
         self.buf = np.empty(BUFFER_BYTES, np.uint8)
         self._pool = self._buf2 = None
 

@@ -167,13 +167,10 @@ def _read_csv(path: Path, schema: Schema, encoding: str | None, name: str, blank
     while True:
         invalid: list[str] = []
         try:
-            if as_text:
-                arrow = _arrow_csv(path, schema, fmt, columns, as_text, invalid)
-                n_rows = arrow.num_rows
-                text, numbers = _columns(arrow, schema, columns)
-                del arrow
-            else:
-                n_rows, text, numbers = _stream_csv(path, schema, fmt, columns, invalid, blank_only)
+            arrow = _arrow_csv(path, schema, fmt, columns, as_text, invalid)
+            n_rows = arrow.num_rows
+            text, numbers = _columns(arrow, schema, columns, blank_only)
+            del arrow
             break
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             text = str(exc)
@@ -206,51 +203,6 @@ def _read_csv_as_text(path, schema, fmt, columns, name) -> Table:
     del arrow
     errors = _malformed(locator, fmt, columns, name) if invalid else []
     return Table(name, "line", locator.n_rows, text, numbers, errors, fmt.label, locator)
-
-
-def _stream_csv(path, schema, fmt: TextFormat, columns, invalid, blank_only=frozenset()) -> tuple[int, dict, dict]:
-    """The columns of a CSV whose number columns read as numbers, batch by batch (Arrow's streaming reader).
-
-    Each batch's numbers are turned into NumPy pieces at once and let go, so the whole file is never held
-    twice (as Arrow's table and as NumPy columns); text columns keep their batches' dictionary arrays (the
-    codes and each batch's distinct names), which :func:`_codes` unifies at the end into codes into one
-    list of trimmed strings, numbered in the order they first appear. Same result as :func:`_arrow_csv`
-    then :func:`_columns`.
-    """
-    reader = pacsv.open_csv(path, **_csv_options(schema, fmt, columns, set(), invalid))
-    wanted = [c for c in schema.columns if c.name in columns]
-    kinds = {c.name: c.kind for c in wanted}
-    pieces: dict[str, list] = {c.name: [] for c in wanted}
-    blanks: dict[str, list] = {c.name: [] for c in wanted if c.kind == NUMBER}
-    for batch in reader:
-        for c in wanted:
-            data = batch.column(columns[c.name])
-            if kinds[c.name] == NUMBER:
-                # NaN where null; a bad value of a blank-only column must not make the file be read again
-                keep = data.to_numpy(zero_copy_only=False) if c.name not in blank_only else None
-                pieces[c.name].append(keep)
-                blanks[c.name].append(data.is_null().to_numpy(zero_copy_only=False))
-            else:
-                pieces[c.name].append(data)
-        del batch, data
-    n_rows = sum(len(p) for p in next(iter(blanks.values()))) if blanks else \
-        sum(len(p) for p in next(iter(pieces.values()))) if pieces else 0
-    text, numbers = {}, {}
-    for c in wanted:  # one column at a time: its pieces go as the column is joined
-        parts = pieces.pop(c.name)
-        if kinds[c.name] == NUMBER:
-            blank = np.concatenate(blanks.pop(c.name)) if parts else np.zeros(0, bool)
-            if c.name in blank_only:
-                values = np.zeros(blank.size)
-            else:
-                values = np.concatenate(parts).astype(np.float64, copy=False) if parts else np.zeros(0)
-            del parts
-            bad = ~blank & ~np.isfinite(values)
-            numbers[c.name] = Numbers(values, blank, bad, None)
-        else:
-            text[c.name] = _codes(pa.chunked_array(parts, pa.dictionary(pa.int32(), pa.string())))
-            del parts
-    return n_rows, text, numbers
 
 
 def _csv_options(schema, fmt: TextFormat, columns, as_text, invalid) -> dict:
@@ -401,8 +353,9 @@ def _read_parquet(path: Path, schema: Schema, name: str) -> Table:
 # ------------------------------------------------------------------------------------- to NumPy
 
 
-def _columns(arrow: pa.Table, schema: Schema, columns: dict) -> tuple[dict, dict]:
-    """NumPy columns; each Arrow column is let go as soon as it is converted (peak memory)."""
+def _columns(arrow: pa.Table, schema: Schema, columns: dict, blank_only=frozenset()) -> tuple[dict, dict]:
+    """NumPy columns; each Arrow column is let go as soon as it is converted (peak memory). Of a number column in
+    ``blank_only`` read as numbers only its nulls are kept (see :func:`read_table`)."""
     text, numbers = {}, {}
     for col in schema.columns:
         if col.name not in columns:
@@ -411,6 +364,8 @@ def _columns(arrow: pa.Table, schema: Schema, columns: dict) -> tuple[dict, dict
         arrow = arrow.drop_columns([columns[col.name]])
         if col.kind in (TEXT, FLAG, DATE):
             text[col.name] = _codes(data)
+        elif col.name in blank_only and pa.types.is_floating(data.type):
+            numbers[col.name] = _blank_only(data.is_null().to_numpy(zero_copy_only=False))
         else:
             numbers[col.name] = _numbers(data)
         del data

@@ -47,7 +47,7 @@ class ChunkTrades(NamedTuple):
 
 
 def _call(chunk: Chunk, opt: Options, rows=slice(None)):
-    from kernels import rebalance_batch
+    from kernels.book_rebalance import rebalance_batch
 
     return rebalance_batch(
         chunk.values[rows], chunk.targets[rows], cash=chunk.cash[rows], cash_flow=chunk.cash_flow[rows],
@@ -60,7 +60,8 @@ def _call(chunk: Chunk, opt: Options, rows=slice(None)):
 def rebalance_chunk(chunk: Chunk, opt: Options, names: np.ndarray, file: str) -> ChunkTrades:
     """Trades for the accounts of ``chunk``; ``names`` are the holdings' account names (for messages)."""
     # the kernels on first use, not at import (see runner.Prefetch)
-    from kernels import REBALANCE_STATUS_MESSAGES, InputError
+    from kernels.errors import InputError
+    from kernels.rebalance_status import STATUS_MESSAGES as REBALANCE_STATUS_MESSAGES
 
     mc, n = chunk.values.shape
     problems = []
@@ -153,8 +154,9 @@ def rebalance_rows(book, models, opt: Options, lo: int, hi: int, names: np.ndarr
     """Trades for accounts ``lo:hi`` laid out, rebalanced and gathered in one compiled call; None when the
     kernel refuses an input (should not happen after the checks: the caller then takes the chunk path,
     which finds the account and keeps the others)."""
-    from kernels import REBALANCE_STATUS_MESSAGES, InputError
     from kernels.book_rows import rebalance_book_rows
+    from kernels.errors import InputError
+    from kernels.rebalance_status import STATUS_MESSAGES as REBALANCE_STATUS_MESSAGES
 
     try:
         out = rebalance_book_rows(book, models, lo, hi, band=opt.band, relative_band=opt.relative_band,

@@ -2,6 +2,7 @@
 the kernels load, pandas left unimported by the command's own process, chunk tables reused from the heap.
 The trades and the order in which problems are reported are those of a plain in-line run."""
 
+import gc
 import os
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from addin.batch import memory, runner
+from addin.batch import csv_text, memory, runner
 from addin.batch.problems import BookInputError
 from addin.cli import main
 
@@ -87,6 +88,8 @@ def test_chunk_arrays_changes_nothing_unless_tuned(monkeypatch):
 
 
 def test_the_command_in_its_own_process_does_not_import_pandas_and_pyarrow_still_can(tmp_path):
+    """Nor polars when the compiled text writes every target itself (here 0.6 and 0.4); its objects are frozen
+    before the exit (:func:`addin.batch.runner.before_exit`), and what it does next still works."""
     h, m = files(tmp_path)
     out = tmp_path / "trades.csv"
     code = textwrap.dedent(f"""
@@ -94,7 +97,8 @@ def test_the_command_in_its_own_process_does_not_import_pandas_and_pyarrow_still
         sys.argv = ["xlfolio", "rebalance", {str(h)!r}, "--targets", {str(m)!r}, "--out", {str(out)!r}, "--quiet"]
         from addin.cli import main
         code = main()
-        print(code, "pandas" in sys.modules)
+        import gc
+        print(code, "pandas" in sys.modules, "polars" in sys.modules, gc.get_freeze_count() > 0)
         import pandas as pd
         import pyarrow as pa
         frame = pa.Table.from_pandas(pd.DataFrame({{"a": [1, 2]}})).to_pandas()
@@ -104,7 +108,43 @@ def test_the_command_in_its_own_process_does_not_import_pandas_and_pyarrow_still
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[-2:] == ["0 False", "3 large_string"]
+    polars_used = csv_text.PURE_PYTHON  # the plain-Python mode writes the trades with polars
+    assert proc.stdout.splitlines()[-2:] == [f"0 False {polars_used} True", "3 large_string"]  # True: gc.freeze
     in_process = tmp_path / "in_process.csv"
+    frozen = gc.get_freeze_count()
     assert run(h, "--targets", m, "--out", in_process) == 0
+    assert gc.get_freeze_count() == frozen  # a process that goes on keeps its collector
     assert out.read_bytes() == in_process.read_bytes()
+
+
+BOOK_PATH = ("book", "checks", "csv_text", "layout", "lines", "memory", "numbers", "output", "partitions", "problems",
+             "progress", "reading", "runner", "schema", "textformat", "trades")
+
+
+@pytest.mark.parametrize("module", BOOK_PATH)
+def test_the_book_path_imports_kernel_modules_not_the_kernels_package(module):
+    """``from kernels import X`` would import every kernel module (or, with the lazy package, hide which one the
+    book needs): the book's modules name the kernel module they use."""
+    import ast
+
+    tree = ast.parse((ROOT / "addin" / "batch" / f"{module}.py").read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.module != "kernels", f"{module}.py line {node.lineno}: from kernels import ..."
+        elif isinstance(node, ast.Import):
+            assert "kernels" not in [a.name for a in node.names], f"{module}.py line {node.lineno}: import kernels"
+
+
+def test_a_failing_run_in_its_own_process_still_marks_the_old_trades_stale(tmp_path):
+    """The failure path ends through :func:`addin.batch.runner.before_exit` too: message, exit code, stale file."""
+    from addin.batch.problems import EXIT_INPUT
+
+    h, m = files(tmp_path, holdings="account,model,symbol,value\nA1,balanced,STOCKS,abc\n")
+    out = tmp_path / "trades.csv"
+    out.write_text("old trades\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "addin", "rebalance", str(h), "--targets", str(m), "--out", str(out),
+                           "--quiet"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False)
+    assert proc.returncode == EXIT_INPUT, proc.stderr
+    assert "line 2" in proc.stderr and "no account can be rebalanced" in proc.stderr
+    assert not out.exists() and (tmp_path / "trades.csv.stale").read_text() == "old trades\n"

@@ -90,6 +90,30 @@ def test_numbers_read_back_equal_and_as_polars_writes_them(rng):
     assert done < n  # a value not among the known ones stops the loop there
 
 
+def test_known_values_from_1e_5_are_written_by_the_loop_as_polars_writes_them(rng):
+    """polars writes 1e-5 as 0.00001 and 9.9e-6 as 9.9e-6: the loop writes the first kind itself (no polars text
+    needed for them, nor polars' import when all the models' targets are such), polars' text is kept for the rest."""
+    k = np.r_[rng.integers(1, 10**7, 3000), 1, 10, 99, 100, 1000, 123456]
+    values = np.unique(np.r_[k / 1e10, k / 1e8, k / 1e6, 1e-5, np.nextafter(1e-5, 0), 9.9e-6, 1e-7, 1 / 3, 0.0, 1.0])
+    n = values.size
+    numbers = np.zeros((6, n))
+    numbers[1] = values
+    decimals = list(ROW_DECIMALS)
+    decimals[1] = csv_text.KNOWN
+    names, symbols = pa.array(["A"]), pa.array(["S"])
+    account, symbol = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    text, done = compiled_text(names, symbols, account, symbol, numbers, decimals, known=values)
+    assert done == n
+    theirs = polars_text(names, symbols, account, symbol, numbers).splitlines()
+    assert [a.split(b",")[3] for a in text.splitlines()] == [b.split(b",")[3] for b in theirs]
+    own = csv_text.own_text(values)
+    nice = (values >= 1e-5) & (values != 1 / 3)  # every other value has at most 10 decimals
+    assert own[nice].all() and own[values == 0].all() and not own[~nice & (values != 0)].any()
+    row_text = csv_text.RowText(names, symbols, decimals, known=values)
+    np.testing.assert_array_equal(row_text.known, values[~own])  # polars' text only for these
+    assert csv_text.RowText(names, symbols, decimals, known=[0.0, 0.25, 0.0001, 1.0]).known.size == 0
+
+
 def test_what_cannot_be_written_exactly_goes_through_polars(tmp_path):
     names, symbols = pa.array(["A"]), pa.array(["S", "CASH"])
     numbers = np.array([[1.5, 2e16, 3.25], [0.5, 0.5, 0.5], [0.0, 1.0, 2.0], [np.nan] * 3, [1.0] * 3, [0.1] * 3])
