@@ -123,6 +123,7 @@ def test_kernel_matches_py_func(seed):
     a, b = (fn(H, np.ones(n), lower, upper, 50, np.empty(n), np.empty(n, dtype=np.int64))
             for fn in (_equality_active_set, _equality_active_set.py_func))
     assert a.status == b.status == Status.OK
+    assert a.n_iter == b.n_iter
     np.testing.assert_array_equal(a.state, b.state)
     np.testing.assert_allclose(a.weights, b.weights, rtol=0, atol=1e-13)
     assert a.gamma == pytest.approx(b.gamma, rel=1e-12)
