@@ -309,10 +309,10 @@ def _equality_box(C, coef, lower, upper, max_iter, chol, conditioned=False):
     if n >= FACTORED_FROM:
         return _factored_active_set(C, L, coef, lo, hi, max_iter)
     if np.all(coef == 1.0):  # the minimum variance: the compiled loop through L, no inverse formed
-        outcome, gamma, w, state = _min_variance_small(C, L, lo, hi, max_iter)
+        outcome, n_iter, gamma, w, state = _min_variance_small(C, L, lo, hi, max_iter)
         status = {SOLVED: Status.OK, NO_FREE: Status.ALL_AT_BOUNDS, NO_CONVERGENCE: Status.MAX_ITER}.get(
             outcome, Status.SINGULAR)
-        return BoxSolution(status, 0, gamma, w, state)  # (iterations not counted)
+        return BoxSolution(status, int(n_iter), gamma, w, state)
     # C^-1 by two triangular solves per column (dpotrs): OpenBLAS's multithreaded dpotri took 0.1 s at
     # 20 assets when its threads contended for the cores
     Hinv, info = scipy.linalg.lapack.dpotrs(L, np.eye(n), lower=1)

@@ -51,8 +51,9 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
 
     From ``state`` (n,) int64 (0 free, -1 at the lower bound, +1 at the upper; updated in place) until
     the set repeats. Fills the parts of the last set's solution, ``w = w0 + lam w1`` (n,) and the bound
-    multipliers ``m0 + lam m1`` (n,; 0 on free assets); returns ``(outcome, nu0, nu1)`` with the budget
-    multiplier ``nu0 + lam nu1``. ``outcome`` is :data:`SOLVED` only when the last update changed nothing.
+    multipliers ``m0 + lam m1`` (n,; 0 on free assets); returns ``(outcome, nu0, nu1, n_iter)`` with the
+    budget multiplier ``nu0 + lam nu1`` and the number of sets solved. ``outcome`` is :data:`SOLVED` only when the
+    last update changed nothing.
 
     ``rs`` is the range-space workspace of :func:`.box_range._range_workspace` (``(U, Yt, G, vec, col)``, from
     :func:`_workspace`): with ``U = L'`` of a factor of ``Q`` (``scale = 1``, ``shift = 0``), a set is solved
@@ -72,7 +73,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
     w = np.empty(n)
     nu0 = 0.0
     nu1 = 0.0
-    for _ in range(max_iter):
+    for it in range(1, max_iter + 1):
         nf = 0
         nb = 0
         for i in range(n):
@@ -83,7 +84,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
                 B[nb] = i
                 nb += 1
         if nf == 0:
-            return NO_FREE, nu0, nu1
+            return NO_FREE, nu0, nu1, it
         for i in range(n):
             if state[i] < 0:
                 w0[i] = lower[i]
@@ -94,7 +95,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
             w1[i] = 0.0
         if _prefer_range(U, col, B[:nb], nf):
             if not _range_solve_factored(U, Yt, G, vec, col, B[:nb], w0, w1, m0, m1, M, R):
-                return SINGULAR, nu0, nu1
+                return SINGULAR, nu0, nu1, it
             nu0 = R[0, nb]
             nu1 = R[1, nb]
             for b in range(nb):
@@ -102,7 +103,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
             for i in range(n):
                 w[i] = w0[i] + lam * w1[i]
             if not _update_state(state, B[:nb], mB[:nb], w, lower, upper):
-                return SOLVED, nu0, nu1
+                return SOLVED, nu0, nu1, it
             continue
         vsum = 0.0
         for b in range(nb):
@@ -120,7 +121,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
             X[1, a] = 1.0
             X[2, a] = mu[fa]
         if not _cholesky_in_place(QFF[:nf, :nf]):
-            return SINGULAR, nu0, nu1
+            return SINGULAR, nu0, nu1, it
         for a in range(nf):
             inv_diag[a] = 1.0 / QFF[a, a]
         for k in range(3):
@@ -133,7 +134,7 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
             sc += X[1, a]
             s2 += X[2, a]
         if not sc > 0.0:
-            return SINGULAR, nu0, nu1
+            return SINGULAR, nu0, nu1, it
         nu0 = (1.0 - vsum - s0) / sc
         nu1 = -s2 / sc
         for a in range(nf):
@@ -157,8 +158,8 @@ def _box_solve_small(Q, rs, mu, scale, shift, lam, lower, upper, state, max_iter
         for i in range(n):
             w[i] = w0[i] + lam * w1[i]
         if not _update_state(state, B[:nb], mB[:nb], w, lower, upper):
-            return SOLVED, nu0, nu1
-    return NO_CONVERGENCE, nu0, nu1
+            return SOLVED, nu0, nu1, it
+    return NO_CONVERGENCE, nu0, nu1, max_iter
 
 
 @jit
@@ -277,7 +278,8 @@ def _path_point_small(Q, rs, mu, lower, upper, kind, target, lam0, state, max_se
     lam = lam0
     n = Q.shape[0]
     for _ in range(max_segments):
-        outcome, nu0, nu1 = _box_solve_small(Q, rs, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1, m0, m1)
+        outcome, nu0, nu1, _n = _box_solve_small(Q, rs, mu, 1.0, 0.0, lam, lower, upper, state, max_iter, w0, w1,
+                                                 m0, m1)
         if outcome != SOLVED:
             return GIVE_UP, lam, nu0, nu1
         n_free = 0
@@ -348,8 +350,8 @@ def _solve_small(Q, L, mu, scale, shift, lam, lower, upper, state, max_iter):
     rs = _workspace(L if scale == 1.0 and shift == 0.0 else None, mu)
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, nu1 = _box_solve_small(Q, rs, mu, float(scale), float(shift), float(lam), lower, upper, trial,
-                                         max_iter, w0, w1, m0, m1)
+    outcome, nu0, nu1, _ = _box_solve_small(Q, rs, mu, float(scale), float(shift), float(lam), lower, upper, trial,
+                                            max_iter, w0, w1, m0, m1)
     if outcome != SOLVED:
         return None
     state[:] = trial
@@ -373,11 +375,12 @@ def _point_small(Q, L, mu, lower, upper, kind, target, lam0, state, max_segments
 
 def _min_variance_small(C, L, lower, upper, max_iter):
     """The box minimum variance (``lam = 0``) by :func:`_box_solve_small` through the factor ``L`` of ``C``:
-    ``(outcome, nu, weights, state)``, ``nu`` the budget multiplier (:data:`SOLVED` when the set settled)."""
+    ``(outcome, n_iter, nu, weights, state)``, ``nu`` the budget multiplier (:data:`SOLVED` when the set settled),
+    ``n_iter`` the active sets solved."""
     n = C.shape[0]
     zeros = np.zeros(n)
     state = np.where(lower == upper, -1, 0).astype(np.int64)
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, _ = _box_solve_small(C, _workspace(L, zeros), zeros, 1.0, 0.0, 0.0, lower, upper, state, max_iter,
-                                       w0, w1, m0, m1)
-    return outcome, nu0, w0, state
+    outcome, nu0, _, n_iter = _box_solve_small(C, _workspace(L, zeros), zeros, 1.0, 0.0, 0.0, lower, upper, state,
+                                               max_iter, w0, w1, m0, m1)
+    return outcome, n_iter, nu0, w0, state

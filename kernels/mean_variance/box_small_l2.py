@@ -116,8 +116,8 @@ def _optimal_set(Q, mu, shift, lam, lower, upper, state):
     n = state.size
     trial = state.copy()
     w0, w1, m0, m1 = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    outcome, nu0, nu1 = _box_solve_small(Q, _workspace(None, mu), mu, 1.0, float(shift), float(lam), lower, upper,
-                                         trial, 1, w0, w1, m0, m1)
+    outcome, nu0, nu1, _ = _box_solve_small(Q, _workspace(None, mu), mu, 1.0, float(shift), float(lam), lower, upper,
+                                            trial, 1, w0, w1, m0, m1)
     if outcome == NO_FREE or outcome == SINGULAR:
         return False, None
     if outcome != SOLVED:
@@ -189,8 +189,8 @@ def _l2_risk_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max_
     hi_br = np.inf
     lam = lam0
     for _ in range(max_sets):
-        outcome, nu0, nu1 = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * lam, lam, lower, upper, state, max_iter,
-                                             w0, w1, m0, m1)
+        outcome, nu0, nu1, _n = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * lam, lam, lower, upper, state,
+                                                 max_iter, w0, w1, m0, m1)
         if outcome != SOLVED:
             return GIVE_UP, lam, nu0, nu1
         var = 0.0
@@ -206,8 +206,8 @@ def _l2_risk_small(C, mu, lower, upper, gamma, variance, lam0, state, grid, max_
         root = _set_root_small(C, mu, state, lower, upper, gamma, variance, grid)
         if np.isfinite(root):
             trial = state.copy()
-            outcome, nu0, nu1 = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * root, root, lower, upper, trial, 1,
-                                                 w0, w1, m0, m1)
+            outcome, nu0, nu1, _n = _box_solve_small(C, rs, mu, 1.0, 2.0 * gamma * root, root, lower, upper, trial, 1,
+                                                     w0, w1, m0, m1)
             if outcome == NO_FREE or outcome == SINGULAR:
                 return GIVE_UP, root, nu0, nu1
             if outcome == SOLVED:

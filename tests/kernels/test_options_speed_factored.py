@@ -68,7 +68,7 @@ def test_range_and_free_forms_agree(seed):
         if res[0] != box_small.SOLVED:
             continue
         np.testing.assert_array_equal(state, ref_state)
-        np.testing.assert_allclose(res[1:], ref_res[1:], rtol=RTOL_SOLVE_PATHS, atol=1e-13)
+        np.testing.assert_allclose(res[1:3], ref_res[1:3], rtol=RTOL_SOLVE_PATHS, atol=1e-13)  # nu0, nu1
         for x, y in zip(bufs[:2], ref_bufs[:2]):  # w0, w1
             np.testing.assert_allclose(x, y, rtol=0, atol=1e-12)
 
@@ -79,13 +79,14 @@ def test_small_min_variance_matches_the_inverse_kernel(seed):
     KKT conditions checked in plain NumPy."""
     C, lower, upper = _small(seed)
     n = C.shape[0]
-    outcome, nu, w, state = box_small._min_variance_small(C, _factor(C), lower, upper, 50)
+    outcome, n_iter, nu, w, state = box_small._min_variance_small(C, _factor(C), lower, upper, 50)
     old = _equality_active_set(np.ascontiguousarray(np.tril(np.linalg.inv(C))), np.ones(n), lower, upper, 50,
                                np.empty(n), np.empty(n, dtype=np.int64))
     if old.status != 0:
         assert outcome != box_small.SOLVED
         return
     assert outcome == box_small.SOLVED
+    assert n_iter == old.n_iter  # the same sets, one after the other
     np.testing.assert_array_equal(state, old.state)
     np.testing.assert_allclose(w, old.weights, rtol=0, atol=1e-12)
     assert nu == pytest.approx(old.gamma, rel=1e-10)
